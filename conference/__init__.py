@@ -1,0 +1,55 @@
+"""conference: run a delegate congress from the first agenda draft to the closing ceremony."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from conference.config import PROJECT_ROOT, flask_config, load_settings
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app: settings are defaults, then CONFERENCE_* variables, then `config`."""
+    settings = load_settings(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config["CONFERENCE"] = settings
+    app.config.update(flask_config(settings))
+    if settings["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    # Models and socket handlers must be imported before the extensions are bound.
+    from conference import database, models, web  # noqa: F401
+    from conference.agenda import sockets  # noqa: F401
+    from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from conference.i18n import compiled_translations, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
+        compiled_translations(settings["INSTANCE_PATH"])))
+    login_manager.init_app(app)
+    socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],
+                      async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
+
+    web.init_app(app)
+    from conference import cli
+    from conference.agenda.views import bp as agenda_bp
+    from conference.api import bp as api_bp
+    from conference.audit.views import bp as audit_bp
+    from conference.auth.views import bp as auth_bp
+    from conference.congresses.views import bp as congresses_bp
+
+    for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies
+    cli.init_app(app)
+    return app

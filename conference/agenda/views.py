@@ -1,0 +1,202 @@
+"""Agenda pages: the organizers' editor, the operator's control and the printable agenda."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from conference.agenda import service
+from conference.agenda.models import SESSION_KIND_LABELS, SessionKind
+from conference.agenda.pdf import render_agenda_pdf
+from conference.auth.service import Capability
+from conference.congresses.service import get_congress, get_public_congress
+from conference.dates import to_local
+from conference.errors import ConferenceError
+from conference.web import actor, form_values
+
+bp = Blueprint("agenda", __name__)
+
+SESSION_FORM_FIELDS = service.SESSION_FIELDS
+ITEM_FORM_FIELDS = ("title", "presenter", "planned_start", "duration_minutes", "notes")
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _local_inputs(values: dict, tz: str) -> dict:
+    """Show stored instants in <input type=datetime-local> as the congress's local time."""
+    return {k: to_local(v, tz).strftime(LOCAL_INPUT_FORMAT) if hasattr(v, "tzinfo") and v else v
+            for k, v in values.items()}
+
+
+@bp.get("/manage/<int:congress_id>/agenda")
+@login_required
+def edit(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_AGENDA)
+    return render_template("agenda/edit.html", congress=congress,
+                           sessions=service.ordered_sessions(congress))
+
+
+def _session_form(congress, session=None):
+    if session is not None:
+        values = _local_inputs({n: getattr(session, n) for n in SESSION_FORM_FIELDS},
+                               congress.timezone)
+    else:
+        values = {"kind": SessionKind.OFFICIAL}
+    errors: dict = {}
+    if request.method == "POST":
+        values = form_values(SESSION_FORM_FIELDS)
+        try:
+            if session is None:
+                service.create_session(actor(), congress, values)
+            else:
+                service.update_session(actor(), session, values)
+        except ConferenceError as exc:
+            errors = exc.fields or {"_": exc.message}
+        else:
+            flash(_("Session saved."))
+            return redirect(url_for("agenda.edit", congress_id=congress.id))
+    return render_template("agenda/session_form.html", congress=congress, session=session,
+                           values=values, errors=errors,
+                           kind_options=[(k.value, SESSION_KIND_LABELS[k]) for k in SessionKind]), (
+        422 if errors else 200)
+
+
+@bp.route("/manage/<int:congress_id>/sessions/new", methods=["GET", "POST"])
+@login_required
+def new_session(congress_id: int):
+    return _session_form(get_congress(actor(), congress_id, Capability.EDIT_AGENDA))
+
+
+@bp.route("/manage/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(session_id: int):
+    session = service.get_session(actor(), session_id, Capability.EDIT_AGENDA)
+    return _session_form(session.congress, session)
+
+
+@bp.post("/manage/sessions/<int:session_id>/delete")
+@login_required
+def delete_session(session_id: int):
+    session = service.get_session(actor(), session_id, Capability.EDIT_AGENDA)
+    congress_id = session.congress_id
+    service.delete_session(actor(), session)
+    flash(_("Session deleted."))
+    return redirect(url_for("agenda.edit", congress_id=congress_id))
+
+
+def _item_form(session, item=None):
+    congress = session.congress
+    if item is not None:
+        values = _local_inputs({n: getattr(item, n) for n in ITEM_FORM_FIELDS}, congress.timezone)
+        values["session_id"] = item.session_id
+    else:
+        values = {"session_id": session.id}
+    errors: dict = {}
+    if request.method == "POST":
+        values = form_values((*ITEM_FORM_FIELDS, "session_id"))
+        try:
+            if item is None:
+                service.create_item(actor(), session, values)
+            else:
+                service.update_item(actor(), item, values)
+        except ConferenceError as exc:
+            errors = exc.fields or {"_": exc.message}
+        else:
+            flash(_("Agenda item saved."))
+            return redirect(url_for("agenda.edit", congress_id=congress.id))
+    return render_template("agenda/item_form.html", congress=congress, session=session,
+                           item=item, values=values, errors=errors,
+                           session_options=[(s.id, s.title)
+                                            for s in service.ordered_sessions(congress)]), (
+        422 if errors else 200)
+
+
+@bp.route("/manage/sessions/<int:session_id>/items/new", methods=["GET", "POST"])
+@login_required
+def new_item(session_id: int):
+    return _item_form(service.get_session(actor(), session_id, Capability.EDIT_AGENDA))
+
+
+@bp.route("/manage/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(item_id: int):
+    item = service.get_item(actor(), item_id, Capability.EDIT_AGENDA)
+    return _item_form(item.session, item)
+
+
+@bp.post("/manage/items/<int:item_id>/delete")
+@login_required
+def delete_item(item_id: int):
+    item = service.get_item(actor(), item_id, Capability.EDIT_AGENDA)
+    congress_id = item.session.congress_id
+    service.delete_item(actor(), item)
+    flash(_("Agenda item deleted."))
+    return redirect(url_for("agenda.edit", congress_id=congress_id))
+
+
+@bp.post("/manage/items/<int:item_id>/move")
+@login_required
+def move_item(item_id: int):
+    """The no-JavaScript way to reorder: one place up or down."""
+    item = service.get_item(actor(), item_id, Capability.EDIT_AGENDA)
+    congress_id = item.session.congress_id
+    service.move_item(actor(), item, -1 if request.form.get("direction") == "up" else 1)
+    return redirect(url_for("agenda.edit", congress_id=congress_id) + f"#item-{item_id}")
+
+
+@bp.post("/manage/<int:congress_id>/agenda/arrange")
+@login_required
+def arrange(congress_id: int):
+    """Drag and drop posts the whole new order here: {"sessions": {"<id>": [item ids]}}."""
+    congress = get_congress(actor(), congress_id, Capability.EDIT_AGENDA)
+    service.arrange_agenda(actor(), congress,
+                           service.parse_layout(request.get_json(silent=True)))
+    return jsonify(service.agenda_state(congress))
+
+
+@bp.get("/manage/<int:congress_id>/control")
+@login_required
+def control(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.DRIVE_AGENDA)
+    return render_template("agenda/control.html", congress=congress,
+                           sessions=service.ordered_sessions(congress),
+                           current=service.current_item(congress))
+
+
+@bp.post("/manage/<int:congress_id>/control/<action>")
+@login_required
+def drive(congress_id: int, action: str):
+    """Start an item, go to the next or previous one, or clear the current item."""
+    congress = get_congress(actor(), congress_id, Capability.DRIVE_AGENDA)
+    try:
+        if action == "next":
+            service.step_current_item(actor(), congress, +1)
+        elif action == "previous":
+            service.step_current_item(actor(), congress, -1)
+        elif action == "clear":
+            service.set_current_item(actor(), congress, None)
+        elif action == "start":
+            service.set_current_item(actor(), congress, request.form.get("item_id", type=int))
+        else:
+            return render_template("error.html", status=404, message=_("Unknown action.")), 404
+    except ConferenceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("agenda.control", congress_id=congress.id))
+
+
+def _pdf_response(congress) -> Response:
+    pdf = render_agenda_pdf(congress, str(get_locale() or "vi"))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="agenda-{congress.slug}.pdf"'})
+
+
+@bp.get("/c/<slug>/agenda.pdf")
+def public_pdf(slug: str):
+    return _pdf_response(get_public_congress(slug))
+
+
+@bp.get("/manage/<int:congress_id>/agenda.pdf")
+@login_required
+def manage_pdf(congress_id: int):
+    return _pdf_response(get_congress(actor(), congress_id))

@@ -1,0 +1,64 @@
+"""JSON API v1 under /api/v1: bearer tokens, the same services and role rules as the pages.
+
+Every answer is JSON; errors are {"error": {"code": ..., "message": ...}} (see web.py).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+
+from conference.auth.service import Actor, user_for_token
+from conference.errors import ConferenceError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+class Unauthorized(ConferenceError):
+    status = 401
+    code = "unauthorized"
+
+
+class UnsupportedMediaType(ConferenceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        raise Unauthorized(_("Send a valid API token: Authorization: Bearer <token>."))
+    g.api_actor = Actor(user, request.remote_addr or "", "api")
+
+
+@bp.after_request
+def _challenge(response):
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="conference"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def api_actor() -> Actor:
+    return g.api_actor
+
+
+def json_body(allow_null: bool = False) -> dict:
+    """The request's JSON object; 415 for another content type, 400 for broken JSON."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        raise ConferenceError(_("The body is not valid JSON."), code="invalid_json")
+    if not isinstance(body, dict) and not (allow_null and body is None):
+        raise ConferenceError(_("Send a JSON object."), code="invalid_json")
+    return body or {}
+
+
+from conference.api import agenda, congresses, openapi  # noqa: E402, F401  (routes)

@@ -1,0 +1,1 @@
+"""OpenAPI document (filled below)."""

@@ -1,0 +1,147 @@
+"""Sign-in, sign-out, the account page and the administrator's account management."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from conference.auth import service
+from conference.auth.models import ApiToken, Role
+from conference.congresses.service import get_congress, list_congresses
+from conference.errors import ConferenceError, NotFound, ValidationFailed
+from conference.extensions import db, limiter
+from conference.web import actor, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["CONFERENCE"]["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("congresses.manage_list"))
+    error = None
+    if request.method == "POST":
+        user = service.authenticate(request.form.get("username", ""),
+                                    request.form.get("password", ""),
+                                    request.remote_addr or "")
+        if user is not None:
+            session.clear()  # a fresh session at sign-in: nothing carried over from before
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"),
+                                      url_for("congresses.manage_list")))
+        error = _("Wrong username or password.")
+    return render_template("auth/login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    service.sign_out_everywhere(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("congresses.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    errors: dict = {}
+    new_token = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "password":
+                service.change_own_password(actor(), request.form.get("current_password", ""),
+                                            request.form.get("new_password", ""))
+                flash(_("Password changed. Please sign in again."))
+                return redirect(url_for("auth.login"))
+            if action == "create_token":
+                _token, new_token = service.create_api_token(
+                    actor(), current_user._get_current_object(), request.form.get("name", ""))
+            elif action == "revoke_token":
+                token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
+                if token is None:
+                    raise NotFound(_("Token not found."))
+                service.revoke_api_token(actor(), token)
+                flash(_("The token is revoked."))
+                return redirect(url_for("auth.account"))
+        except ValidationFailed as exc:
+            errors = exc.fields
+    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.id.desc())).all()
+    return render_template("auth/account.html", tokens=tokens, new_token=new_token,
+                           errors=errors), (422 if errors else 200)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():
+    service.require_admin(actor())
+    errors: dict = {}
+    created_password = None
+    if request.method == "POST":
+        password = request.form.get("password") or service.generate_password()
+        try:
+            user = service.create_user(
+                actor(), request.form.get("username", ""), password,
+                display_name=request.form.get("display_name", ""),
+                is_admin=bool(request.form.get("is_admin")),
+                can_create_congresses=bool(request.form.get("can_create_congresses")))
+        except ConferenceError as exc:
+            errors = exc.fields or {"username": exc.message}
+        else:
+            if not request.form.get("password"):
+                created_password = password
+            flash(_("Account %(name)s created.", name=user.username))
+    return render_template("auth/users.html", users=service.list_users(), errors=errors,
+                           created_password=created_password,
+                           form=request.form if errors else {}), (422 if errors else 200)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_detail(user_id: int):
+    service.require_admin(actor())
+    user = service.get_user(user_id)
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "grant":
+                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                service.grant_role(actor(), user, congress, request.form.get("role", ""))
+                flash(_("Role granted."))
+            elif action == "revoke":
+                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                service.revoke_role(actor(), user, congress)
+                flash(_("Role removed."))
+            elif action == "update":
+                service.update_user(
+                    actor(), user, display_name=request.form.get("display_name", ""),
+                    is_admin=bool(request.form.get("is_admin")),
+                    can_create_congresses=bool(request.form.get("can_create_congresses")),
+                    active=bool(request.form.get("active")),
+                    password=request.form.get("password") or None)
+                flash(_("Account saved."))
+            return redirect(url_for("auth.user_detail", user_id=user.id))
+        except ConferenceError as exc:
+            errors = exc.fields or {"_": exc.message}
+    return render_template("auth/user_detail.html", user=user, roles=list(Role),
+                           congresses=list_congresses(actor()), errors=errors), (
+        422 if errors else 200)

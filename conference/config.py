@@ -1,0 +1,96 @@
+"""Settings: defaults, then `CONFERENCE_*` environment variables, then the mapping a test passes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, converter, description). The README's settings table mirrors this.
+SETTINGS: dict[str, tuple[object, type, str]] = {
+    "INSTANCE_PATH": (str(PROJECT_ROOT / "instance"), str,
+                      "Folder for everything the app writes: database, uploads, secret key."),
+    "DATABASE_URL": (None, str,
+                     "SQLAlchemy URL; default SQLite `conference.db` in the instance folder."),
+    "SECRET_KEY": (None, str,
+                   "Signs sessions and badge tokens; default a random key kept in the instance."),
+    "PUBLIC_URL": (None, str,
+                   "Base URL printed in QR codes, e.g. https://daihoi.example.vn."),
+    "MESSAGE_QUEUE": (None, str,
+                      "Redis URL shared by several server processes for live updates."),
+    "RATELIMIT_STORAGE_URL": ("memory://", str,
+                              "Where rate-limit counters live (use Redis with several processes)."),
+    "LOGIN_RATE_LIMIT": ("5 per minute", str, "Sign-in attempts allowed per address."),
+    "DEFAULT_LOCALE": ("vi", str, "Language of the pages until a user picks one (vi or en)."),
+    "DEFAULT_TIMEZONE": ("Asia/Ho_Chi_Minh", str, "Time zone of new congresses."),
+    "MAX_UPLOAD_MB": (50, int, "Largest request body, in megabytes."),
+    "SESSION_COOKIE_SECURE": (False, bool,
+                              "Always mark the session cookie Secure (it is over HTTPS anyway)."),
+    "PROXY_FIX": (False, bool, "Trust X-Forwarded-* from one reverse proxy (nginx)."),
+    "ASYNC_MODE": ("threading", str, "Flask-SocketIO async mode: threading or gevent."),
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _convert(value: str, kind: type):
+    if kind is bool:
+        return value.strip().lower() in TRUE_WORDS
+    return kind(value)
+
+
+def load_settings(overrides: Mapping[str, object] | None = None) -> dict:
+    """Merge defaults, the environment and `overrides` into one settings mapping."""
+    settings = {name: default for name, (default, _, _) in SETTINGS.items()}
+    for name, (_, kind, _) in SETTINGS.items():
+        value = os.environ.get(f"CONFERENCE_{name}")
+        if value not in (None, ""):
+            settings[name] = _convert(value, kind)
+    settings.update(overrides or {})
+    settings["INSTANCE_PATH"] = str(Path(settings["INSTANCE_PATH"]).resolve())
+    return settings
+
+
+def flask_config(settings: dict) -> dict:
+    """Translate our settings into the configuration keys Flask and its extensions read."""
+    instance = Path(settings["INSTANCE_PATH"])
+    database_url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'conference.db'}"
+    config = {
+        "SECRET_KEY": settings["SECRET_KEY"] or _instance_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAX_CONTENT_LENGTH": int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URL"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LOCALE"],
+        "BABEL_DEFAULT_TIMEZONE": settings["DEFAULT_TIMEZONE"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+    }
+    if database_url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    else:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # Any extra upper-case key a test passes (TESTING, WTF_CSRF_ENABLED...) goes through as is.
+    config.update({k: v for k, v in settings.items() if k not in SETTINGS and k.isupper()})
+    return config
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the secret key kept in the instance folder, making it on first use."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,115 @@
+"""Congress pages: the public start page and congress page, and the organizers' settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from conference.agenda.service import agenda_state, current_item, ordered_sessions
+from conference.auth.service import Capability, can
+from conference.congresses import service
+from conference.errors import ConferenceError
+from conference.web import actor, form_values
+
+bp = Blueprint("congresses", __name__)
+
+FORM_FIELDS = service.FIELDS
+BOOLEAN_FIELDS = ("quorum_strict", "published")
+
+
+@bp.get("/")
+def index():
+    return render_template("congresses/index.html",
+                           congresses=service.list_published_congresses())
+
+
+def _public_context(slug: str) -> dict:
+    congress = service.get_public_congress(slug)
+    return {"congress": congress, "sessions": ordered_sessions(congress),
+            "state": agenda_state(congress), "current": current_item(congress)}
+
+
+@bp.get("/c/<slug>")
+def public(slug: str):
+    return render_template("congresses/public.html", **_public_context(slug))
+
+
+@bp.get("/c/<slug>/agenda-fragment")
+def public_fragment(slug: str):
+    """The agenda part of the public page, fetched by its script when the agenda is edited."""
+    return render_template("agenda/_agenda.html", **_public_context(slug))
+
+
+@bp.get("/manage/")
+@login_required
+def manage_list():
+    return render_template("congresses/manage_list.html",
+                           congresses=service.list_congresses(actor()))
+
+
+@bp.route("/manage/new", methods=["GET", "POST"])
+@login_required
+def create():
+    values: dict = {"timezone": "Asia/Ho_Chi_Minh", "quorum_numerator": 1,
+                    "quorum_denominator": 2, "quorum_strict": True}
+    errors: dict = {}
+    if request.method == "POST":
+        values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
+        try:
+            congress = service.create_congress(actor(), values)
+        except ConferenceError as exc:
+            errors = exc.fields or {"_": exc.message}
+        else:
+            flash(_("Congress created. Now add its sessions and agenda."))
+            return redirect(url_for("agenda.edit", congress_id=congress.id))
+    return render_template("congresses/form.html", values=values, errors=errors,
+                           congress=None), (422 if errors else 200)
+
+
+@bp.get("/manage/<int:congress_id>/")
+@login_required
+def overview(congress_id: int):
+    congress = service.get_congress(actor(), congress_id)
+    return render_template("congresses/overview.html", congress=congress,
+                           current=current_item(congress),
+                           may_edit=can(actor(), congress, Capability.EDIT_CONGRESS),
+                           may_drive=can(actor(), congress, Capability.DRIVE_AGENDA))
+
+
+@bp.route("/manage/<int:congress_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(congress_id: int):
+    congress = service.get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
+    values = service.congress_values(congress)
+    errors: dict = {}
+    if request.method == "POST":
+        values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
+        try:
+            service.update_congress(actor(), congress, values)
+        except ConferenceError as exc:
+            errors = exc.fields or {"_": exc.message}
+        else:
+            flash(_("Saved."))
+            return redirect(url_for("congresses.overview", congress_id=congress.id))
+    return render_template("congresses/form.html", values=values, errors=errors,
+                           congress=congress), (422 if errors else 200)
+
+
+@bp.post("/manage/<int:congress_id>/publish")
+@login_required
+def publish(congress_id: int):
+    congress = service.get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
+    publish_it = request.form.get("published") == "1"
+    service.update_congress(actor(), congress, {"published": publish_it})
+    flash(_("The congress is public now.") if publish_it else _("The congress is hidden now."))
+    return redirect(url_for("congresses.overview", congress_id=congress.id))
+
+
+@bp.post("/manage/<int:congress_id>/delete")
+@login_required
+def delete(congress_id: int):
+    congress = service.get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
+    service.delete_congress(actor(), congress)
+    flash(_("Congress deleted."))
+    return redirect(url_for("congresses.manage_list"))

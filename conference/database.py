@@ -1,0 +1,51 @@
+"""Database set-up: SQLite pragmas, migrations on start, and the first administrator."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from conference.extensions import db, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers work during a write; SQLite enforces foreign keys only when asked."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def upgrade_database(app: Flask) -> None:
+    """Apply every pending Alembic migration."""
+    with app.app_context():
+        upgrade(directory=migrate.directory)
+
+
+def prepare_first_start(app: Flask, with_demo: bool = False) -> list[str]:
+    """Migrate; on an empty database make an admin and the demo congress. Returns lines to print."""
+    from conference.auth.models import User
+    from conference.auth.service import create_user, generate_password
+    from conference.demo import load_demo
+
+    upgrade_database(app)
+    lines: list[str] = []
+    with app.app_context():
+        first_start = db.session.scalar(select(User.id).limit(1)) is None
+        if first_start:
+            password = generate_password()
+            create_user(None, "admin", password, display_name="Administrator", is_admin=True)
+            lines += ["First start: an administrator account was created.",
+                      "  username: admin", f"  password: {password}   (shown only this once)"]
+        if first_start or with_demo:
+            congress, created = load_demo()
+            if created:
+                lines.append(f"Demo congress loaded: /c/{congress.slug}")
+    return lines

@@ -1,0 +1,81 @@
+"""The demo congress: the 19th congress of the Ha Tinh provincial federation of labour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from conference.agenda.models import AgendaItem, CongressSession, SessionKind
+from conference.audit.service import record
+from conference.congresses.models import Congress
+from conference.dates import localize
+from conference.extensions import db
+
+SLUG = "dai-hoi-cong-doan-ha-tinh-xix"
+TZ = "Asia/Ho_Chi_Minh"
+
+# (title, kind, day, start, end, room, chair, [(item title, presenter, minutes)])
+SESSIONS = [
+    ("Phiên trù bị", SessionKind.PREPARATORY, 27, "14:00", "16:30", "Hội trường A",
+     "Đoàn Chủ tịch", [
+         ("Chào cờ, tuyên bố lý do, giới thiệu đại biểu", "Ban Tổ chức", 15),
+         ("Bầu Đoàn Chủ tịch, Đoàn Thư ký, Ban Thẩm tra tư cách đại biểu", "Đoàn Chủ tịch", 30),
+         ("Thông qua Chương trình và Quy chế làm việc của Đại hội", "Đoàn Thư ký", 20),
+         ("Thảo luận dự thảo Báo cáo chính trị tại các tổ", "Các tổ thảo luận", 75),
+     ]),
+    ("Phiên chính thức", SessionKind.OFFICIAL, 28, "07:30", "11:30", "Hội trường A",
+     "Đoàn Chủ tịch", [
+         ("Khai mạc Đại hội", "Chủ tịch LĐLĐ tỉnh", 10),
+         ("Báo cáo của Ban Chấp hành khóa XVIII trình Đại hội", "Phó Chủ tịch LĐLĐ tỉnh", 40),
+         ("Báo cáo kiểm điểm của Ban Chấp hành nhiệm kỳ 2018-2023", "Ủy viên Ban Thường vụ", 20),
+         ("Báo cáo thẩm tra tư cách đại biểu", "Trưởng Ban Thẩm tra", 10),
+         ("Phát biểu chỉ đạo của lãnh đạo Tổng Liên đoàn và Tỉnh ủy", "Khách mời", 30),
+         ("Thảo luận tại hội trường", "Đại biểu", 60),
+     ]),
+    ("Phiên bế mạc", SessionKind.CLOSING, 28, "14:00", "16:30", "Hội trường A",
+     "Đoàn Chủ tịch", [
+         ("Bầu Ban Chấp hành khóa XIX", "Ban Bầu cử", 60),
+         ("Thông qua Nghị quyết Đại hội", "Đoàn Thư ký", 20),
+         ("Bế mạc Đại hội", "Chủ tịch LĐLĐ tỉnh khóa XIX", 10),
+     ]),
+    ("Lễ trao giải Cuộc thi sáng tác về công đoàn và phong trào công nhân",
+     SessionKind.CEREMONY, 28, "19:30", "21:00", "Nhà văn hóa Công nhân", "Ban Tổ chức", [
+         ("Công bố kết quả cuộc thi", "Ban Giám khảo", 15),
+         ("Trao giải", "Lãnh đạo LĐLĐ tỉnh", 45),
+     ]),
+]
+
+
+def _at(day: int, hhmm: str) -> datetime:
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return localize(datetime(2023, 9, day, hour, minute), TZ)
+
+
+def load_demo() -> tuple[Congress, bool]:
+    """Create the demo congress unless it exists; returns it and whether it was created."""
+    existing = db.session.scalar(select(Congress).where(Congress.slug == SLUG))
+    if existing is not None:
+        return existing, False
+    congress = Congress(
+        slug=SLUG, name="Đại hội Công đoàn tỉnh Hà Tĩnh lần thứ XIX, nhiệm kỳ 2023-2028",
+        organizing_union="Liên đoàn Lao động tỉnh Hà Tĩnh", term="2023-2028", ordinal=19,
+        venue="Trung tâm Hội nghị tỉnh Hà Tĩnh", starts_on=date(2023, 9, 27),
+        ends_on=date(2023, 9, 28), timezone=TZ, quorum_numerator=1, quorum_denominator=2,
+        quorum_strict=True, published=True)
+    db.session.add(congress)
+    for title, kind, day, start, end, room, chair, items in SESSIONS:
+        session = CongressSession(congress=congress, title=title, kind=kind,
+                                  starts_at=_at(day, start), ends_at=_at(day, end), room=room,
+                                  chair=chair)
+        db.session.add(session)
+        planned = session.starts_at
+        for position, (item_title, presenter, minutes) in enumerate(items, start=1):
+            db.session.add(AgendaItem(session=session, title=item_title, presenter=presenter,
+                                      planned_start=planned, duration_minutes=minutes,
+                                      position=position))
+            planned += timedelta(minutes=minutes)
+    db.session.flush()
+    record(None, "congress.demo", congress_id=congress.id, target=f"congress:{SLUG}")
+    db.session.commit()
+    return congress, True

@@ -1,0 +1,43 @@
+"""Domain errors with a machine code; the edges map them to HTTP, JSON and socket replies."""
+
+from __future__ import annotations
+
+
+class ConferenceError(Exception):
+    """A rule of the domain refused the request; `code` is stable, `message` is for people."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+    def to_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+class NotFound(ConferenceError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ConferenceError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ConferenceError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(ConferenceError):
+    status = 422
+    code = "validation_failed"

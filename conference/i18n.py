@@ -1,0 +1,39 @@
+"""Languages: which one a request gets, and catalogs compiled without a manual step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, request
+
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The language the visitor chose (a cookie that outlives sign-out), else the default."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def compiled_translations(instance_path: str) -> Path:
+    """Compile each .po catalog to a .mo under the instance folder when the .po is newer."""
+    target_root = Path(instance_path) / "translations"
+    for po_path in SOURCE_DIR.glob("*/LC_MESSAGES/messages.po"):
+        locale = po_path.parent.parent.name
+        mo_path = target_root / locale / "LC_MESSAGES" / "messages.mo"
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        temporary = mo_path.with_suffix(f".{id(catalog)}.tmp")
+        with temporary.open("wb") as handle:
+            write_mo(handle, catalog)
+        temporary.replace(mo_path)  # atomic, so a second process never reads half a file
+    return target_root

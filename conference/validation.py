@@ -1,0 +1,109 @@
+"""Input checking shared by pages, API and CLI: one pydantic schema per kind of record.
+
+Pydantic's own messages are English; `validate` replaces them with translated ones, per field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from flask_babel import gettext as _
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
+
+from conference.dates import localize
+from conference.errors import ValidationFailed
+
+
+def _clean_text(value: Any) -> Any:
+    """NFC-normalise and strip text; refuse control characters (they break PDFs and CSV)."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise PydanticCustomError("control_chars", "control characters")
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
+    """Read a time without offset as the congress's local time; keep everything in UTC."""
+    if value is None:
+        return None
+    tz = (info.context or {}).get("tz", "UTC")
+    return localize(value, tz)
+
+
+Text = Annotated[str, BeforeValidator(_clean_text)]
+OptionalText = Annotated[str, BeforeValidator(lambda v: "" if v is None else _clean_text(v))]
+LocalDateTime = Annotated[datetime, AfterValidator(_localized)]
+OptionalLocalDateTime = Annotated[
+    datetime | None, BeforeValidator(_blank_to_none), AfterValidator(_localized)
+]
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+SchemaT = TypeVar("SchemaT", bound=Schema)
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """An error a model validator attaches to one field (e.g. an end before its start)."""
+    return PydanticCustomError("field_error", message, {"field": field})
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in ("field_error", "custom"):
+        return error["msg"]
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("This field is required.")
+    messages = {
+        "string_too_short": lambda: _("At least %(n)s characters.", n=ctx.get("min_length")),
+        "string_too_long": lambda: _("At most %(n)s characters.", n=ctx.get("max_length")),
+        "string_type": lambda: _("Enter text."),
+        "control_chars": lambda: _("Remove the control characters."),
+        "int_parsing": lambda: _("Enter a whole number."),
+        "int_type": lambda: _("Enter a whole number."),
+        "int_from_float": lambda: _("Enter a whole number."),
+        "greater_than_equal": lambda: _("At least %(n)s.", n=ctx.get("ge")),
+        "greater_than": lambda: _("More than %(n)s.", n=ctx.get("gt")),
+        "less_than_equal": lambda: _("At most %(n)s.", n=ctx.get("le")),
+        "bool_parsing": lambda: _("Enter true or false."),
+        "bool_type": lambda: _("Enter true or false."),
+        "date_parsing": lambda: _("Enter a date like 2023-09-28."),
+        "date_from_datetime_parsing": lambda: _("Enter a date like 2023-09-28."),
+        "date_type": lambda: _("Enter a date like 2023-09-28."),
+        "datetime_parsing": lambda: _("Enter a date and time like 2023-09-28T08:00."),
+        "datetime_from_date_parsing": lambda: _("Enter a date and time like 2023-09-28T08:00."),
+        "datetime_type": lambda: _("Enter a date and time like 2023-09-28T08:00."),
+        "enum": lambda: _("Choose one of: %(values)s.", values=ctx.get("expected", "")),
+        "literal_error": lambda: _("Choose one of: %(values)s.", values=ctx.get("expected", "")),
+        "string_pattern_mismatch": lambda: _("This value has the wrong form."),
+        "extra_forbidden": lambda: _("Unknown field."),
+        "model_type": lambda: _("Send a JSON object."),
+    }
+    return messages.get(kind, lambda: _("Invalid value."))()
+
+
+def validate(schema: type[SchemaT], data: Any, *, tz: str = "UTC") -> SchemaT:
+    """Check `data` against `schema`, raising ValidationFailed with one message per field."""
+    try:
+        return schema.model_validate(data, context={"tz": tz})
+    except PydanticValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors(include_url=False):
+            ctx = error.get("ctx") or {}
+            loc = ctx.get("field") or ".".join(str(part) for part in error["loc"]) or "_"
+            fields.setdefault(loc, _message(error))
+        raise ValidationFailed(_("Please correct the marked fields."), fields=fields) from None

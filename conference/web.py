@@ -1,0 +1,186 @@
+"""The HTTP edge shared by every blueprint: who is acting, errors, languages, safety headers."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from conference.agenda.models import SESSION_KIND_LABELS
+from conference.auth.models import ROLE_LABELS
+from conference.auth.service import Actor, load_user_from_session_id
+from conference.dates import format_when
+from conference.errors import ConferenceError
+from conference.extensions import login_manager
+from conference.i18n import LANGUAGE_COOKIE, LANGUAGES
+
+log = logging.getLogger(__name__)
+bp = Blueprint("site", __name__)
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def actor() -> Actor:
+    """The person behind this request, for the service functions."""
+    if "actor" not in g:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        g.actor = Actor(user, request.remote_addr or "", "web")
+    return g.actor
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only follow redirects within this site, to stop open redirects."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if is_api_request():
+        error = {"code": code, "message": message}
+        if fields:
+            error["fields"] = fields
+        return jsonify({"error": error}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+HTTP_MESSAGES = {
+    400: lambda: _("The request could not be understood."),
+    401: lambda: _("Please sign in."),
+    403: lambda: _("You may not do this."),
+    404: lambda: _("Nothing here: the address is wrong or the page was removed."),
+    405: lambda: _("This address does not accept that method."),
+    413: lambda: _("The upload is too large."),
+    415: lambda: _("This content type is not accepted here."),
+    429: lambda: _("Too many attempts. Wait a minute and try again."),
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+              429: "rate_limited"}
+
+
+def _handle_domain_error(error: ConferenceError):
+    return error_response(error.status, error.code, error.message, error.fields)
+
+
+def _handle_csrf_error(error: CSRFError):
+    return error_response(400, "csrf_failed",
+                          _("The form expired or came from elsewhere. Reload the page and try "
+                            "again."))
+
+
+def _handle_http_error(error: HTTPException):
+    status = error.code or 500
+    message = HTTP_MESSAGES.get(status, lambda: error.name)()
+    response = error_response(status, HTTP_CODES.get(status, "error"), message)
+    if status == 405 and error.valid_methods:
+        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error",
+                          _("Something went wrong on our side. The error has been logged."))
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    return load_user_from_session_id(session_id)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next"), url_for("congresses.index")))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
+                        httponly=True, secure=request.is_secure)
+    return response
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}
+
+
+def _template_context():
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return {"languages": LANGUAGES, "current_locale": locale,
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "kind_label": lambda kind: SESSION_KIND_LABELS.get(kind, kind)}
+
+
+def when(value, congress, style: str = "full") -> str:
+    """Jinja filter: a stored instant in the congress's time zone and the page's language."""
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return format_when(value, congress.timezone, locale, style)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    app.register_error_handler(ConferenceError, _handle_domain_error)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)
+    app.context_processor(_template_context)
+    app.add_template_filter(when, "when")
+    app.register_blueprint(bp)
+
+
+def form_values(fields, booleans=()) -> dict:
+    """The posted values of `fields`; an unticked checkbox is posted as nothing, so False."""
+    values = {name: request.form.get(name, "") for name in fields if name not in booleans}
+    values.update({name: bool(request.form.get(name)) for name in booleans})
+    return values

@@ -1,0 +1,59 @@
+// Public congress page: follow the agenda live over Socket.IO (namespace /live).
+// The page works without this script; with it, the current item moves without reload and an
+// edited agenda is fetched again as server-rendered HTML.
+(function () {
+  "use strict";
+  var section = document.getElementById("live-agenda");
+  if (!section || typeof io === "undefined") { return; }
+  var status = document.getElementById("live-status");
+  var revision = parseInt(section.dataset.revision, 10) || 0;
+  var itemIds = function () {
+    return Array.prototype.map.call(section.querySelectorAll("[data-item-id]"),
+      function (el) { return el.dataset.itemId; }).join(",");
+  };
+
+  function showStatus(online) {
+    status.hidden = false;
+    status.textContent = online ? status.dataset.online : status.dataset.offline;
+  }
+
+  function markCurrent(state) {
+    section.querySelectorAll("[data-item-id]").forEach(function (el) {
+      var current = String(state.current_item_id) === el.dataset.itemId;
+      el.classList.toggle("current", current);
+      if (current) { el.setAttribute("aria-current", "step"); } else { el.removeAttribute("aria-current"); }
+    });
+    var panel = document.getElementById("current-panel");
+    var title = document.getElementById("current-title");
+    if (panel && title) {
+      panel.hidden = !state.current_item;
+      title.textContent = state.current_item ? state.current_item.title : "";
+    }
+  }
+
+  function sameStructure(state) {
+    var ids = [];
+    state.sessions.forEach(function (s) { s.items.forEach(function (i) { ids.push(String(i.id)); }); });
+    return ids.join(",") === itemIds();
+  }
+
+  function refetch() {
+    fetch(section.dataset.fragmentUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) { section.innerHTML = html; })
+      .catch(function () { window.location.reload(); });
+  }
+
+  var socket = io("/live", { auth: { congress: section.dataset.slug } });
+  socket.on("connect", function () { showStatus(true); });
+  socket.on("disconnect", function () { showStatus(false); });
+  socket.on("agenda_state", function (state) {
+    if (state.published === false) { window.location.reload(); return; }
+    if (state.revision < revision) { return; }  // an older push arriving late
+    var structureChanged = !sameStructure(state);
+    revision = state.revision;
+    section.dataset.revision = String(revision);
+    document.body.dataset.agendaRevision = String(revision);
+    if (structureChanged) { refetch(); } else { markCurrent(state); }
+  });
+})();
