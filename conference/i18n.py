@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -15,7 +15,7 @@ LANGUAGE_COOKIE = "lang"
 
 def select_locale() -> str:
     """The language the visitor chose (a cookie that outlives sign-out), else the default."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    chosen = request.cookies.get(LANGUAGE_COOKIE) if has_request_context() else None
     if chosen in LANGUAGES:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -46,7 +53,11 @@ LocalDateTime = Annotated[datetime, AfterValidator(_localized)]
 OptionalLocalDateTime = Annotated[
     datetime | None, BeforeValidator(_blank_to_none), AfterValidator(_localized)
 ]
-OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
+
+
+def optional_int(ge: int, le: int):
+    """An optional whole number in [ge, le]; an empty form field means none."""
+    return Annotated[Annotated[int, Field(ge=ge, le=le)] | None, BeforeValidator(_blank_to_none)]
 
 
 class Schema(BaseModel):

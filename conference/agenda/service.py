@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask_babel import gettext as _
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -18,12 +18,12 @@ from conference.extensions import db
 from conference.signals import agenda_changed
 from conference.validation import (
     LocalDateTime,
-    OptionalInt,
     OptionalLocalDateTime,
     OptionalText,
     Schema,
     Text,
     field_error,
+    optional_int,
     validate,
 )
 
@@ -47,7 +47,7 @@ class ItemInput(Schema):
     title: Annotated[Text, StringConstraints(min_length=1, max_length=500)]
     presenter: Annotated[OptionalText, StringConstraints(max_length=300)] = ""
     planned_start: OptionalLocalDateTime = None
-    duration_minutes: Annotated[OptionalInt, Field(ge=1, le=24 * 60)] = None
+    duration_minutes: optional_int(1, 24 * 60) = None
     notes: Annotated[OptionalText, StringConstraints(max_length=5000)] = ""
     session_id: int
 

@@ -19,7 +19,14 @@ from conference.dates import is_timezone
 from conference.errors import Conflict, Forbidden, NotFound
 from conference.extensions import db
 from conference.signals import agenda_changed
-from conference.validation import OptionalInt, OptionalText, Schema, Text, field_error, validate
+from conference.validation import (
+    OptionalText,
+    Schema,
+    Text,
+    field_error,
+    optional_int,
+    validate,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -29,7 +36,7 @@ class CongressInput(Schema):
     slug: Annotated[Text, StringConstraints(min_length=2, max_length=80, pattern=SLUG_PATTERN)]
     organizing_union: Annotated[OptionalText, StringConstraints(max_length=300)] = ""
     term: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
-    ordinal: Annotated[OptionalInt, Field(ge=1, le=1000)] = None
+    ordinal: optional_int(1, 1000) = None
     venue: Annotated[OptionalText, StringConstraints(max_length=300)] = ""
     starts_on: date
     ends_on: date

@@ -1,0 +1,243 @@
+"""Fixtures: a fresh app and database per test, factories, sign-in and API helpers.
+
+The database is SQLite (a copy of one migrated template per test) unless
+CONFERENCE_TEST_DATABASE_URL names a PostgreSQL database: then the schema is migrated there once
+and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
+
+from conference import create_app
+from conference.agenda.models import AgendaItem, CongressSession
+from conference.auth.models import Membership, User
+from conference.auth.service import create_api_token
+from conference.congresses.models import Congress
+from conference.database import upgrade_database
+from conference.extensions import db, socketio
+
+PASSWORD = "correct horse battery"
+# scrypt is slow on purpose; hash the shared test password once.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def base_config(instance: Path, **overrides) -> dict:
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "MESSAGE_QUEUE": None,
+    }
+    if ON_POSTGRES:
+        config["DATABASE_URL"] = TEST_DATABASE_URL
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path | None:
+    """Migrate once: a template SQLite file to copy, or the PostgreSQL test database itself."""
+    instance = tmp_path_factory.mktemp("template")
+    if ON_POSTGRES:
+        engine = create_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app(base_config(instance))
+    upgrade_database(app)
+    with app.app_context():
+        db.engine.dispose()
+    return None if ON_POSTGRES else instance / "conference.db"
+
+
+def _empty_postgres_tables(app) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_template):
+    """Build an app on a fresh database; extra settings as keyword arguments."""
+    built = []
+
+    def make(**overrides):
+        instance = tmp_path / f"instance{len(built)}"
+        instance.mkdir()
+        if (migrated_template is not None and not built) or migrated_template is not None:
+            shutil.copy(migrated_template, instance / "conference.db")
+        app = create_app(base_config(instance, **overrides))
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+        if ON_POSTGRES:
+            _empty_postgres_tables(app)
+        else:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(username=None, *, role=None, congress=None, admin=False, can_create=False):
+        user = User(username=username or f"user{next(counter)}", password_hash=PASSWORD_HASH,
+                    is_admin=admin, can_create_congresses=can_create or admin)
+        db.session.add(user)
+        if role is not None:
+            db.session.add(Membership(user=user, congress_id=congress.id, role=role))
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_congress(app):
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        values = {"slug": f"congress-{n}", "name": f"Đại hội Công đoàn số {n}",
+                  "starts_on": date(2023, 9, 27), "ends_on": date(2023, 9, 28),
+                  "timezone": "Asia/Ho_Chi_Minh", "published": True} | fields
+        congress = Congress(**values)
+        db.session.add(congress)
+        db.session.commit()
+        return congress
+
+    return make
+
+
+@pytest.fixture
+def create_session(app):
+    def make(congress, *, title="Phiên chính thức", kind="official", starts_at=None, hours=3):
+        starts_at = starts_at or datetime(2023, 9, 28, 0, 30, tzinfo=UTC) + timedelta(
+            hours=len(db.session.scalars(db.select(CongressSession).where(
+                CongressSession.congress_id == congress.id)).all()) * 4)
+        session = CongressSession(congress_id=congress.id, title=title, kind=kind,
+                                  starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours))
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make
+
+
+@pytest.fixture
+def create_item(app):
+    def make(session, *, title=None, presenter=""):
+        position = len(session.items) + 1
+        item = AgendaItem(session_id=session.id, title=title or f"Mục {position}",
+                          presenter=presenter, position=position)
+        db.session.add(item)
+        db.session.commit()
+        db.session.refresh(session)
+        return item
+
+    return make
+
+
+@pytest.fixture
+def agenda(create_congress, create_session, create_item):
+    """A published congress with two sessions of two and three items."""
+    congress = create_congress()
+    first = create_session(congress, title="Phiên trù bị", kind="preparatory")
+    second = create_session(congress, title="Phiên chính thức")
+    items = [create_item(first, title="Khai mạc"), create_item(first, title="Bầu Đoàn Chủ tịch"),
+             create_item(second, title="Báo cáo chính trị"),
+             create_item(second, title="Thảo luận"), create_item(second, title="Bế mạc")]
+    return congress, [first, second], items
+
+
+# --- acting as someone -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user, password=PASSWORD, the_client=None):
+        response = (the_client or client).post(
+            "/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def api(client):
+    """Call the JSON API as a user: api(user).post("/api/v1/...", json=...)."""
+
+    class Caller:
+        def __init__(self, user):
+            _token, self.token = create_api_token(None, user, "test")
+
+        def _call(self, method, path, **kwargs):
+            headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+            return client.open(path, method=method, headers=headers, **kwargs)
+
+        def get(self, path, **kw):
+            return self._call("GET", path, **kw)
+
+        def post(self, path, **kw):
+            return self._call("POST", path, **kw)
+
+        def patch(self, path, **kw):
+            return self._call("PATCH", path, **kw)
+
+        def delete(self, path, **kw):
+            return self._call("DELETE", path, **kw)
+
+    return Caller
+
+
+@pytest.fixture
+def socket_client(app, client):
+    """A Socket.IO test client that shares the HTTP client's sign-in."""
+    made = []
+
+    def connect(namespace="/live", auth=None, flask_client=None):
+        sock = socketio.test_client(app, namespace=namespace, auth=auth,
+                                    flask_test_client=flask_client or client)
+        made.append(sock)
+        return sock
+
+    yield connect
+    for sock in made:
+        if sock.is_connected("/live"):
+            sock.disconnect("/live")
