@@ -7,12 +7,14 @@ and every table is emptied after each test.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
@@ -44,6 +46,17 @@ def base_config(instance: Path, **overrides) -> dict:
         config["DATABASE_URL"] = TEST_DATABASE_URL
     config.update(overrides)
     return config
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as on a real server: in their own app context.
+
+    Flask reuses an app context that is already pushed (our fixtures push one for the test),
+    which would share `g` (the signed-in user) and the database session between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +95,7 @@ def make_app(tmp_path, migrated_template):
         if (migrated_template is not None and not built) or migrated_template is not None:
             shutil.copy(migrated_template, instance / "conference.db")
         app = create_app(base_config(instance, **overrides))
+        app.test_client_class = IsolatedClient
         built.append(app)
         return app
 
@@ -191,7 +205,7 @@ def agenda(create_congress, create_session, create_item):
 @pytest.fixture
 def login(client):
     def sign_in(user, password=PASSWORD, the_client=None):
-        response = (the_client or client).post(
+        response = (client if the_client is None else the_client).post(
             "/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
@@ -226,18 +240,33 @@ def api(client):
     return Caller
 
 
+class IsolatedSocketClient:
+    """A Socket.IO test client whose events, like IsolatedClient's requests, run in their own
+    app context, so each sees its own signed-in user."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+        return lambda *args, **kwargs: contextvars.Context().run(attribute, *args, **kwargs)
+
+
 @pytest.fixture
 def socket_client(app, client):
     """A Socket.IO test client that shares the HTTP client's sign-in."""
     made = []
 
     def connect(namespace="/live", auth=None, flask_client=None):
-        sock = socketio.test_client(app, namespace=namespace, auth=auth,
-                                    flask_test_client=flask_client or client)
-        made.append(sock)
+        sock = IsolatedSocketClient(contextvars.Context().run(
+            socketio.test_client, app, namespace=namespace, auth=auth,
+            flask_test_client=flask_client or client))
+        made.append((sock, namespace))
         return sock
 
     yield connect
-    for sock in made:
-        if sock.is_connected("/live"):
-            sock.disconnect("/live")
+    for sock, namespace in made:
+        if sock.is_connected(namespace):
+            sock.disconnect(namespace)
