@@ -13,7 +13,7 @@ from conference.agenda.pdf import render_agenda_pdf
 from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import to_local
-from conference.errors import ConferenceError
+from conference.errors import Conflict, ValidationFailed
 from conference.web import actor, form_values
 
 bp = Blueprint("agenda", __name__)
@@ -51,7 +51,7 @@ def _session_form(congress, session=None):
                 service.create_session(actor(), congress, values)
             else:
                 service.update_session(actor(), session, values)
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"_": exc.message}
         else:
             flash(_("Session saved."))
@@ -100,7 +100,7 @@ def _item_form(session, item=None):
                 service.create_item(actor(), session, values)
             else:
                 service.update_item(actor(), item, values)
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"_": exc.message}
         else:
             flash(_("Agenda item saved."))
@@ -180,7 +180,7 @@ def drive(congress_id: int, action: str):
             service.set_current_item(actor(), congress, request.form.get("item_id", type=int))
         else:
             return render_template("error.html", status=404, message=_("Unknown action.")), 404
-    except ConferenceError as exc:
+    except (ValidationFailed, Conflict) as exc:
         flash(exc.message, "error")
     return redirect(url_for("agenda.control", congress_id=congress.id))
 

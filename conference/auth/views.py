@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from conference.auth import service
 from conference.auth.models import ApiToken, Role
 from conference.congresses.service import get_congress, list_congresses
-from conference.errors import ConferenceError, NotFound, ValidationFailed
+from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db, limiter
 from conference.web import actor, safe_next
 
@@ -103,7 +103,7 @@ def users():
                 display_name=request.form.get("display_name", ""),
                 is_admin=bool(request.form.get("is_admin")),
                 can_create_congresses=bool(request.form.get("can_create_congresses")))
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"username": exc.message}
         else:
             if not request.form.get("password"):
@@ -140,7 +140,7 @@ def user_detail(user_id: int):
                     password=request.form.get("password") or None)
                 flash(_("Account saved."))
             return redirect(url_for("auth.user_detail", user_id=user.id))
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"_": exc.message}
     return render_template("auth/user_detail.html", user=user, roles=list(Role),
                            congresses=list_congresses(actor()), errors=errors), (

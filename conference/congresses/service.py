@@ -85,10 +85,14 @@ def congress_values(congress: Congress) -> dict:
     return {name: getattr(congress, name) for name in FIELDS}
 
 
-def create_congress(actor: Actor, data: dict) -> Congress:
-    """Create a congress; its creator becomes its organizer."""
+def require_congress_creator(actor: Actor) -> None:
     if not (actor.user and (actor.user.is_admin or actor.user.can_create_congresses)):
         raise Forbidden(_("You may not create congresses."))
+
+
+def create_congress(actor: Actor, data: dict) -> Congress:
+    """Create a congress; its creator becomes its organizer."""
+    require_congress_creator(actor)
     data = dict(data)
     if not data.get("slug"):
         data["slug"] = _unique_slug(slugify(str(data.get("name") or "")))

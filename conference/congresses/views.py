@@ -9,7 +9,7 @@ from flask_login import login_required
 from conference.agenda.service import agenda_state, current_item, ordered_sessions
 from conference.auth.service import Capability, can
 from conference.congresses import service
-from conference.errors import ConferenceError
+from conference.errors import Conflict, ValidationFailed
 from conference.web import actor, form_values
 
 bp = Blueprint("congresses", __name__)
@@ -51,6 +51,7 @@ def manage_list():
 @bp.route("/manage/new", methods=["GET", "POST"])
 @login_required
 def create():
+    service.require_congress_creator(actor())
     values: dict = {"timezone": "Asia/Ho_Chi_Minh", "quorum_numerator": 1,
                     "quorum_denominator": 2, "quorum_strict": True}
     errors: dict = {}
@@ -58,7 +59,7 @@ def create():
         values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
         try:
             congress = service.create_congress(actor(), values)
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"_": exc.message}
         else:
             flash(_("Congress created. Now add its sessions and agenda."))
@@ -87,7 +88,7 @@ def edit(congress_id: int):
         values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
         try:
             service.update_congress(actor(), congress, values)
-        except ConferenceError as exc:
+        except (ValidationFailed, Conflict) as exc:
             errors = exc.fields or {"_": exc.message}
         else:
             flash(_("Saved."))
