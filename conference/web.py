@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -167,7 +167,8 @@ def when(value, congress, style: str = "full") -> str:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     login_manager.login_view = "auth.login"
-    login_manager.login_message = None
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.register_error_handler(ConferenceError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)

@@ -48,6 +48,13 @@ def login():
     return render_template("auth/login.html", error=error), (401 if error else 200)
 
 
+@bp.errorhandler(429)
+def too_many_sign_ins(_error):
+    """Show the sign-in form again, saying why it refuses for now."""
+    message = _("Too many sign-in attempts from your address. Wait a minute and try again.")
+    return render_template("auth/login.html", error=message), 429
+
+
 @bp.post("/logout")
 @login_required
 def logout():
