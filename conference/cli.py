@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import inspect, select
 
 from conference.auth import service as auth
 from conference.auth.models import Role, User
@@ -21,6 +21,14 @@ def _fail(message: str):
     raise click.ClickException(message)
 
 
+def _migrate_empty_database() -> None:
+    """Create the tables of a fresh database, so the commands work before the first start."""
+    from conference.database import upgrade_database
+
+    if not inspect(db.engine).has_table("alembic_version"):
+        upgrade_database(current_app)
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLE_CHOICES), required=True,
@@ -31,6 +39,7 @@ def _fail(message: str):
 @click.option("--name", "display_name", default="", help="Full name.")
 def create_user_command(username, role, congress_slug, password_stdin, display_name):
     """Create an account and print its generated password once (unless one is piped)."""
+    _migrate_empty_database()
     congress = None
     if congress_slug:
         congress = db.session.scalar(select(Congress).where(Congress.slug == congress_slug))
@@ -57,6 +66,7 @@ def create_user_command(username, role, congress_slug, password_stdin, display_n
 @click.option("--name", default="cli", help="A label to recognise the token by.")
 def create_token_command(username, name):
     """Print a new API token for USERNAME, once."""
+    _migrate_empty_database()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         _fail(f"No user {username!r}.")
@@ -69,6 +79,7 @@ def demo_command():
     """Load the demo congress; running it again changes nothing."""
     from conference.demo import load_demo
 
+    _migrate_empty_database()
     congress, created = load_demo()
     status = "Loaded" if created else "Already there:"
     click.echo(f"{status} {congress.name} (/c/{congress.slug})")

@@ -67,8 +67,14 @@ def is_api_request() -> bool:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only follow redirects within this site, to stop open redirects."""
+    """Only follow redirects within this site, to stop open redirects.
+
+    Browsers read a backslash as a slash ("/\\evil.example" goes off-site) and drop tabs and
+    newlines, so a target with either, or any other control character, is refused too.
+    """
     if not target:
+        return fallback
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -93,11 +99,17 @@ HTTP_MESSAGES = {
     405: lambda: _("This address does not accept that method."),
     413: lambda: _("The upload is too large."),
     415: lambda: _("This content type is not accepted here."),
+    409: lambda: _("This conflicts with the current state. Reload and try again."),
+    410: lambda: _("This is no longer available."),
+    422: lambda: _("Some values are not valid."),
     429: lambda: _("Too many attempts. Wait a minute and try again."),
+    500: lambda: _("Something went wrong on our side. The error has been logged."),
+    503: lambda: _("The service is busy. Try again in a moment."),
 }
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-              429: "rate_limited"}
+              409: "conflict", 410: "gone", 422: "validation_failed", 429: "rate_limited",
+              500: "internal_error", 503: "unavailable"}
 
 
 def _handle_domain_error(error: ConferenceError):
@@ -112,7 +124,7 @@ def _handle_csrf_error(error: CSRFError):
 
 def _handle_http_error(error: HTTPException):
     status = error.code or 500
-    message = HTTP_MESSAGES.get(status, lambda: error.name)()
+    message = HTTP_MESSAGES.get(status, lambda: _("The request failed."))()
     response = error_response(status, HTTP_CODES.get(status, "error"), message)
     if status == 405 and error.valid_methods:
         response[0].headers["Allow"] = ", ".join(error.valid_methods)

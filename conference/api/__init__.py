@@ -10,10 +10,17 @@ from flask_babel import gettext as _
 
 from conference.auth.service import Actor, user_for_token
 from conference.errors import ConferenceError
+from conference.extensions import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Against token guessing: each 401 counts against the client's address, one count for the whole
+# API; past the limit every API request from that address gets 429 until the minute is over.
+AUTH_FAILURE_LIMIT = "20 per minute"
+limiter.shared_limit(AUTH_FAILURE_LIMIT, scope="api-token",
+                     deduct_when=lambda response: response.status_code == 401,
+                     exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS)(bp)
 
 
 class Unauthorized(ConferenceError):
@@ -54,7 +61,7 @@ def json_body(allow_null: bool = False) -> dict:
     if not request.is_json:
         raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
     body = request.get_json(silent=True)
-    if body is None and request.get_data():
+    if body is None and request.get_data().strip() not in (b"", b"null"):
         raise ConferenceError(_("The body is not valid JSON."), code="invalid_json")
     if not isinstance(body, dict) and not (allow_null and body is None):
         raise ConferenceError(_("Send a JSON object."), code="invalid_json")

@@ -4,7 +4,10 @@
   "use strict";
   var editor = document.getElementById("agenda-editor");
   if (!editor) { return; }
+  var hint = document.getElementById("drag-hint");
+  if (hint) { hint.hidden = false; }  // dragging needs this script; say so only when it runs
   var dragged = null;
+  var before = null;  // the order when the drag started: a drop back in place saves nothing
 
   function layout() {
     var sessions = {};
@@ -42,6 +45,7 @@
     var li = event.target.closest && event.target.closest("li[data-item-id]");
     if (!li) { return; }
     dragged = li;
+    before = JSON.stringify(layout());
     li.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", li.dataset.itemId);
@@ -64,6 +68,6 @@
     dragged.classList.remove("dragging");
     editor.querySelectorAll(".drop-target").forEach(function (el) { el.classList.remove("drop-target"); });
     dragged = null;
-    save();
+    if (JSON.stringify(layout()) !== before) { save(); }
   });
 })();

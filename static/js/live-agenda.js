@@ -37,11 +37,22 @@
     return ids.join(",") === itemIds();
   }
 
+  // Several edits in a row start several fetches; only the last one may fill the section, or a
+  // slow early answer would put back an older agenda.
+  var latestFetch = 0;
+  var latestState = null;
+
   function refetch() {
+    var mine = ++latestFetch;
     fetch(section.dataset.fragmentUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
-      .then(function (html) { section.innerHTML = html; })
-      .catch(function () { window.location.reload(); });
+      .then(function (html) {
+        if (mine !== latestFetch) { return; }
+        section.innerHTML = html;
+        // A move of the current item may have been pushed while this was on its way.
+        if (latestState && sameStructure(latestState)) { markCurrent(latestState); }
+      })
+      .catch(function () { if (mine === latestFetch) { window.location.reload(); } });
   }
 
   var socket = io("/live", { auth: { congress: section.dataset.slug } });
@@ -51,6 +62,7 @@
     if (state.published === false) { window.location.reload(); return; }
     if (state.revision < revision) { return; }  // an older push arriving late
     var structureChanged = !sameStructure(state);
+    latestState = state;
     revision = state.revision;
     section.dataset.revision = String(revision);
     document.body.dataset.agendaRevision = String(revision);

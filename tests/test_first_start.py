@@ -1,0 +1,161 @@
+"""`python app.py` on an empty instance folder, as a new user runs it, in a real process."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conference.config import PROJECT_ROOT, SETTINGS
+from conference.demo import SLUG
+
+START_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`python app.py --port N` in its own process; collects its output as it comes."""
+
+    def __init__(self, instance: Path):
+        self.port = _free_port()
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith("CONFERENCE_") or key[len("CONFERENCE_"):] not in SETTINGS}
+        env |= {"CONFERENCE_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(self.port)], cwd=PROJECT_ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_until_serving(self) -> str:
+        """Wait for the page that lists congresses; return what was printed before serving."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._reader.join(timeout=5)
+                pytest.fail(f"app.py exited with {self.process.returncode}:\n{self.output}")
+            if any(line.startswith("Serving on ") for line in self.lines):
+                try:
+                    with urllib.request.urlopen(self.url("/healthz"), timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"app.py did not serve within {START_TIMEOUT} s:\n{self.output}")
+        printed = []
+        for line in self.lines:
+            printed.append(line)
+            if line.startswith("Serving on "):
+                break
+        return "\n".join(printed)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(timeout=5)
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def start_server():
+    started: list[Server] = []
+
+    def start(instance: Path) -> Server:
+        server = Server(instance)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def _get(url: str, opener=None) -> tuple[int, str]:
+    try:
+        with (opener or urllib.request.build_opener()).open(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def _sign_in(server: Server, username: str, password: str) -> int:
+    """Sign in through the real form (with its CSRF token); return the status of the result."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    _status, page = _get(server.url("/login"), opener)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, page[:1000]
+    body = urllib.parse.urlencode({"csrf_token": token.group(1), "username": username,
+                                   "password": password}).encode()
+    request = urllib.request.Request(server.url("/login"), data=body, method="POST")
+    try:
+        with opener.open(request, timeout=10) as response:
+            final_url = response.geturl()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    assert not final_url.endswith("/login"), "the sign-in form came back"
+    return status
+
+
+def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
+    instance = tmp_path / "instance"
+    first = start_server(instance)
+    printed = first.wait_until_serving()
+
+    assert "username: admin" in printed
+    passwords = re.findall(r"password: (\S+)\s+\(shown only this once\)", printed)
+    assert len(passwords) == 1, printed
+    assert f"/c/{SLUG}" in printed
+    assert (instance / "conference.db").exists()
+    assert (instance / "secret_key").exists()
+
+    status, page = _get(first.url(f"/c/{SLUG}"))
+    assert status == 200
+    assert "Hà Tĩnh" in page
+    assert _sign_in(first, "admin", passwords[0]) == 200
+    first.stop()
+    assert first.output.count(passwords[0]) == 1
+
+    second = start_server(instance)
+    printed_again = second.wait_until_serving()
+    assert "password" not in printed_again.lower(), printed_again
+    assert "First start" not in printed_again
+    assert "Demo congress loaded" not in printed_again
+    assert _get(second.url(f"/c/{SLUG}"))[0] == 200
+    assert _sign_in(second, "admin", passwords[0]) == 200

@@ -1,0 +1,110 @@
+"""Migrations build the models' schema from nothing, match the models, and go down and up again.
+
+Each test runs on an empty SQLite file and on an empty PostgreSQL database; the latter is made
+with CREATE DATABASE on the server of CONFERENCE_TEST_DATABASE_URL and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade
+from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from conference import create_app
+from conference.database import upgrade_database
+from conference.extensions import db, migrate
+
+TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request, tmp_path):
+    """The URL of a database with no tables at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        pytest.skip("set CONFERENCE_TEST_DATABASE_URL to a PostgreSQL URL")
+    server = make_url(TEST_DATABASE_URL)
+    name = f"conference_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database_url, tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "x",
+                      "DATABASE_URL": empty_database_url, "TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _tables(app) -> set[str]:
+    with app.app_context():
+        return set(inspect(db.engine).get_table_names())
+
+
+def _differences(app, metadata: MetaData | None = None) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                              "compare_server_default": True})
+        return compare_metadata(context, db.metadata if metadata is None else metadata)
+
+
+def test_empty_database_has_no_tables(migration_app):
+    assert _tables(migration_app) == set()
+
+
+def test_migrations_create_every_model_table(migration_app):
+    upgrade_database(migration_app)
+    expected = set(db.metadata.tables)
+    assert expected, "no models registered"
+    assert _tables(migration_app) == expected | {"alembic_version"}
+
+
+def test_models_and_migrations_agree(migration_app):
+    """A model change without a migration shows up here: write one with `flask db migrate`."""
+    upgrade_database(migration_app)
+    differences = _differences(migration_app)
+    assert differences == [], (
+        "The models differ from the migrated schema; add a migration "
+        f"(flask --app app db migrate -m '...'): {differences}")
+
+
+def test_comparison_notices_a_model_change_without_migration(migration_app):
+    upgrade_database(migration_app)
+    changed = MetaData(naming_convention=db.metadata.naming_convention)
+    for table in db.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["users"].append_column(Column("shoe_size", Integer, nullable=True))
+    differences = _differences(migration_app, changed)
+    assert [(d[0], d[3].name) for d in differences] == [("add_column", "shoe_size")]
+
+
+def test_downgrade_to_base_and_upgrade_again(migration_app):
+    upgrade_database(migration_app)
+    with migration_app.app_context():
+        downgrade(directory=migrate.directory, revision="base")
+    assert _tables(migration_app) <= {"alembic_version"}
+
+    upgrade_database(migration_app)
+    assert _tables(migration_app) == set(db.metadata.tables) | {"alembic_version"}
+    assert _differences(migration_app) == []
+    with migration_app.app_context(), db.engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    assert len(heads) == 1

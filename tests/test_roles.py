@@ -1,0 +1,363 @@
+"""Who may do what: every role against every page and API route, from one table.
+
+The table must name every route the app serves (test_every_route_is_in_the_table), so a new
+page or API route cannot ship without deciding who may use it. Refused requests must change
+nothing (checked after each one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from conference.auth.service import create_api_token
+from conference.extensions import db
+
+ROLES = ("anonymous", "admin", "organizer", "operator", "checkin", "outsider")
+# What the roles of the congress under test may do (the outsider organizes another congress).
+RIGHTS = {"organizer": {"view", "edit", "drive"}, "operator": {"view", "drive"},
+          "checkin": {"view"}}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+UNTABLED_ENDPOINTS = {"static"}  # files, the same for everybody
+
+
+# --- expected statuses ---------------------------------------------------------------------
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    return {role: status for role in ROLES} | overrides
+
+
+def signed_in(status: int) -> dict[str, int]:
+    """A page for any signed-in user; anonymous visitors are sent to sign in."""
+    return everyone(status, anonymous=302)
+
+
+def admin_only(status: int) -> dict[str, int]:
+    return everyone(403, anonymous=302, admin=status)
+
+
+def creators_only(status: int, anonymous: int) -> dict[str, int]:
+    """Only accounts allowed to create congresses (here: only the admin)."""
+    return everyone(403, anonymous=anonymous, admin=status)
+
+
+def congress_route(right: str, status: int, anonymous: int) -> dict[str, int]:
+    return {"anonymous": anonymous, "admin": status, "outsider": 404} | {
+        role: status if right in rights else 403 for role, rights in RIGHTS.items()}
+
+
+def page(right: str, status: int) -> dict[str, int]:
+    return congress_route(right, status, anonymous=302)
+
+
+def api(right: str, status: int) -> dict[str, int]:
+    return congress_route(right, status, anonymous=401)
+
+
+# --- the table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    endpoint: str
+    path: Callable[[SimpleNamespace], str]
+    expect: dict[str, int]
+    body: Callable[[SimpleNamespace], object] | None = None
+    label: str = ""
+    json: bool = False  # send the body as JSON (always so for the API)
+    setup: Callable[[SimpleNamespace], None] | None = None
+
+    @property
+    def is_api(self) -> bool:
+        return self.endpoint.startswith("api.")
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.endpoint}" + (f"[{self.label}]" if self.label else "")
+
+
+def _current_second_item(w: SimpleNamespace) -> None:
+    w.congress.current_item_id = w.items[1].id
+    db.session.commit()
+
+
+def _unpublish(w: SimpleNamespace) -> None:
+    w.congress.published = False
+    db.session.commit()
+
+
+CONGRESS_FORM = {"name": "Đại hội Công đoàn Điện lực", "starts_on": "2023-09-27",
+                 "ends_on": "2023-09-28", "timezone": "Asia/Ho_Chi_Minh",
+                 "quorum_numerator": "1", "quorum_denominator": "2", "quorum_strict": "1"}
+SESSION_FORM = {"title": "Phiên bế mạc", "kind": "closing", "starts_at": "2023-09-28T14:00",
+                "ends_at": "2023-09-28T16:00", "room": "", "chair": ""}
+SESSION_JSON = {"title": "Phiên bế mạc", "kind": "closing",
+                "starts_at": "2023-09-28T14:00:00+07:00", "ends_at": "2023-09-28T16:00:00+07:00"}
+
+
+def _layout(w: SimpleNamespace) -> dict:
+    first = w.sessions[0]
+    return {"sessions": {str(first.id): [w.items[1].id, w.items[0].id]}}
+
+
+C = "/manage/{w.congress.id}"
+CASES: list[Case] = [
+    # Public pages and the sign-in page.
+    Case("GET", "site.health", lambda w: "/healthz", everyone(200)),
+    Case("GET", "site.set_language", lambda w: "/lang/en", everyone(302)),
+    Case("GET", "congresses.index", lambda w: "/", everyone(200)),
+    Case("GET", "congresses.public", lambda w: f"/c/{w.congress.slug}", everyone(200)),
+    Case("GET", "congresses.public_fragment", lambda w: f"/c/{w.congress.slug}/agenda-fragment",
+         everyone(200)),
+    Case("GET", "agenda.public_pdf", lambda w: f"/c/{w.congress.slug}/agenda.pdf", everyone(200)),
+    Case("GET", "auth.login", lambda w: "/login", everyone(302, anonymous=200)),
+    Case("POST", "auth.login", lambda w: "/login", everyone(302, anonymous=401),
+         body=lambda w: {"username": "nobody", "password": "wrong password"}),
+    # Every signed-in user.
+    Case("POST", "auth.logout", lambda w: "/logout", signed_in(302)),
+    Case("GET", "auth.account", lambda w: "/account", signed_in(200)),
+    Case("POST", "auth.account", lambda w: "/account", signed_in(200),
+         body=lambda w: {"action": "create_token", "name": "laptop"}),
+    Case("GET", "congresses.manage_list", lambda w: "/manage/", signed_in(200)),
+    # Administrators only.
+    Case("GET", "auth.users", lambda w: "/admin/users", admin_only(200)),
+    Case("POST", "auth.users", lambda w: "/admin/users", admin_only(200),
+         body=lambda w: {"username": "newcomer", "password": "a long enough password"}),
+    Case("GET", "auth.user_detail", lambda w: f"/admin/users/{w.spare.id}", admin_only(200)),
+    Case("POST", "auth.user_detail", lambda w: f"/admin/users/{w.spare.id}", admin_only(302),
+         body=lambda w: {"action": "grant", "congress_id": w.congress.id, "role": "checkin"}),
+    Case("GET", "audit.log", lambda w: "/admin/audit", admin_only(200)),
+    # Congress pages.
+    Case("GET", "congresses.create", lambda w: "/manage/new", creators_only(200, 302)),
+    Case("POST", "congresses.create", lambda w: "/manage/new", creators_only(302, 302),
+         body=lambda w: CONGRESS_FORM),
+    Case("GET", "congresses.overview", lambda w: C.format(w=w) + "/", page("view", 200)),
+    Case("GET", "congresses.edit", lambda w: C.format(w=w) + "/edit", page("edit", 200)),
+    Case("POST", "congresses.edit", lambda w: C.format(w=w) + "/edit", page("edit", 302),
+         body=lambda w: CONGRESS_FORM | {"slug": w.congress.slug, "published": "1"}),
+    Case("POST", "congresses.publish", lambda w: C.format(w=w) + "/publish", page("edit", 302),
+         body=lambda w: {"published": "0"}),
+    Case("POST", "congresses.delete", lambda w: C.format(w=w) + "/delete", page("edit", 302),
+         setup=_unpublish),
+    # Agenda pages.
+    Case("GET", "agenda.edit", lambda w: C.format(w=w) + "/agenda", page("edit", 200)),
+    Case("GET", "agenda.manage_pdf", lambda w: C.format(w=w) + "/agenda.pdf", page("view", 200)),
+    Case("POST", "agenda.arrange", lambda w: C.format(w=w) + "/agenda/arrange",
+         page("edit", 200), body=_layout, json=True),
+    Case("GET", "agenda.new_session", lambda w: C.format(w=w) + "/sessions/new",
+         page("edit", 200)),
+    Case("POST", "agenda.new_session", lambda w: C.format(w=w) + "/sessions/new",
+         page("edit", 302), body=lambda w: SESSION_FORM),
+    Case("GET", "agenda.edit_session", lambda w: f"/manage/sessions/{w.sessions[0].id}/edit",
+         page("edit", 200)),
+    Case("POST", "agenda.edit_session", lambda w: f"/manage/sessions/{w.sessions[0].id}/edit",
+         page("edit", 302), body=lambda w: SESSION_FORM),
+    Case("POST", "agenda.delete_session",
+         lambda w: f"/manage/sessions/{w.sessions[0].id}/delete", page("edit", 302)),
+    Case("GET", "agenda.new_item", lambda w: f"/manage/sessions/{w.sessions[0].id}/items/new",
+         page("edit", 200)),
+    Case("POST", "agenda.new_item", lambda w: f"/manage/sessions/{w.sessions[0].id}/items/new",
+         page("edit", 302),
+         body=lambda w: {"title": "Phát biểu của khách mời", "session_id": w.sessions[0].id}),
+    Case("GET", "agenda.edit_item", lambda w: f"/manage/items/{w.items[0].id}/edit",
+         page("edit", 200)),
+    Case("POST", "agenda.edit_item", lambda w: f"/manage/items/{w.items[0].id}/edit",
+         page("edit", 302),
+         body=lambda w: {"title": "Khai mạc Đại hội", "session_id": w.sessions[0].id}),
+    Case("POST", "agenda.delete_item", lambda w: f"/manage/items/{w.items[0].id}/delete",
+         page("edit", 302)),
+    Case("POST", "agenda.move_item", lambda w: f"/manage/items/{w.items[1].id}/move",
+         page("edit", 302), body=lambda w: {"direction": "up"}),
+    # The operator's control page: driving the current item.
+    Case("GET", "agenda.control", lambda w: C.format(w=w) + "/control", page("drive", 200)),
+    Case("POST", "agenda.drive", lambda w: C.format(w=w) + "/control/start", page("drive", 302),
+         body=lambda w: {"item_id": w.items[2].id}, label="start"),
+    Case("POST", "agenda.drive", lambda w: C.format(w=w) + "/control/next", page("drive", 302),
+         label="next"),
+    Case("POST", "agenda.drive", lambda w: C.format(w=w) + "/control/previous",
+         page("drive", 302), label="previous", setup=_current_second_item),
+    Case("POST", "agenda.drive", lambda w: C.format(w=w) + "/control/clear", page("drive", 302),
+         label="clear", setup=_current_second_item),
+    Case("POST", "agenda.drive", lambda w: C.format(w=w) + "/control/jump", page("drive", 404),
+         label="unknown action"),
+    # The API.
+    Case("GET", "api.openapi", lambda w: "/api/v1/openapi.json", everyone(200)),
+    Case("GET", "api.list_congresses", lambda w: "/api/v1/congresses",
+         everyone(200, anonymous=401)),
+    Case("POST", "api.create_congress", lambda w: "/api/v1/congresses", creators_only(201, 401),
+         body=lambda w: {"name": "Đại hội XIII", "starts_on": "2028-03-01",
+                         "ends_on": "2028-03-02"}),
+    Case("GET", "api.get_congress", lambda w: f"/api/v1/congresses/{w.congress.id}",
+         api("view", 200)),
+    Case("PATCH", "api.update_congress", lambda w: f"/api/v1/congresses/{w.congress.id}",
+         api("edit", 200), body=lambda w: {"venue": "Cung Văn hóa Lao động"}),
+    Case("GET", "api.get_agenda", lambda w: f"/api/v1/congresses/{w.congress.id}/agenda",
+         api("view", 200)),
+    Case("POST", "api.arrange", lambda w: f"/api/v1/congresses/{w.congress.id}/agenda/arrange",
+         api("edit", 200), body=_layout),
+    Case("POST", "api.set_current",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/agenda/current", api("drive", 200),
+         body=lambda w: {"item_id": w.items[2].id}, label="start"),
+    Case("POST", "api.set_current",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/agenda/current", api("drive", 200),
+         body=lambda w: {"item_id": None}, label="clear", setup=_current_second_item),
+    Case("POST", "api.next_item", lambda w: f"/api/v1/congresses/{w.congress.id}/agenda/next",
+         api("drive", 200)),
+    Case("POST", "api.previous_item",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/agenda/previous", api("drive", 200),
+         setup=_current_second_item),
+    Case("POST", "api.create_session",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/sessions", api("edit", 201),
+         body=lambda w: SESSION_JSON),
+    Case("PATCH", "api.update_session", lambda w: f"/api/v1/sessions/{w.sessions[0].id}",
+         api("edit", 200), body=lambda w: {"room": "Hội trường B"}),
+    Case("DELETE", "api.delete_session", lambda w: f"/api/v1/sessions/{w.sessions[0].id}",
+         api("edit", 204)),
+    Case("POST", "api.create_item", lambda w: f"/api/v1/sessions/{w.sessions[0].id}/items",
+         api("edit", 201), body=lambda w: {"title": "Phát biểu chỉ đạo"}),
+    Case("PATCH", "api.update_item", lambda w: f"/api/v1/items/{w.items[0].id}",
+         api("edit", 200), body=lambda w: {"presenter": "Chủ tịch Công đoàn"}),
+    Case("DELETE", "api.delete_item", lambda w: f"/api/v1/items/{w.items[0].id}",
+         api("edit", 204)),
+]
+
+
+# --- the world the table runs in -------------------------------------------------------------
+
+
+@pytest.fixture
+def world(agenda, create_congress, create_session, create_item, create_user):
+    """The congress under test with one user per role, and another congress for the outsider."""
+    congress, sessions, items = agenda
+    other = create_congress()
+    create_item(create_session(other))
+    users = {"admin": create_user("admin", admin=True),
+             "outsider": create_user("outsider", role="organizer", congress=other)}
+    for role in RIGHTS:
+        users[role] = create_user(role, role=role, congress=congress)
+    return SimpleNamespace(congress=congress, sessions=sessions, items=items, other=other,
+                           users=users, spare=create_user("spare"))
+
+
+def sign_in(client, user) -> None:
+    """Put the user in the session cookie as Flask-Login does (no slow password hash check)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users")
+
+
+def snapshot() -> dict:
+    """Every row that a management request could change, read on a fresh connection."""
+    with db.engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+                for table in TABLES}
+
+
+def is_refusal(status: int, location: str) -> bool:
+    return status in (401, 403, 404) or (status == 302 and location.startswith("/login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_role_gets_the_expected_status(app, world, case, role):
+    if case.setup:
+        case.setup(world)
+    path = case.path(world)
+    assert app.url_map.bind("localhost").match(path, method=case.method)[0] == case.endpoint
+    client = app.test_client()
+    headers = {}
+    if role != "anonymous":
+        if case.is_api:
+            headers["Authorization"] = f"Bearer {create_api_token(None, world.users[role])[1]}"
+        else:
+            sign_in(client, world.users[role])
+    body = case.body(world) if case.body else None
+    payload = {"json": body} if (case.is_api or case.json) else {"data": body}
+    before = snapshot()
+
+    response = client.open(path, method=case.method, headers=headers, **payload)
+
+    expected = case.expect[role]
+    assert response.status_code == expected, response.get_data(as_text=True)[:300]
+    location = response.headers.get("Location", "")
+    if case.is_api and expected != 204:
+        assert response.is_json
+        if expected >= 400:
+            assert set(response.json) == {"error"}
+    if role == "anonymous" and expected == 302 and case.endpoint not in (
+            "site.set_language", "auth.login"):
+        assert location.startswith("/login"), location
+    if case.method != "GET" and is_refusal(expected, location):
+        assert snapshot() == before, "a refused request changed the database"
+
+
+def test_every_route_is_in_the_table(app):
+    served = {(method, rule.endpoint) for rule in app.url_map.iter_rules()
+              if rule.endpoint not in UNTABLED_ENDPOINTS
+              for method in rule.methods - IGNORED_METHODS}
+    tabled = {(case.method, case.endpoint) for case in CASES}
+    missing = served - tabled
+    assert not missing, f"add these routes to CASES in tests/test_roles.py: {sorted(missing)}"
+    assert not tabled - served, f"CASES names routes that do not exist: {tabled - served}"
+
+
+def test_the_table_keeps_the_ground_rules():
+    """Checks on the table itself, so a wrong row cannot quietly grant a right."""
+    for case in CASES:
+        assert set(case.expect) == set(ROLES), case.id
+    world = SimpleNamespace(congress=SimpleNamespace(id=7, slug="x"),
+                            sessions=[SimpleNamespace(id=8)], items=[SimpleNamespace(id=9)] * 3,
+                            spare=SimpleNamespace(id=10))
+    for case in CASES:
+        path = case.path(world)
+        if path.startswith("/admin/"):  # nobody but an administrator
+            assert all(status >= 300 for role, status in case.expect.items()
+                       if role != "admin"), case.id
+        if re.search(r"/[789](/|$)", path):  # the congress under test: hidden from outsiders
+            assert case.expect["outsider"] == 404, case.id
+        if path.startswith("/api/") and case.endpoint != "api.openapi":
+            assert case.expect["anonymous"] == 401, case.id
+        if path.startswith("/manage"):
+            assert case.expect["anonymous"] == 302, case.id
+
+
+def test_operator_drives_the_agenda_on_the_page_and_the_api(app, world):
+    congress, items = world.congress, world.items
+    page_client = app.test_client()
+    sign_in(page_client, world.users["operator"])
+    page_client.post(f"/manage/{congress.id}/control/start", data={"item_id": items[1].id})
+    page_client.post(f"/manage/{congress.id}/control/next")
+
+    def current():
+        db.session.expire_all()
+        return congress.current_item_id
+
+    assert current() == items[2].id
+    token = create_api_token(None, world.users["operator"])[1]
+    api_client = app.test_client()
+    response = api_client.post(f"/api/v1/congresses/{congress.id}/agenda/previous",
+                               headers={"Authorization": f"Bearer {token}"})
+    assert response.json["current_item_id"] == items[1].id == current()
+    page_client.post(f"/manage/{congress.id}/control/clear")
+    assert current() is None
+
+
+def test_checkin_staff_cannot_move_the_current_item(app, world):
+    congress = world.congress
+    token = create_api_token(None, world.users["checkin"])[1]
+    response = app.test_client().post(f"/api/v1/congresses/{congress.id}/agenda/next",
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+    db.session.expire_all()
+    assert congress.current_item_id is None
