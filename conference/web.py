@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -28,7 +30,7 @@ from conference.agenda.models import SESSION_KIND_LABELS
 from conference.auth.models import ROLE_LABELS
 from conference.auth.service import Actor, load_user_from_session_id
 from conference.dates import format_when
-from conference.errors import ConferenceError
+from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import login_manager
 from conference.i18n import LANGUAGE_COOKIE, LANGUAGES
 
@@ -190,6 +192,24 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     app.add_template_filter(when, "when")
     app.register_blueprint(bp)
+
+
+def form_page(template: str, *, values: dict, fields, save: Callable[[dict], object],
+              done: Callable[[object], str], message: str, booleans=(), **context):
+    """Show a form; on POST save it through `save` and go to `done(result)`, or show it again
+    with the service's message beside each wrong field (status 422), keeping what was typed."""
+    errors: dict = {}
+    if request.method == "POST":
+        values = form_values(fields, booleans)
+        try:
+            result = save(values)
+        except (ValidationFailed, Conflict) as exc:
+            errors = exc.fields or {"_": exc.message}
+        else:
+            flash(message)
+            return redirect(done(result))
+    return render_template(template, values=values, errors=errors, **context), (
+        422 if errors else 200)
 
 
 def form_values(fields, booleans=()) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import to_local
 from conference.errors import Conflict, ValidationFailed
-from conference.web import actor, form_values
+from conference.web import actor, form_page
 
 bp = Blueprint("agenda", __name__)
 
@@ -38,28 +40,19 @@ def edit(congress_id: int):
 
 
 def _session_form(congress, session=None):
-    if session is not None:
+    if session is None:
+        values = {"kind": SessionKind.OFFICIAL}
+        save = partial(service.create_session, actor(), congress)
+    else:
         values = _local_inputs({n: getattr(session, n) for n in SESSION_FORM_FIELDS},
                                congress.timezone)
-    else:
-        values = {"kind": SessionKind.OFFICIAL}
-    errors: dict = {}
-    if request.method == "POST":
-        values = form_values(SESSION_FORM_FIELDS)
-        try:
-            if session is None:
-                service.create_session(actor(), congress, values)
-            else:
-                service.update_session(actor(), session, values)
-        except (ValidationFailed, Conflict) as exc:
-            errors = exc.fields or {"_": exc.message}
-        else:
-            flash(_("Session saved."))
-            return redirect(url_for("agenda.edit", congress_id=congress.id))
-    return render_template("agenda/session_form.html", congress=congress, session=session,
-                           values=values, errors=errors,
-                           kind_options=[(k.value, SESSION_KIND_LABELS[k]) for k in SessionKind]), (
-        422 if errors else 200)
+        save = partial(service.update_session, actor(), session)
+    return form_page(
+        "agenda/session_form.html", congress=congress, session=session, values=values,
+        fields=SESSION_FORM_FIELDS, save=save,
+        done=lambda _saved: url_for("agenda.edit", congress_id=congress.id),
+        message=_("Session saved."),
+        kind_options=[(k.value, SESSION_KIND_LABELS[k]) for k in SessionKind])
 
 
 @bp.route("/manage/<int:congress_id>/sessions/new", methods=["GET", "POST"])
@@ -87,29 +80,19 @@ def delete_session(session_id: int):
 
 def _item_form(session, item=None):
     congress = session.congress
-    if item is not None:
+    if item is None:
+        values = {"session_id": session.id}
+        save = partial(service.create_item, actor(), session)
+    else:
         values = _local_inputs({n: getattr(item, n) for n in ITEM_FORM_FIELDS}, congress.timezone)
         values["session_id"] = item.session_id
-    else:
-        values = {"session_id": session.id}
-    errors: dict = {}
-    if request.method == "POST":
-        values = form_values((*ITEM_FORM_FIELDS, "session_id"))
-        try:
-            if item is None:
-                service.create_item(actor(), session, values)
-            else:
-                service.update_item(actor(), item, values)
-        except (ValidationFailed, Conflict) as exc:
-            errors = exc.fields or {"_": exc.message}
-        else:
-            flash(_("Agenda item saved."))
-            return redirect(url_for("agenda.edit", congress_id=congress.id))
-    return render_template("agenda/item_form.html", congress=congress, session=session,
-                           item=item, values=values, errors=errors,
-                           session_options=[(s.id, s.title)
-                                            for s in service.ordered_sessions(congress)]), (
-        422 if errors else 200)
+        save = partial(service.update_item, actor(), item)
+    return form_page(
+        "agenda/item_form.html", congress=congress, session=session, item=item, values=values,
+        fields=(*ITEM_FORM_FIELDS, "session_id"), save=save,
+        done=lambda _saved: url_for("agenda.edit", congress_id=congress.id),
+        message=_("Agenda item saved."),
+        session_options=[(s.id, s.title) for s in service.ordered_sessions(congress)])
 
 
 @bp.route("/manage/sessions/<int:session_id>/items/new", methods=["GET", "POST"])

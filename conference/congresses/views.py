@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import agenda_state, current_item, ordered_sessions
 from conference.auth.service import Capability, can
 from conference.congresses import service
-from conference.errors import Conflict, ValidationFailed
-from conference.web import actor, form_values
+from conference.web import actor, form_page
 
 bp = Blueprint("congresses", __name__)
 
@@ -52,20 +53,13 @@ def manage_list():
 @login_required
 def create():
     service.require_congress_creator(actor())
-    values: dict = {"timezone": "Asia/Ho_Chi_Minh", "quorum_numerator": 1,
-                    "quorum_denominator": 2, "quorum_strict": True}
-    errors: dict = {}
-    if request.method == "POST":
-        values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
-        try:
-            congress = service.create_congress(actor(), values)
-        except (ValidationFailed, Conflict) as exc:
-            errors = exc.fields or {"_": exc.message}
-        else:
-            flash(_("Congress created. Now add its sessions and agenda."))
-            return redirect(url_for("agenda.edit", congress_id=congress.id))
-    return render_template("congresses/form.html", values=values, errors=errors,
-                           congress=None), (422 if errors else 200)
+    return form_page(
+        "congresses/form.html", congress=None, fields=FORM_FIELDS, booleans=BOOLEAN_FIELDS,
+        values={"timezone": current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                "quorum_numerator": 1, "quorum_denominator": 2, "quorum_strict": True},
+        save=partial(service.create_congress, actor()),
+        done=lambda congress: url_for("agenda.edit", congress_id=congress.id),
+        message=_("Congress created. Now add its sessions and agenda."))
 
 
 @bp.get("/manage/<int:congress_id>/")
@@ -82,19 +76,12 @@ def overview(congress_id: int):
 @login_required
 def edit(congress_id: int):
     congress = service.get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
-    values = service.congress_values(congress)
-    errors: dict = {}
-    if request.method == "POST":
-        values = form_values(FORM_FIELDS, BOOLEAN_FIELDS)
-        try:
-            service.update_congress(actor(), congress, values)
-        except (ValidationFailed, Conflict) as exc:
-            errors = exc.fields or {"_": exc.message}
-        else:
-            flash(_("Saved."))
-            return redirect(url_for("congresses.overview", congress_id=congress.id))
-    return render_template("congresses/form.html", values=values, errors=errors,
-                           congress=congress), (422 if errors else 200)
+    return form_page(
+        "congresses/form.html", congress=congress, fields=FORM_FIELDS, booleans=BOOLEAN_FIELDS,
+        values=service.congress_values(congress),
+        save=partial(service.update_congress, actor(), congress),
+        done=lambda _saved: url_for("congresses.overview", congress_id=congress.id),
+        message=_("Saved."))
 
 
 @bp.post("/manage/<int:congress_id>/publish")
