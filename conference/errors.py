@@ -23,6 +23,11 @@ class ConferenceError(Exception):
         return {"error": error}
 
 
+class Unauthorized(ConferenceError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(ConferenceError):
     status = 404
     code = "not_found"
@@ -41,3 +46,13 @@ class Conflict(ConferenceError):
 class ValidationFailed(ConferenceError):
     status = 422
     code = "validation_failed"
+
+
+class Gone(ConferenceError):
+    status = 410
+    code = "gone"
+
+
+class UnsupportedMediaType(ConferenceError):
+    status = 415
+    code = "unsupported_media_type"

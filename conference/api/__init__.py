@@ -9,7 +9,7 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
 from conference.auth.service import Actor, user_for_token
-from conference.errors import ConferenceError
+from conference.errors import ConferenceError, Unauthorized, UnsupportedMediaType
 from conference.extensions import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -21,16 +21,6 @@ AUTH_FAILURE_LIMIT = "20 per minute"
 limiter.shared_limit(AUTH_FAILURE_LIMIT, scope="api-token",
                      deduct_when=lambda response: response.status_code == 401,
                      exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS)(bp)
-
-
-class Unauthorized(ConferenceError):
-    status = 401
-    code = "unauthorized"
-
-
-class UnsupportedMediaType(ConferenceError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 @bp.before_request
