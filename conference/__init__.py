@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # Models and socket handlers must be imported before the extensions are bound.
     from conference import database, models, web  # noqa: F401
     from conference.agenda import sockets  # noqa: F401
+    from conference.attendance import sockets as attendance_sockets  # noqa: F401
     from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from conference.i18n import compiled_translations, select_locale
 
@@ -44,11 +45,18 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference import cli
     from conference.agenda.views import bp as agenda_bp
     from conference.api import bp as api_bp
+    from conference.attendance.views import bp as attendance_bp
     from conference.audit.views import bp as audit_bp
     from conference.auth.views import bp as auth_bp
+    from conference.badges.views import bp as badges_bp
+    from conference.checkin.views import bp as checkin_bp
     from conference.congresses.views import bp as congresses_bp
+    from conference.delegates.views import bp as delegates_bp
+    from conference.jobs.views import bp as jobs_bp
+    from conference.portal.views import bp as portal_bp
 
-    for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, api_bp):
+    for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
+                      checkin_bp, attendance_bp, portal_bp, jobs_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies
     cli.init_app(app)

@@ -31,6 +31,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                               "Always mark the session cookie Secure (it is over HTTPS anyway)."),
     "PROXY_FIX": (False, bool, "Trust X-Forwarded-* from one reverse proxy (nginx)."),
     "ASYNC_MODE": ("threading", str, "Flask-SocketIO async mode: threading or gevent."),
+    "JOB_RUNNER": ("process", str,
+                   "How long jobs (badge sheets) run: process (a separate one) or inline."),
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}

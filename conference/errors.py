@@ -56,3 +56,8 @@ class Gone(ConferenceError):
 class UnsupportedMediaType(ConferenceError):
     status = 415
     code = "unsupported_media_type"
+
+
+class PayloadTooLarge(ConferenceError):
+    status = 413
+    code = "too_large"

@@ -3,7 +3,10 @@
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.models import AuditEntry
 from conference.auth.models import ApiToken, Membership, User
+from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
+from conference.delegates.models import Delegate, DelegateCategory, RevokedBadge
+from conference.jobs.models import Job
 
-__all__ = ["AgendaItem", "ApiToken", "AuditEntry", "Congress", "CongressSession", "Membership",
-           "User"]
+__all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
+           "Delegate", "DelegateCategory", "Job", "Membership", "RevokedBadge", "User"]

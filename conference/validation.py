@@ -5,6 +5,7 @@ Pydantic's own messages are English; `validate` replaces them with translated on
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -24,13 +25,17 @@ from pydantic_core import PydanticCustomError
 from conference.dates import localize
 from conference.errors import ValidationFailed
 
+# Unicode's control characters (category Cc) but for tab, line feed and carriage return; a
+# regular expression, because a check per character slowed big imports down.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def _clean_text(value: Any) -> Any:
     """NFC-normalise and strip text; refuse control characters (they break PDFs and CSV)."""
     if not isinstance(value, str):
         return value
     value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+    if CONTROL_CHARS.search(value):
         raise PydanticCustomError("control_chars", "control characters")
     return value
 
@@ -75,6 +80,10 @@ def field_error(field: str, message: str) -> PydanticCustomError:
 def _message(error: dict) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        # Length limits stacked on a text type with a BeforeValidator (Text, OptionalText)
+        # come back from pydantic with the generic names; they still count characters.
+        kind = f"string_{kind}"
     if kind in ("field_error", "custom"):
         return error["msg"]
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):

@@ -41,6 +41,7 @@ def base_config(instance: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
         "MESSAGE_QUEUE": None,
+        "JOB_RUNNER": "inline",
     }
     if ON_POSTGRES:
         config["DATABASE_URL"] = TEST_DATABASE_URL
@@ -111,8 +112,11 @@ def make_app(tmp_path, migrated_template):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
+def app(make_app, request):
+    """The app under test; a module marked `english` gets English pages instead of Vietnamese,
+    so its assertions on visible text hold whatever the translations say."""
+    english = request.node.get_closest_marker("english") is not None
+    app = make_app(**({"DEFAULT_LOCALE": "en"} if english else {}))
     with app.app_context():
         yield app
 

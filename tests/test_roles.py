@@ -7,6 +7,7 @@ nothing (checked after each one).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +16,19 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import text
 
-from conference.auth.service import create_api_token
+from conference.auth.service import Actor, create_api_token
+from conference.delegates import photos
+from conference.delegates.models import Delegate
+from conference.delegates.service import DelegateInput, new_delegate_values, stage_import
 from conference.extensions import db
 
 ROLES = ("anonymous", "admin", "organizer", "operator", "checkin", "outsider")
 # What the roles of the congress under test may do (the outsider organizes another congress).
-RIGHTS = {"organizer": {"view", "edit", "drive"}, "operator": {"view", "drive"},
-          "checkin": {"view"}}
+# The rights mirror ROLE_CAPABILITIES in conference/auth/service.py.
+RIGHTS = {"organizer": {"view", "edit", "drive", "delegates", "delegates_view", "checkin",
+                       "attendance"},
+          "operator": {"view", "drive", "attendance"},
+          "checkin": {"view", "delegates_view", "checkin", "attendance"}}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 UNTABLED_ENDPOINTS = {"static"}  # files, the same for everybody
 
@@ -100,6 +107,34 @@ SESSION_FORM = {"title": "Phiên bế mạc", "kind": "closing", "starts_at": "2
                 "ends_at": "2023-09-28T16:00", "room": "", "chair": ""}
 SESSION_JSON = {"title": "Phiên bế mạc", "kind": "closing",
                 "starts_at": "2023-09-28T14:00:00+07:00", "ends_at": "2023-09-28T16:00:00+07:00"}
+
+
+DELEGATE_FORM = {"full_name": "Trần Thị Mai", "code": "", "category": "official",
+                 "unit": "Công đoàn ngành Giáo dục", "position": "", "delegation": "",
+                 "seat": "", "gender": "female", "phone": "0912345678", "email": "",
+                 "status": "registered", "notes": ""}
+DELEGATE_CSV = "Mã đại biểu,Họ và tên\nDB0200,Lê Văn Hùng\n".encode()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 50), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PHOTO = _png()
+
+
+def _give_photo(w: SimpleNamespace) -> None:
+    w.delegate.photo = photos.store_photo(w.delegate.id, photos.process_photo(PHOTO))
+    db.session.commit()
+
+
+def _checked_list(w: SimpleNamespace) -> None:
+    """A list uploaded and checked (a dry run without problems) by the administrator."""
+    w.job = stage_import(Actor(w.users["admin"]), w.congress, "danh-sach.csv", DELEGATE_CSV)
 
 
 def _layout(w: SimpleNamespace) -> dict:
@@ -226,6 +261,159 @@ CASES: list[Case] = [
          api("edit", 200), body=lambda w: {"presenter": "Chủ tịch Công đoàn"}),
     Case("DELETE", "api.delete_item", lambda w: f"/api/v1/items/{w.items[0].id}",
          api("edit", 204)),
+    # Attendance: every staff role sees the dashboard, its details, the report and the API.
+    Case("GET", "attendance.dashboard", lambda w: C.format(w=w) + "/attendance",
+         page("attendance", 200)),
+    Case("GET", "attendance.details", lambda w: C.format(w=w) + "/attendance/details",
+         page("attendance", 200)),
+    Case("GET", "attendance.report_pdf", lambda w: C.format(w=w) + "/attendance/report.pdf",
+         page("attendance", 200)),
+    Case("GET", "attendance.report_csv", lambda w: C.format(w=w) + "/attendance/report.csv",
+         page("attendance", 200)),
+    Case("GET", "api.get_attendance",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/attendance", api("attendance", 200)),
+    # Delegates: organizers edit and import; check-in staff see the list and one delegate.
+    Case("GET", "delegates.index", lambda w: C.format(w=w) + "/delegates",
+         page("delegates_view", 200)),
+    Case("GET", "delegates.new", lambda w: C.format(w=w) + "/delegates/new",
+         page("delegates", 200)),
+    Case("POST", "delegates.new", lambda w: C.format(w=w) + "/delegates/new",
+         page("delegates", 302), body=lambda w: DELEGATE_FORM),
+    Case("GET", "delegates.detail", lambda w: f"/manage/delegates/{w.delegate.id}",
+         page("delegates_view", 200)),
+    Case("GET", "delegates.edit", lambda w: f"/manage/delegates/{w.delegate.id}/edit",
+         page("delegates", 200)),
+    Case("POST", "delegates.edit", lambda w: f"/manage/delegates/{w.delegate.id}/edit",
+         page("delegates", 302), body=lambda w: DELEGATE_FORM | {"code": "DB0100"}),
+    Case("POST", "delegates.withdraw", lambda w: f"/manage/delegates/{w.delegate.id}/withdraw",
+         page("delegates", 302)),
+    Case("POST", "delegates.delete", lambda w: f"/manage/delegates/{w.delegate.id}/delete",
+         page("delegates", 302)),
+    Case("POST", "delegates.reissue", lambda w: f"/manage/delegates/{w.delegate.id}/reissue",
+         page("delegates", 302)),
+    Case("POST", "delegates.upload_photo", lambda w: f"/manage/delegates/{w.delegate.id}/photo",
+         page("delegates", 302), body=lambda w: {"photo": (io.BytesIO(PHOTO), "photo.png")}),
+    Case("POST", "delegates.delete_photo",
+         lambda w: f"/manage/delegates/{w.delegate.id}/photo/delete", page("delegates", 302),
+         setup=_give_photo),
+    Case("GET", "delegates.photo", lambda w: f"/manage/delegates/{w.delegate.id}/photo.jpg",
+         page("delegates_view", 200), setup=_give_photo),
+    Case("GET", "delegates.import_upload", lambda w: C.format(w=w) + "/delegates/import",
+         page("delegates", 200)),
+    Case("POST", "delegates.import_upload", lambda w: C.format(w=w) + "/delegates/import",
+         page("delegates", 302),
+         body=lambda w: {"file": (io.BytesIO(DELEGATE_CSV), "danh-sach.csv")}),
+    Case("GET", "delegates.import_job",
+         lambda w: C.format(w=w) + f"/delegates/import/{w.job.id}", page("delegates", 200),
+         setup=_checked_list),
+    Case("POST", "delegates.import_confirm",
+         lambda w: C.format(w=w) + f"/delegates/import/{w.job.id}/confirm",
+         page("delegates", 302), setup=_checked_list),
+    Case("GET", "delegates.export", lambda w: C.format(w=w) + "/delegates/export.csv",
+         page("delegates", 200), label="csv"),
+    Case("GET", "delegates.export", lambda w: C.format(w=w) + "/delegates/export.xlsx",
+         page("delegates", 200), label="xlsx"),
+    Case("POST", "api.create_delegate", lambda w: f"/api/v1/congresses/{w.congress.id}/delegates",
+         api("delegates", 201), body=lambda w: {"full_name": "Trần Thị Mai"}),
+    Case("GET", "api.list_delegates", lambda w: f"/api/v1/congresses/{w.congress.id}/delegates",
+         api("delegates_view", 200)),
+    Case("GET", "api.get_delegate", lambda w: f"/api/v1/delegates/{w.delegate.id}",
+         api("delegates_view", 200)),
+    Case("PATCH", "api.update_delegate", lambda w: f"/api/v1/delegates/{w.delegate.id}",
+         api("delegates", 200), body=lambda w: {"seat": "B12"}),
+    Case("DELETE", "api.delete_delegate", lambda w: f"/api/v1/delegates/{w.delegate.id}",
+         api("delegates", 200)),
+    # The table sends JSON, so the allowed roles get "no file" (422); the upload itself is
+    # tested in tests/test_delegates_api.py.
+    Case("POST", "api.import_delegates",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/delegates/import",
+         api("delegates", 422), label="no file"),
+]
+
+
+# Check-in at the door and the badge portal (w.delegate's badge).
+
+
+def _badge(w: SimpleNamespace) -> None:
+    from conference.delegates.service import badge_token
+
+    w.token = badge_token(w.delegate)
+
+
+def _checked_in(w: SimpleNamespace) -> None:
+    from conference.checkin.service import check_in_delegate
+
+    w.checkin = check_in_delegate(Actor(w.users["admin"]), w.delegate, gate="Cổng A").checkin
+
+
+def _token(w: SimpleNamespace) -> str:
+    return getattr(w, "token", "A" * 22)
+
+
+def _checkin_id(w: SimpleNamespace) -> int:
+    return w.checkin.id if hasattr(w, "checkin") else 9
+
+
+def _badge_with_photo(w: SimpleNamespace) -> None:
+    _badge(w)
+    _give_photo(w)
+
+
+CASES += [
+    Case("GET", "portal.badge", lambda w: f"/b/{_token(w)}", everyone(200), setup=_badge),
+    Case("GET", "portal.photo", lambda w: f"/b/{_token(w)}/photo.jpg", everyone(200),
+         setup=_badge_with_photo),
+    Case("GET", "checkin.scanner", lambda w: C.format(w=w) + "/checkin", page("checkin", 200)),
+    Case("POST", "checkin.scanner", lambda w: C.format(w=w) + "/checkin", page("checkin", 200),
+         body=lambda w: {"scan": f"https://daihoi.example.vn/b/{w.token}", "gate": "Cổng A"},
+         setup=_badge),
+    Case("POST", "checkin.scan", lambda w: C.format(w=w) + "/checkin/scan",
+         page("checkin", 201), body=lambda w: {"scan": w.token, "gate": "Cổng A"}, json=True,
+         setup=_badge),
+    Case("GET", "checkin.search", lambda w: C.format(w=w) + "/checkin/search",
+         page("checkin", 200)),
+    Case("POST", "checkin.undo", lambda w: f"/manage/checkins/{_checkin_id(w)}/undo",
+         page("checkin", 302), setup=_checked_in),
+    Case("POST", "api.create_checkin", lambda w: f"/api/v1/congresses/{w.congress.id}/checkins",
+         api("checkin", 201), body=lambda w: {"scan": w.token, "gate": "Cổng A"},
+         setup=_badge),
+    Case("DELETE", "api.delete_checkin", lambda w: f"/api/v1/checkins/{_checkin_id(w)}",
+         api("checkin", 204), setup=_checked_in),
+]
+
+
+# Badges: organizers print in bulk and reissue; check-in staff print one badge at the desk.
+
+
+def _print_run(w: SimpleNamespace) -> None:
+    """A finished badge print run of the congress under test, with its PDF kept."""
+    from conference.jobs.models import Job, JobStatus
+    from conference.jobs.service import results_dir
+
+    (results_dir() / "roles-badges.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    w.job = Job(congress_id=w.congress.id, kind="badges", params={}, status=JobStatus.DONE,
+                done=1, total=1, result_file="roles-badges.pdf", result={"badges": 1})
+    db.session.add(w.job)
+    db.session.commit()
+
+
+CASES += [
+    Case("GET", "badges.print_badges", lambda w: C.format(w=w) + "/badges",
+         page("delegates", 200)),
+    Case("POST", "badges.print_badges", lambda w: C.format(w=w) + "/badges",
+         page("delegates", 302), body=lambda w: {"layout": "sheet", "lang": "vi"}),
+    Case("GET", "badges.delegate_badge", lambda w: f"/manage/delegates/{w.delegate.id}/badge.pdf",
+         page("delegates_view", 200)),
+    Case("GET", "jobs.status", lambda w: f"/manage/jobs/{w.job.id}", page("edit", 200),
+         setup=_print_run),
+    Case("GET", "jobs.result", lambda w: f"/manage/jobs/{w.job.id}/result", page("edit", 200),
+         setup=_print_run),
+    Case("GET", "api.congress_badges", lambda w: f"/api/v1/congresses/{w.congress.id}/badges.pdf",
+         api("delegates", 200)),
+    Case("GET", "api.delegate_badge", lambda w: f"/api/v1/delegates/{w.delegate.id}/badge.pdf",
+         api("delegates_view", 200)),
+    Case("POST", "api.reissue_delegate_badge",
+         lambda w: f"/api/v1/delegates/{w.delegate.id}/badge/reissue", api("delegates", 200)),
 ]
 
 
@@ -242,8 +430,12 @@ def world(agenda, create_congress, create_session, create_item, create_user):
              "outsider": create_user("outsider", role="organizer", congress=other)}
     for role in RIGHTS:
         users[role] = create_user(role, role=role, congress=congress)
+    delegate = Delegate(**new_delegate_values(congress, DelegateInput(
+        code="DB0001", full_name="Nguyễn Văn Trường", unit="LĐLĐ huyện Cẩm Xuyên")))
+    db.session.add(delegate)
+    db.session.commit()
     return SimpleNamespace(congress=congress, sessions=sessions, items=items, other=other,
-                           users=users, spare=create_user("spare"))
+                           users=users, spare=create_user("spare"), delegate=delegate)
 
 
 def sign_in(client, user) -> None:
@@ -253,7 +445,8 @@ def sign_in(client, user) -> None:
         session["_fresh"] = True
 
 
-TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users")
+TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
+          "checkins")
 
 
 def snapshot() -> dict:
@@ -291,7 +484,8 @@ def test_role_gets_the_expected_status(app, world, case, role):
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
     location = response.headers.get("Location", "")
     if case.is_api and expected != 204:
-        assert response.is_json
+        # Every API answer is JSON, but for the badge PDFs it was asked for.
+        assert response.is_json or (expected < 300 and response.mimetype == "application/pdf")
         if expected >= 400:
             assert set(response.json) == {"error"}
     if role == "anonymous" and expected == 302 and case.endpoint not in (
@@ -317,7 +511,8 @@ def test_the_table_keeps_the_ground_rules():
         assert set(case.expect) == set(ROLES), case.id
     world = SimpleNamespace(congress=SimpleNamespace(id=7, slug="x"),
                             sessions=[SimpleNamespace(id=8)], items=[SimpleNamespace(id=9)] * 3,
-                            spare=SimpleNamespace(id=10))
+                            spare=SimpleNamespace(id=10), delegate=SimpleNamespace(id=8),
+                            job=SimpleNamespace(id=9))
     for case in CASES:
         path = case.path(world)
         if path.startswith("/admin/"):  # nobody but an administrator

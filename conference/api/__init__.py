@@ -58,4 +58,13 @@ def json_body(allow_null: bool = False) -> dict:
     return body or {}
 
 
-from conference.api import agenda, congresses, openapi  # noqa: E402, F401  (routes)
+# The route modules, imported last: they add their routes to `bp`.
+from conference.api import (  # noqa: E402, F401
+    agenda,
+    attendance,
+    badges,
+    checkin,
+    congresses,
+    delegates,
+    openapi,
+)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
 from conference.agenda.service import ItemInput, SessionInput
 from conference.api import bp
+from conference.checkin.service import CheckInInput
 from conference.congresses.service import CongressInput
+from conference.delegates.service import DelegateInput
 from conference.validation import Schema
 
 API_PREFIX = "/api/v1"
@@ -71,11 +74,23 @@ class ErrorDetail(BaseModel):
     fields: dict[str, str] = {}
 
 
+class ImportProblem(BaseModel):
+    """One problem of an imported list: `row` as the spreadsheet numbers it (the header is
+    row 1; 0 means the file as a whole) and the `column` header as the file names it."""
+
+    model_config = ConfigDict(extra="forbid")
+    row: int
+    column: str
+    message: str
+
+
 class Error(BaseModel):
-    """Every error: a stable machine `code`, a `message` for people, per-field `fields`."""
+    """Every error: a stable machine `code`, a `message` for people, per-field `fields`;
+    a refused import also lists its `errors` row by row."""
 
     model_config = ConfigDict(extra="forbid")
     error: ErrorDetail
+    errors: list[ImportProblem] = []
 
 
 class CurrentItemInput(Schema):
@@ -90,7 +105,146 @@ class ArrangeInput(Schema):
     sessions: dict[str, list[int]]
 
 
-RESPONSE_MODELS = (Item, Session, Congress, CongressList, AgendaState, Error)
+class CheckInDelegate(BaseModel):
+    """The delegate as the door sees them (no phone, e-mail or notes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    code: str
+    full_name: str
+    category: str
+    position: str
+    unit: str
+    delegation: str
+    seat: str
+    status: str
+    has_photo: bool
+
+
+class CheckIn(BaseModel):
+    """One check-in; `session_id` null means the congress as a whole (no session under way)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    congress_id: int
+    delegate_id: int
+    session_id: int | None
+    gate: str
+    checked_in_at: datetime
+
+
+class CheckInResult(BaseModel):
+    """A scan's answer: 201 `checked_in`, or 200 `already_checked_in` with the first check-in's
+    time and gate."""
+
+    model_config = ConfigDict(extra="forbid")
+    result: Literal["checked_in", "already_checked_in"]
+    checked_in_at: datetime
+    gate: str
+    delegate: CheckInDelegate
+    checkin: CheckIn
+
+
+class AttendanceCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected: int
+    present: int
+
+
+class Quorum(BaseModel):
+    """`met` when `present` reaches `required`: more than (`strict`) or at least
+    numerator/denominator of `expected` official delegates; never met with none expected."""
+
+    model_config = ConfigDict(extra="forbid")
+    required: int
+    present: int
+    expected: int
+    met: bool
+    numerator: int
+    denominator: int
+    strict: bool
+
+
+class DelegationAttendance(AttendanceCounts):
+    delegation: str
+
+
+class CategoryAttendance(AttendanceCounts):
+    key: str
+    label_vi: str
+    label_en: str
+    counts_for_quorum: bool
+
+
+class Attendance(BaseModel):
+    """Expected (not withdrawn) and present delegates, for a session or the whole congress.
+
+    Besides the keys below, one key per delegate category (`official` and `guest` unless the
+    congress changed its categories) with that category's counts.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, AttendanceCounts]
+    congress_id: int
+    session_id: int | None
+    session_title: str | None
+    quorum: Quorum
+    by_delegation: list[DelegationAttendance]
+    categories: list[CategoryAttendance]
+    not_counted: AttendanceCounts
+    generated_at: datetime
+
+
+class Delegate(DelegateInput):
+    """A delegate. `portal_url` (the address the badge's QR code opens; it holds the badge
+    token) is given to organizers only, null for others."""
+
+    id: int
+    congress_id: int
+    has_photo: bool
+    portal_url: str | None
+
+
+class DelegateList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delegates: list[Delegate]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class ImportResult(BaseModel):
+    """What an import did (or, as a dry run, would do); `errors` is empty on success."""
+
+    model_config = ConfigDict(extra="forbid")
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[ImportProblem]
+
+
+class DelegateImportUpload(BaseModel):
+    """The list as a CSV (UTF-8, comma or semicolon) or XLSX file; headers in Vietnamese or
+    English, e.g. "Mã đại biểu"/"Code", "Họ và tên"/"Full name" (required), "Loại đại
+    biểu"/"Category"."""
+
+    file: bytes
+
+
+class BadgeReissued(BaseModel):
+    """The new badge's address; the old badge now answers "replaced" at the door."""
+
+    model_config = ConfigDict(extra="forbid")
+    portal_url: str
+
+
+RESPONSE_MODELS = (Item, Session, Congress, CongressList, AgendaState, Error, CheckInDelegate,
+                   CheckIn, CheckInResult, AttendanceCounts, Quorum, DelegationAttendance,
+                   CategoryAttendance, Attendance, Delegate, DelegateList, ImportResult,
+                   ImportProblem, BadgeReissued)
+# Response properties that may be left out; every other one is always there.
+OPTIONAL_PROPERTIES = {"ErrorDetail": {"fields"}, "Error": {"errors"}}
 # Component name -> (model, fields that must be sent); None keeps the model's own required list.
 REQUEST_MODELS: dict[str, tuple[type[BaseModel], tuple[str, ...] | None]] = {
     "CongressCreate": (CongressInput, ("name", "starts_on", "ends_on")),  # slug from the name
@@ -101,6 +255,10 @@ REQUEST_MODELS: dict[str, tuple[type[BaseModel], tuple[str, ...] | None]] = {
     "ItemPatch": (ItemInput, ()),
     "CurrentItemInput": (CurrentItemInput, None),
     "ArrangeInput": (ArrangeInput, None),
+    "CheckInInput": (CheckInInput, None),
+    "DelegateCreate": (DelegateInput, ("full_name",)),  # a code is made when none is sent
+    "DelegatePatch": (DelegateInput, ()),
+    "DelegateImportUpload": (DelegateImportUpload, None),
 }
 
 
@@ -116,9 +274,23 @@ class Operation:
     request: str | None = None
     errors: dict[int, str] = field(default_factory=dict)
     public: bool = False
+    also: dict[int, str] = field(default_factory=dict)  # other success statuses, same body
+    query: dict[str, str] = field(default_factory=dict)  # optional integer parameter -> text
+    # optional query parameters of other types: name -> (JSON type, text)
+    options: dict[str, tuple[str, str]] = field(default_factory=dict)
+    content_type: str = "application/json"  # of the request body
+    description: str = ""
+    produces: str = "application/json"  # of the answer; another type is sent as a file
 
 
-C, A = "congresses", "agenda"
+C, A, K = "congresses", "agenda", "checkin"
+ATTENDANCE = "attendance"
+D = "delegates"
+BADGES = "badges"
+BADGE_LAYOUT = ("string", "sheet (A4 sheets of 8 badges with cut marks), single (one A6 badge a "
+                          "page) or card (one CR80 card, 85.6 × 54 mm, a page).")
+BADGE_LANG = ("string", "Language of the printed labels: vi or en (default: the site's).")
+CODE_TAKEN = "`code_taken`: another delegate of this congress has this code."
 NOT_FOUND = "Unknown id, or a congress in which you have no role."
 FORBIDDEN = "Your role in this congress does not allow this."
 
@@ -180,6 +352,109 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/items/{item_id}"): Operation(
         "delete_item", "Delete an item.", A, status=204,
         errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("POST", "/congresses/{congress_id}/checkins"): Operation(
+        "create_checkin", "Check in the delegate whose badge was scanned (the badge URL or its "
+        "token as the scanner read it); 201 `checked_in`, or 200 for a repeat.", K, status=201,
+        response="CheckInResult", request="CheckInInput",
+        also={200: "`already_checked_in`: the first check-in's time and gate."},
+        errors={403: FORBIDDEN,
+                404: "`badge_unknown`: not a badge of this congress; `not_found`: " + NOT_FOUND,
+                409: "`delegate_withdrawn`: the delegate has withdrawn from the congress.",
+                410: "`badge_revoked`: the badge was replaced by a new one.",
+                422: "`validation_failed`: e.g. `session_id` names no session of this "
+                     "congress."}),
+    ("DELETE", "/checkins/{checkin_id}"): Operation(
+        "delete_checkin", "Undo a check-in (recorded in the audit log).", K, status=204,
+        errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("GET", "/congresses/{congress_id}/attendance"): Operation(
+        "get_attendance", "Count present and expected delegates per category and delegation, "
+        "and say whether the quorum is met.", ATTENDANCE, response="Attendance",
+        query={"session_id": "Count check-ins for this session; leave out for the whole "
+                             "congress (a check-in for any of its sessions counts)."},
+        errors={404: NOT_FOUND,
+                422: "`validation_failed`: `session_id` names no session of this congress."}),
+    ("POST", "/congresses/{congress_id}/delegates"): Operation(
+        "create_delegate", "Register a delegate; without a `code` the next free one (DB0001...) "
+        "is given. The answer has the `portal_url` to print in the badge's QR code.", D,
+        status=201, response="Delegate", request="DelegateCreate",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, 409: CODE_TAKEN,
+                422: "`validation_failed`: `fields` names each wrong field (`category` must "
+                     "be a category key of the congress)."}),
+    ("GET", "/congresses/{congress_id}/delegates"): Operation(
+        "list_delegates", "List and search delegates, one page at a time, in Vietnamese "
+        "order (by given name).", D, response="DelegateList",
+        query={"page": "Page number, from 1.",
+               "page_size": "Delegates per page (default 50, at most 500)."},
+        options={"q": ("string", "Words found in the name, code, unit or seat, with or "
+                                 "without diacritics (\"truong\" finds \"Trường\")."),
+                 "category": ("string", "A category key, e.g. official or guest."),
+                 "status": ("string", "registered, confirmed or withdrawn."),
+                 "delegation": ("string", "The delegation's exact name."),
+                 "present": ("boolean", "true: only delegates checked in (for any part of "
+                                        "the congress); false: only those not checked in."),
+                 "sort": ("string", "name (default), code, unit, delegation, seat, category, "
+                                    "status or newest.")},
+        errors={403: FORBIDDEN, 404: NOT_FOUND,
+                422: "`validation_failed`: `present`, `page` or `page_size` is not valid."}),
+    ("GET", "/delegates/{delegate_id}"): Operation(
+        "get_delegate", "Read a delegate.", D, response="Delegate",
+        errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("PATCH", "/delegates/{delegate_id}"): Operation(
+        "update_delegate", "Change some fields of a delegate (an empty `code` keeps the code).",
+        D, response="Delegate", request="DelegatePatch",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, 409: CODE_TAKEN}),
+    ("DELETE", "/delegates/{delegate_id}"): Operation(
+        "delete_delegate", "Withdraw a delegate: kept on record, no longer expected, the badge "
+        "refused at the door; answers the withdrawn delegate. PATCH `status` back to undo. "
+        "With `purge=true` the delegate is erased instead (204, no body), which is allowed "
+        "only for one who never checked in.", D, response="Delegate",
+        options={"purge": ("boolean", "Erase instead of withdrawing (only a delegate who "
+                                      "never checked in).")},
+        errors={403: FORBIDDEN, 404: NOT_FOUND,
+                409: "`delegate_checked_in`: with `purge`, the delegate has checked in; "
+                     "withdraw instead."}),
+    ("POST", "/congresses/{congress_id}/delegates/import"): Operation(
+        "import_delegates", "Import a list of delegates from a CSV or XLSX file: every row is "
+        "checked first, then all are written in one transaction, or none. A row whose code "
+        "is already in the congress updates that delegate (empty cells keep their values).",
+        D, response="ImportResult", request="DelegateImportUpload",
+        content_type="multipart/form-data",
+        options={"dry_run": ("boolean", "Check and count only; nothing is written.")},
+        errors={400: "`bad_request`: the multipart body cannot be parsed.",
+                403: FORBIDDEN, 404: NOT_FOUND,
+                409: "`import_conflict`: the delegates changed while importing; try again.",
+                413: "`too_large`: the file is over 30 MB, or an XLSX unpacks to too much.",
+                415: "`unsupported_file`: the content is not CSV or XLSX (e.g. a PDF or an "
+                     "old .xls, whatever its name).",
+                422: "`invalid_rows`: `errors` lists every problem as {row, column, message} "
+                     "and nothing was written; `unreadable_file`: empty, not UTF-8, damaged, "
+                     "or no name column (`fields.file` says which); `file_missing`: no "
+                     "`file` field."}),
+    ("GET", "/congresses/{congress_id}/badges.pdf"): Operation(
+        "congress_badges", "The badges of the congress as one PDF, rendered in the request "
+        "(a few seconds for 300). Withdrawn delegates are left out; the filters narrow each "
+        "other down.", BADGES, produces="application/pdf",
+        options={"layout": BADGE_LAYOUT,
+                 "category": ("string", "Only this category key, e.g. official or guest."),
+                 "delegation": ("string", "Only this delegation (its exact name)."),
+                 "ids": ("string", "Only these delegate ids, e.g. 12,15,31."),
+                 "lang": BADGE_LANG},
+        errors={403: FORBIDDEN, 404: NOT_FOUND,
+                409: "`public_url_too_long`: PUBLIC_URL makes the QR code too large.",
+                422: "`no_badges`: no delegate matches; `validation_failed`: `layout`, "
+                     "`ids` or `lang` is not valid."}),
+    ("GET", "/delegates/{delegate_id}/badge.pdf"): Operation(
+        "delegate_badge", "One delegate's badge as a PDF (check-in staff may print it at the "
+        "desk).", BADGES, produces="application/pdf",
+        options={"layout": BADGE_LAYOUT, "lang": BADGE_LANG},
+        errors={403: FORBIDDEN, 404: NOT_FOUND,
+                409: "`delegate_withdrawn`: a withdrawn delegate's badge is not printed; "
+                     "`public_url_too_long`: PUBLIC_URL makes the QR code too large.",
+                422: "`validation_failed`: `layout` or `lang` is not valid."}),
+    ("POST", "/delegates/{delegate_id}/badge/reissue"): Operation(
+        "reissue_delegate_badge", "Replace a lost badge: the old QR code stops working (the "
+        "door answers `badge_revoked`); answers the new badge's address. Print it again.",
+        BADGES, response="BadgeReissued", errors={403: FORBIDDEN, 404: NOT_FOUND}),
 }
 
 STANDARD_ERRORS = {
@@ -188,6 +463,7 @@ STANDARD_ERRORS = {
     403: "`forbidden`",
     404: "`not_found`",
     409: "`conflict`",
+    410: "`gone`",
     413: "`too_large`: the body is larger than the server accepts.",
     415: "`unsupported_media_type`: send Content-Type: application/json.",
     422: "`validation_failed`: `fields` maps each wrong field to what is wrong.",
@@ -206,7 +482,7 @@ def _schemas() -> dict[str, Any]:
         _add_patterns(model, schemas[name])
         _describe_times(schemas[name], RESPONSE_TIME)
         schemas[name]["required"] = sorted(
-            set(schemas[name]["properties"]) - ({"fields"} if name == "ErrorDetail" else set()))
+            set(schemas[name]["properties"]) - OPTIONAL_PROPERTIES.get(name, set()))
         for prop in schemas[name]["properties"].values():
             prop.pop("default", None)
     for name, (model, required) in REQUEST_MODELS.items():
@@ -258,9 +534,20 @@ def _operation(op: Operation, path: str) -> dict:
     if params:
         doc["parameters"] = [{"name": name, "in": "path", "required": True,
                               "schema": {"type": "integer", "minimum": 1}} for name in params]
+    if op.query:
+        doc["parameters"] = doc.get("parameters", []) + [
+            {"name": name, "in": "query", "required": False, "description": text,
+             "schema": {"type": "integer", "minimum": 1}} for name, text in op.query.items()]
+    if op.options:
+        doc["parameters"] = doc.get("parameters", []) + [
+            {"name": name, "in": "query", "required": False, "description": text,
+             "schema": {"type": kind}} for name, (kind, text) in op.options.items()]
+    if op.description:
+        doc["description"] = op.description
     statuses = set(op.errors) | {500}
     if op.request:
-        doc["requestBody"] = {"required": True, "content": _json(op.request)}
+        doc["requestBody"] = {"required": True, "content": {op.content_type: _json(
+            op.request)["application/json"]}}
         statuses |= {400, 413, 415, 422}
     if not op.public:
         statuses |= {401, 429}
@@ -268,11 +555,15 @@ def _operation(op: Operation, path: str) -> dict:
         ok: dict[str, Any] = {"description": "The OpenAPI document.",
                               "content": {"application/json": {"schema": {"type": "object"}}}}
         doc["security"] = []
+    elif op.produces != "application/json":
+        ok = {"description": "The file.", "content": {op.produces: {"schema": {
+            "type": "string", "contentMediaType": op.produces}}}}
     elif op.response:
         ok = {"description": "Done.", "content": _json(op.response)}
     else:
         ok = {"description": "Done; no body."}
     doc["responses"] = {str(op.status): ok} | {
+        str(status): ok | {"description": text} for status, text in op.also.items()} | {
         str(status): {"description": op.errors.get(status, STANDARD_ERRORS[status]),
                       "content": {"application/json": {"schema": ERROR_REF}}}
         for status in sorted(statuses)}
@@ -295,12 +586,17 @@ def build_document() -> dict:
                 "or with `flask create-token`) and JSON bodies with `Content-Type: "
                 "application/json`. Errors are `{\"error\": {\"code\", \"message\", "
                 "\"fields\"}}`. The same role rules apply as on the pages: organizers edit, "
-                "operators drive the current item, others see nothing of a congress."),
+                "operators drive the current item, check-in staff check delegates in, others see "
+                "nothing of a congress."),
         },
         "servers": [{"url": API_PREFIX}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": C, "description": "Congresses."},
                  {"name": A, "description": "Sessions, items and the current item."},
+                 {"name": K, "description": "Check-in at the door."},
+                 {"name": ATTENDANCE, "description": "Who is present, and the quorum."},
+                 {"name": D, "description": "Delegates: register, edit, withdraw, import."},
+                 {"name": BADGES, "description": "Badge PDFs and reissuing a lost badge."},
                  {"name": "meta", "description": "About the API itself."}],
         "paths": dict(sorted(paths.items())),
         "components": {

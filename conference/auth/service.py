@@ -6,10 +6,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference.audit.service import record
@@ -21,6 +23,7 @@ from conference.extensions import db
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash name, not a password)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
+TOKEN_USE_PRECISION = timedelta(minutes=1)  # how often last_used_at is written
 TOKEN_PREFIX = "cft_"  # noqa: S105 (marks our tokens in logs and secret scanners)
 # A hash to check against when the username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
@@ -44,13 +47,18 @@ class Capability(StrEnum):
     EDIT_CONGRESS = "edit_congress"
     EDIT_AGENDA = "edit_agenda"
     DRIVE_AGENDA = "drive_agenda"
+    EDIT_DELEGATES = "edit_delegates"  # register, import, edit, reissue badges, print in bulk
+    VIEW_DELEGATES = "view_delegates"  # the list, one delegate, one badge at the desk
     CHECK_IN = "check_in"
+    VIEW_ATTENDANCE = "view_attendance"
 
 
 ROLE_CAPABILITIES: dict[Role, set[Capability]] = {
     Role.ORGANIZER: set(Capability),
-    Role.OPERATOR: {Capability.VIEW_CONGRESS, Capability.DRIVE_AGENDA},
-    Role.CHECKIN: {Capability.VIEW_CONGRESS, Capability.CHECK_IN},
+    Role.OPERATOR: {Capability.VIEW_CONGRESS, Capability.DRIVE_AGENDA,
+                    Capability.VIEW_ATTENDANCE},
+    Role.CHECKIN: {Capability.VIEW_CONGRESS, Capability.VIEW_DELEGATES, Capability.CHECK_IN,
+                   Capability.VIEW_ATTENDANCE},
 }
 
 
@@ -261,11 +269,18 @@ def revoke_api_token(actor: Actor, token: ApiToken) -> None:
 
 def user_for_token(plain: str) -> User | None:
     """Return the active user a bearer token belongs to, or None if unknown or revoked."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    # One query for the token, its user and their roles: every API request starts here.
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(plain))
+        .options(joinedload(ApiToken.user).joinedload(User.memberships))).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    # Write at most once a minute (the account page shows minutes): a write on every request
+    # would queue every API call, 500 scans a second at the doors, behind the database's lock.
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+        token.last_used_at = now
+        db.session.commit()
     return token.user
 
 

@@ -68,8 +68,7 @@ def overview(congress_id: int):
     congress = service.get_congress(actor(), congress_id)
     return render_template("congresses/overview.html", congress=congress,
                            current=current_item(congress),
-                           may_edit=can(actor(), congress, Capability.EDIT_CONGRESS),
-                           may_drive=can(actor(), congress, Capability.DRIVE_AGENDA))
+                           may={right.value: can(actor(), congress, right) for right in Capability})
 
 
 @bp.route("/manage/<int:congress_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,220 @@
+"""Attendance: who is present, per category and delegation, and whether the quorum is met.
+
+"Present" always means: checked in for the chosen session, or for anything of the congress
+when no session is chosen. Withdrawn delegates are neither expected nor counted, even if they
+were checked in before they withdrew.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from conference.agenda.models import CongressSession
+from conference.checkin.models import CheckIn, session_scope
+from conference.congresses.models import Congress
+from conference.dates import utcnow
+from conference.delegates.models import Delegate, DelegateStatus
+from conference.delegates.service import categories
+from conference.errors import ValidationFailed
+from conference.extensions import db
+
+WHOLE_CONGRESS = "all"  # the session choice that means "the whole congress"
+# The keys of attendance() that are not category keys.
+_STATE_KEYS = {"session_id", "quorum", "by_delegation"}
+
+
+# --- which session ------------------------------------------------------------------------
+
+
+def attendance_session(congress: Congress, session_id: object) -> CongressSession | None:
+    """The session of `congress` that `session_id` names; None (or "all") is the whole congress.
+
+    Accepts what an edge received: an int from JSON, a string from a query string. Anything
+    else, or a session of another congress, is refused with 422 on `session_id`.
+    """
+    if session_id is None or session_id in ("", WHOLE_CONGRESS):
+        return None
+    if isinstance(session_id, str) and session_id.isascii() and session_id.isdigit():
+        session_id = int(session_id)
+    if isinstance(session_id, int) and not isinstance(session_id, bool):
+        session = db.session.get(CongressSession, session_id)
+        if session is not None and session.congress_id == congress.id:
+            return session
+    raise ValidationFailed(_("Please correct the marked fields."),
+                           fields={"session_id": _("No such session in this congress.")})
+
+
+def congress_sessions(congress: Congress) -> list[CongressSession]:
+    return list(db.session.scalars(select(CongressSession).where(
+        CongressSession.congress_id == congress.id).order_by(CongressSession.starts_at,
+                                                             CongressSession.id)))
+
+
+# --- counting -----------------------------------------------------------------------------
+
+
+def quorum_required(congress: Congress, expected: int) -> int:
+    """How many official delegates must be present: at least, or more than, the fraction."""
+    share = congress.quorum_fraction * expected  # a Fraction: exact, no float rounding
+    if congress.quorum_strict:
+        return math.floor(share) + 1
+    return math.ceil(share)
+
+
+def _checkins_query(congress: Congress, session_id: int | None):
+    query = select(CheckIn).where(CheckIn.congress_id == congress.id)
+    if session_id is not None:
+        query = query.where(CheckIn.scope == session_scope(session_id))
+    return query
+
+
+def present_ids(congress: Congress, session_id: int | None = None) -> set[int]:
+    """Delegates checked in for the session, or for anything of the congress when None."""
+    query = select(CheckIn.delegate_id).where(CheckIn.congress_id == congress.id)
+    if session_id is not None:
+        query = query.where(CheckIn.scope == session_scope(session_id))
+    return set(db.session.scalars(query))
+
+
+def first_checkins(congress: Congress, session_id: int | None = None) -> dict[int, CheckIn]:
+    """Each checked-in delegate's first check-in for the session (or for the whole congress)."""
+    first: dict[int, CheckIn] = {}
+    for checkin in db.session.scalars(_checkins_query(congress, session_id)
+                                      .order_by(CheckIn.checked_in_at, CheckIn.id)):
+        first.setdefault(checkin.delegate_id, checkin)
+    return first
+
+
+def attendance(congress: Congress, session_id: int | None = None) -> dict:
+    """Expected and present delegates per category and delegation, and the quorum."""
+    present = present_ids(congress, session_id)
+    rows = db.session.execute(
+        select(Delegate.id, Delegate.category, Delegate.delegation)
+        .where(Delegate.congress_id == congress.id,
+               Delegate.status != DelegateStatus.WITHDRAWN)).all()
+    listed = categories(congress)
+    per_category: dict[str, dict] = {c.key: {"expected": 0, "present": 0} for c in listed}
+    per_delegation: dict[str, dict] = {}
+    for delegate_id, category, delegation in rows:
+        here = delegate_id in present
+        for bucket in (per_category.setdefault(category, {"expected": 0, "present": 0}),
+                       per_delegation.setdefault(delegation, {"expected": 0, "present": 0})):
+            bucket["expected"] += 1
+            bucket["present"] += int(here)
+    quorum_keys = {c.key for c in listed if c.counts_for_quorum}
+    expected = sum(per_category[k]["expected"] for k in quorum_keys if k in per_category)
+    here = sum(per_category[k]["present"] for k in quorum_keys if k in per_category)
+    required = quorum_required(congress, expected)
+    return per_category | {
+        "session_id": session_id,
+        "quorum": {"required": required, "present": here, "expected": expected,
+                   "met": expected > 0 and here >= required},
+        "by_delegation": [{"delegation": name, **counts}
+                          for name, counts in sorted(per_delegation.items())],
+    }
+
+
+def attendance_state(congress: Congress, session: CongressSession | None = None) -> dict:
+    """Everything the dashboard's numbers show, the API returns and the live channel pushes.
+
+    The `attendance()` counts (one key per category, `quorum`, `by_delegation`) plus the
+    categories in order, the total of those that do not count for the quorum (guests) and
+    what the numbers are about.
+    """
+    counts = attendance(congress, session.id if session else None)
+    listed = categories(congress)
+    known = {c.key for c in listed}
+    # A delegate may still carry the key of a category that was removed: list it too.
+    extra = [key for key in counts if key not in known and key not in _STATE_KEYS]
+    rows = [{"key": c.key, "label_vi": c.label_vi, "label_en": c.label_en,
+             "counts_for_quorum": c.counts_for_quorum, **counts[c.key]} for c in listed]
+    rows += [{"key": key, "label_vi": key, "label_en": key, "counts_for_quorum": False,
+              **counts[key]} for key in extra]
+    others = [row for row in rows if not row["counts_for_quorum"]]
+    return counts | {
+        "congress_id": congress.id,
+        "session_title": session.title if session else None,
+        "quorum": counts["quorum"] | {
+            "numerator": congress.quorum_numerator, "denominator": congress.quorum_denominator,
+            "strict": congress.quorum_strict},
+        "categories": rows,
+        "not_counted": {"expected": sum(row["expected"] for row in others),
+                        "present": sum(row["present"] for row in others)},
+        "generated_at": utcnow().isoformat(),
+    }
+
+
+# --- who, one by one ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegateAttendance:
+    delegate: Delegate
+    checkin: CheckIn | None  # the first check-in that makes them present, if any
+    counts_for_quorum: bool
+
+    @property
+    def present(self) -> bool:
+        return self.checkin is not None
+
+    @property
+    def expected(self) -> bool:
+        return self.delegate.status != DelegateStatus.WITHDRAWN
+
+
+def delegate_attendance(congress: Congress, session_id: int | None = None, *,
+                        include_withdrawn: bool = False) -> list[DelegateAttendance]:
+    """Each delegate with their check-in, by delegation then name (withdrawn left out)."""
+    quorum_keys = {c.key for c in categories(congress) if c.counts_for_quorum}
+    first = first_checkins(congress, session_id)
+    query = select(Delegate).where(Delegate.congress_id == congress.id)
+    if not include_withdrawn:
+        query = query.where(Delegate.status != DelegateStatus.WITHDRAWN)
+    delegates = db.session.scalars(query.order_by(Delegate.delegation, Delegate.full_name,
+                                                  Delegate.code))
+    return [DelegateAttendance(d, first.get(d.id), d.category in quorum_keys) for d in delegates]
+
+
+def category_labels(congress: Congress, locale: str) -> dict[str, str]:
+    """Category key -> its label in `locale` (Vietnamese unless English is asked for)."""
+    return {c.key: (c.label_en if locale == "en" else c.label_vi) for c in categories(congress)}
+
+
+# --- over time ----------------------------------------------------------------------------
+
+
+def arrival_times(congress: Congress, session_id: int | None = None) -> list[tuple[datetime, bool]]:
+    """When each expected delegate arrived (their first check-in) and whether they count for
+    the quorum, oldest first."""
+    quorum_keys = {c.key for c in categories(congress) if c.counts_for_quorum}
+    expected = dict(db.session.execute(
+        select(Delegate.id, Delegate.category).where(
+            Delegate.congress_id == congress.id, Delegate.status != DelegateStatus.WITHDRAWN)
+    ).all())
+    first = first_checkins(congress, session_id)
+    return sorted((checkin.checked_in_at, expected[delegate_id] in quorum_keys)
+                  for delegate_id, checkin in first.items() if delegate_id in expected)
+
+
+def arrivals(congress: Congress, session_id: int | None = None,
+             bucket_minutes: int = 5) -> list[tuple[datetime, int]]:
+    """Arrivals per time bucket (UTC bucket start, count), oldest first, for the chart."""
+    width = timedelta(minutes=bucket_minutes)
+    counts: dict[datetime, int] = {}
+    for at, _counts in arrival_times(congress, session_id):
+        start = bucket_start(at, width)
+        counts[start] = counts.get(start, 0) + 1
+    return sorted(counts.items())
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def bucket_start(at: datetime, width: timedelta) -> datetime:
+    """The start of the `width`-long bucket that holds `at`, counted from the Unix epoch."""
+    return EPOCH + (at - EPOCH) // width * width

@@ -1,0 +1,114 @@
+"""Live attendance for staff over Socket.IO, namespace `/attendance`.
+
+Client: connect with `auth={"congress_id": <id>, "session_id": <id or null>}` while signed in
+as staff who may view attendance. The server answers at once with `attendance_state` and again
+after check-ins and undone check-ins, at most once per ATTENDANCE_PUSH_INTERVAL seconds per
+congress: 500 scans a second at the doors become two pushes a second, not 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+from flask_login import current_user
+from flask_socketio import emit, join_room
+
+from conference.attendance.service import attendance_session, attendance_state, congress_sessions
+from conference.auth.service import Actor, Capability, can
+from conference.checkin.models import CONGRESS_SCOPE, CheckIn
+from conference.congresses.models import Congress
+from conference.errors import ValidationFailed
+from conference.extensions import db, socketio
+from conference.signals import delegate_checked_in
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/attendance"
+EVENT = "attendance_state"
+DEFAULT_PUSH_INTERVAL = 0.5  # seconds
+EVERY_SCOPE = "*"  # an undone check-in does not say which session it was for
+
+_lock = threading.Lock()
+# (app, congress id) -> the check-in scopes changed since the last push; a key is present
+# exactly while a push for that congress is scheduled.
+_pending: dict[tuple[int, int], set[str]] = {}
+
+
+def attendance_room(congress_id: int, session_id: int | None = None) -> str:
+    """The room of the staff watching one congress, whole or one session of it."""
+    room = f"attendance:{congress_id}"
+    return f"{room}:session:{session_id}" if session_id else room
+
+
+def push_interval(app: Flask) -> float:
+    """Seconds between pushes; tests (TESTING) push at once unless they set an interval."""
+    default = 0 if app.testing else DEFAULT_PUSH_INTERVAL
+    return float(app.config.get("ATTENDANCE_PUSH_INTERVAL", default))
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth=None):
+    if not current_user.is_authenticated or not isinstance(auth, dict):
+        return False
+    congress_id = auth.get("congress_id")
+    if not isinstance(congress_id, int) or isinstance(congress_id, bool):
+        return False
+    congress = db.session.get(Congress, congress_id)
+    staff = Actor(current_user._get_current_object(), source="socket")
+    if congress is None or not can(staff, congress, Capability.VIEW_ATTENDANCE):
+        return False
+    try:
+        session = attendance_session(congress, auth.get("session_id"))
+    except ValidationFailed:
+        return False
+    join_room(attendance_room(congress.id, session.id if session else None))
+    emit(EVENT, attendance_state(congress, session))
+    return True
+
+
+def push_attendance(congress: Congress, scopes: set[str]) -> None:
+    """Send the fresh state to the rooms whose numbers the changed `scopes` may have moved.
+
+    The whole-congress room hears every change; a session's room hears changes of that
+    session's check-ins (every session's room, when the scope is unknown).
+    """
+    socketio.emit(EVENT, attendance_state(congress), to=attendance_room(congress.id),
+                  namespace=NAMESPACE)
+    for session in congress_sessions(congress):
+        if EVERY_SCOPE in scopes or f"session:{session.id}" in scopes:
+            socketio.emit(EVENT, attendance_state(congress, session),
+                          to=attendance_room(congress.id, session.id), namespace=NAMESPACE)
+
+
+@delegate_checked_in.connect
+def schedule_push(congress: Congress, checkin: CheckIn | None = None, **_extra) -> None:
+    """After a committed check-in (or undo), push now, or once at the end of the interval."""
+    scope = checkin.scope if checkin is not None else EVERY_SCOPE
+    app = current_app._get_current_object()
+    interval = push_interval(app)
+    try:
+        if interval <= 0:
+            push_attendance(congress, {scope})
+            return
+        key = (id(app), congress.id)
+        with _lock:
+            scheduled = key in _pending
+            _pending.setdefault(key, set()).add(scope)
+        if not scheduled:
+            socketio.start_background_task(_push_later, app, congress.id, interval)
+    except Exception:  # a receiver must not raise: the check-in itself has succeeded
+        log.exception("attendance push for congress %s failed", congress.id)
+
+
+def _push_later(app: Flask, congress_id: int, interval: float) -> None:
+    socketio.sleep(interval)
+    with _lock:
+        scopes = _pending.pop((id(app), congress_id), set())
+    try:
+        with app.app_context():
+            congress = db.session.get(Congress, congress_id)
+            if congress is not None:
+                push_attendance(congress, scopes or {CONGRESS_SCOPE})
+    except Exception:
+        log.exception("attendance push for congress %s failed", congress_id)

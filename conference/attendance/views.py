@@ -1,0 +1,77 @@
+"""Attendance pages: the live dashboard, its details, the report (PDF) and the list (CSV)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+from flask_login import login_required
+
+from conference.attendance import report
+from conference.attendance.service import (
+    WHOLE_CONGRESS,
+    attendance_session,
+    congress_sessions,
+)
+from conference.attendance.sockets import NAMESPACE
+from conference.auth.service import Capability
+from conference.checkin.service import session_under_way
+from conference.congresses.service import get_congress
+from conference.web import actor
+
+bp = Blueprint("attendance", __name__)
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def _load(congress_id: int):
+    """The congress (for staff who may see attendance) and the session the query names."""
+    congress = get_congress(actor(), congress_id, Capability.VIEW_ATTENDANCE)
+    return congress, attendance_session(congress, request.args.get("session_id"))
+
+
+@bp.get("/manage/<int:congress_id>/attendance")
+@login_required
+def dashboard(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.VIEW_ATTENDANCE)
+    if "session_id" in request.args:
+        session = attendance_session(congress, request.args["session_id"])
+    else:  # the door staff's usual question: who is in for what is starting now
+        session = session_under_way(congress)
+    context = report.report_context(congress, session, _locale())
+    return render_template("attendance/dashboard.html", **context,
+                           sessions=congress_sessions(congress), whole=WHOLE_CONGRESS,
+                           session_arg=session.id if session else WHOLE_CONGRESS,
+                           namespace=NAMESPACE)
+
+
+@bp.get("/manage/<int:congress_id>/attendance/details")
+@login_required
+def details(congress_id: int):
+    """The tables, chart and lists of the dashboard, fetched again after each live push."""
+    congress, session = _load(congress_id)
+    return render_template("attendance/_details.html",
+                           **report.report_context(congress, session, _locale()))
+
+
+@bp.get("/manage/<int:congress_id>/attendance/report.pdf")
+@login_required
+def report_pdf(congress_id: int):
+    congress, session = _load(congress_id)
+    pdf = report.render_attendance_pdf(congress, session, _locale())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition":
+            f'inline; filename="{report.report_filename(congress, session, "pdf")}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/manage/<int:congress_id>/attendance/report.csv")
+@login_required
+def report_csv(congress_id: int):
+    congress, session = _load(congress_id)
+    data = report.attendance_csv(congress, session, _locale())
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition":
+            f'attachment; filename="{report.report_filename(congress, session, "csv")}"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,307 @@
+"""Badge PDFs: layouts, what one badge shows, and rendering in one or several processes.
+
+WeasyPrint facts this module is built on (measured, see bench/badges.py):
+- no flexbox (WeasyPrint's slow path, Kozea/WeasyPrint #1166): badges float on the sheet and
+  the parts of a badge are absolutely placed at fixed sizes, which lays out fastest; font sizes
+  and colours are classes, since each style attribute is parsed on its own;
+- QR codes (8-bit greyscale PNG, embedded as is) and photo thumbnails are made once, kept on
+  disk and inlined as data: URLs, the only URLs conference/pdf.py lets WeasyPrint fetch;
+- a print run is cut into parts rendered side by side by worker processes and merged with
+  pypdf; the workers are fresh interpreters (not forks), so WeasyPrint's libraries are never
+  used across a fork (#684) and the web process's memory does not grow with print runs (#2130).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from conference.badges import worker
+from conference.badges.fit import fit_font_size
+
+# --- layouts ---------------------------------------------------------------------------------
+
+CUT_MARK_LENGTH = 5.0  # mm
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A text field of the badge: its box (mm) and the sizes (pt) its text may take."""
+
+    width: float
+    height: float
+    max_pt: float
+    min_pt: float = 5.0
+    max_lines: int = 0
+    bold: bool = False
+
+    def size_for(self, text: str) -> float:
+        return fit_font_size(text, self.width, self.height, max_pt=self.max_pt,
+                             min_pt=self.min_pt, max_lines=self.max_lines, bold=self.bold)
+
+
+@dataclass(frozen=True)
+class BadgeLayout:
+    """Page and badge geometry in millimetres; `shape` picks the badge's arrangement."""
+
+    key: str
+    page_width: float
+    page_height: float
+    width: float
+    height: float
+    shape: str  # "landscape": photo | text | QR side by side; "portrait": stacked
+    band: float  # the coloured band with the congress's name
+    foot: float  # the coloured band with the category (and the code on landscape badges)
+    pad: float
+    gap: float
+    photo_width: float
+    qr: float
+    columns: int = 1
+    rows: int = 1
+    texts: dict[str, TextBox] = field(default_factory=dict)
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def photo_height(self) -> float:
+        return round(self.photo_width * 4 / 3, 2)  # passport photos are 3:4
+
+    @property
+    def margin_x(self) -> float:
+        return round((self.page_width - self.columns * self.width) / 2, 2)
+
+    @property
+    def margin_y(self) -> float:
+        return round((self.page_height - self.rows * self.height) / 2, 2)
+
+    @property
+    def text_width(self) -> float:
+        if self.shape == "portrait":
+            return round(self.width - 2 * self.pad, 2)
+        return round(self.width - 2 * self.pad - self.photo_width - self.qr - 2 * self.gap, 2)
+
+    def cut_marks(self) -> list[dict]:
+        """Short lines in the sheet's margin on every cut line (none for one badge a page)."""
+        if self.per_page == 1:
+            return []
+        length, offset = CUT_MARK_LENGTH, 1.5  # mm: a mark stops short of the badge
+        x0, y0 = self.margin_x, self.margin_y
+        x1, y1 = x0 + self.columns * self.width, y0 + self.rows * self.height
+        marks = []
+        for column in range(self.columns + 1):
+            x = round(x0 + column * self.width, 2)
+            marks.append({"kind": "v", "x": x, "y": round(y0 - offset - length, 2)})
+            marks.append({"kind": "v", "x": x, "y": round(y1 + offset, 2)})
+        for row in range(self.rows + 1):
+            y = round(y0 + row * self.height, 2)
+            marks.append({"kind": "h", "x": round(x0 - offset - length, 2), "y": y})
+            marks.append({"kind": "h", "x": round(x1 + offset, 2), "y": y})
+        return marks
+
+
+def _landscape_texts(text_width: float, name: tuple[float, float], position: float,
+                     unit: float, delegation: float, scale: float = 1.0) -> dict[str, TextBox]:
+    return {
+        "name": TextBox(text_width, name[0], name[1], min_pt=6, bold=True),
+        "position": TextBox(text_width, position, 7.5 * scale, min_pt=5, max_lines=2),
+        "unit": TextBox(text_width, unit, 7 * scale, min_pt=5),
+        "delegation": TextBox(text_width, delegation, 7 * scale, min_pt=5, max_lines=1),
+    }
+
+
+def _make_layouts() -> dict[str, BadgeLayout]:
+    card = BadgeLayout("card", 85.6, 54, 85.6, 54, "landscape", band=8, foot=6, pad=2.5, gap=2,
+                       photo_width=18.5, qr=20)
+    card = replace(card, texts={
+        **_landscape_texts(card.text_width, (13.5, 13), 6.5, 9, 4.5),
+        "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5, min_pt=4.5),
+        "category": TextBox(card.width * 0.55, card.foot - 1, 8, min_pt=5, max_lines=1,
+                            bold=True)})
+    sheet = BadgeLayout("sheet", 210, 297, 95, 68, "landscape", band=10, foot=7, pad=3, gap=2.5,
+                        photo_width=22, qr=24, columns=2, rows=4)
+    sheet = replace(sheet, texts={
+        **_landscape_texts(sheet.text_width, (16.5, 15), 8, 12.5, 5.5, scale=1.15),
+        "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9, min_pt=5),
+        "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, min_pt=5, max_lines=1,
+                            bold=True)})
+    a6 = BadgeLayout("a6", 105, 148, 105, 148, "portrait", band=18, foot=12, pad=5, gap=3,
+                     photo_width=33, qr=33)
+    a6 = replace(a6, texts={
+        "congress": TextBox(a6.text_width, a6.band - 3, 12, min_pt=6, bold=True),
+        "name": TextBox(a6.text_width, 22, 22, min_pt=8, bold=True),
+        "position": TextBox(a6.text_width, 10, 12, min_pt=6, max_lines=2),
+        "unit": TextBox(a6.text_width, 15, 11, min_pt=6),
+        "delegation": TextBox(a6.text_width, 6, 11, min_pt=6, max_lines=1),
+        "category": TextBox(a6.text_width, a6.foot - 2, 16, min_pt=7, max_lines=1, bold=True)})
+    return {layout.key: layout for layout in (sheet, a6, card)}
+
+
+LAYOUTS: dict[str, BadgeLayout] = _make_layouts()
+
+
+# --- what one badge shows --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadgeView:
+    """One badge, ready for the template: texts, their font sizes (pt) and images as data: URLs."""
+
+    code: str
+    name: str
+    position: str
+    unit: str
+    delegation: str
+    seat: str
+    category: str
+    color: str
+    ink: str
+    photo: str
+    qr: str
+    sizes: dict[str, float]
+
+
+def ink_for(color: str) -> str:
+    """Black or white, whichever reads better on `color` (#rrggbb)."""
+    try:
+        red, green, blue = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    except ValueError:
+        return "#ffffff"
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    # Contrast against white is (1.05) / (L + 0.05), against black (L + 0.05) / 0.05.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#000000"
+
+
+def badge_sizes(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, float]:
+    return {name: box.size_for(texts.get(name, "")) for name, box in layout.texts.items()}
+
+
+# --- HTML to PDF -----------------------------------------------------------------------------
+
+Progress = Callable[[int], None]  # called with the number of badges finished so far
+
+
+def render_one(html: str) -> bytes:
+    """Render in this process: one badge at the desk, where a worker's start-up would dominate."""
+    from conference.pdf import html_to_pdf
+
+    return html_to_pdf(html)
+
+
+class RenderFailed(RuntimeError):
+    pass
+
+
+PART_TIMEOUT = 300  # seconds; a part of 80 badges takes well under one
+WORKER_ARGS = ["-I", str(Path(worker.__file__).resolve())]  # -I: no user site, no env
+
+
+class Workers:
+    """Worker processes (conference/badges/worker.py) that turn HTML into PDF.
+
+    Start them first and build the HTML meanwhile: their WeasyPrint import (about 0.4 s) then
+    overlaps the database reads and QR codes of the parent.
+    """
+
+    def __init__(self, count: int):
+        self.processes = [
+            subprocess.Popen([sys.executable, *WORKER_ARGS],  # noqa: S603
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+            for _ in range(count)]
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+
+    def render(self, shares: Sequence[Sequence[tuple[str, int]]],
+               progress: Progress | None = None) -> list[bytes]:
+        """Render each worker's share of (html, badge count) parts, in order; the PDFs come
+        back in the order of the shares and their parts.
+
+        Each worker sends a part back as soon as it is done, which moves the progress bar.
+        `progress` is called in this thread: it may use the database session, which belongs
+        to this thread.
+        """
+        parts = [part for share in shares for part in share]
+        results: list[bytes | None] = [None] * len(parts)
+        finished: queue.Queue = queue.Queue()
+        assigned, first = [], 0
+        for share in shares:
+            assigned.append(list(range(first, first + len(share))))
+            first += len(share)
+        assigned += [[] for _ in range(len(self.processes) - len(assigned))]
+
+        def feed(process, indexes):
+            with contextlib.suppress(OSError):  # a dead worker: its reader reports why
+                for index in indexes:
+                    process.stdin.write(worker.frame(parts[index][0].encode()))
+                process.stdin.close()
+
+        def collect(process, indexes):
+            for index in indexes:
+                data = worker.read_frame(process.stdout)
+                if data is None:
+                    process.wait()
+                    finished.put((None, process.stderr.read().decode(errors="replace")[-2000:]))
+                    return
+                finished.put((index, data))
+
+        threads = [threading.Thread(target=target, args=(process, indexes), daemon=True)
+                   for process, indexes in zip(self.processes, assigned, strict=True)
+                   for target in (feed, collect)]
+        for thread in threads:
+            thread.start()
+        done = 0
+        for _ in range(len(parts)):
+            try:
+                index, data = finished.get(timeout=PART_TIMEOUT)
+            except queue.Empty:
+                raise RenderFailed("a badge worker took too long") from None
+            if index is None:
+                raise RenderFailed(f"a badge worker failed: {data}")
+            results[index] = data
+            done += parts[index][1]
+            if progress:
+                progress(done)
+        for thread in threads:
+            thread.join()
+        return [result for result in results if result is not None]
+
+
+def merge_pdfs(parts: Sequence[bytes]) -> bytes:
+    """One PDF of all parts in order."""
+    if len(parts) == 1:
+        return parts[0]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,377 @@
+"""Badges: which delegates to print, what each badge shows, and the print run itself.
+
+One badge at the desk renders in the caller's process (about 0.05 s warm). A print run renders
+in worker processes, as a background job from the organizer page or in the request from the API.
+Withdrawn delegates are left out of print runs; their single badge is refused too, since the
+door would refuse it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from conference.audit.service import record
+from conference.auth.service import Actor, Capability, authorize
+from conference.badges import qr
+from conference.badges.render import (
+    CUT_MARK_LENGTH,
+    LAYOUTS,
+    BadgeLayout,
+    BadgeView,
+    Progress,
+    Workers,
+    badge_sizes,
+    ink_for,
+    merge_pdfs,
+    render_one,
+)
+from conference.congresses.models import Congress
+from conference.delegates.models import Delegate, DelegateStatus
+from conference.delegates.photos import photo_path
+from conference.delegates.service import categories, category_label, portal_url
+from conference.errors import Conflict, ValidationFailed
+from conference.extensions import db
+from conference.i18n import LANGUAGES
+from conference.jobs.models import Job
+from conference.jobs.service import job_handler, start_job
+
+# Layout names the forms and the API accept; "single" is one A6 badge a page.
+LAYOUT_ALIASES = {"single": "a6"}
+DEFAULT_LAYOUT = "sheet"
+MAX_IDS = 2000
+# Below this many badges a print run renders in the calling process: starting workers (about
+# 0.5 s) would cost more than it saves.
+IN_PROCESS_LIMIT = 16
+WORKERS = 2
+# Badges per document sent to a worker. A long run is cut into PARTS_PER_WORKER parts a worker:
+# that moves the progress bar and keeps a worker under 90 MB (one document of 150 badges takes
+# 105 MB); each document costs about 30 ms more, so a part holds at least MIN_PART badges.
+MIN_PART = 40
+PARTS_PER_WORKER = 2
+PHOTO_PIXELS = (240, 320)  # 3:4; 280 dpi on a sheet badge, 185 dpi on an A6 one
+
+
+# --- URLs ----------------------------------------------------------------------------------
+
+
+def public_base_url(host_url: str | None = None) -> str:
+    """The site address printed in QR codes: PUBLIC_URL if set, else the request's host."""
+    base = current_app.config["CONFERENCE"].get("PUBLIC_URL") or host_url or ""
+    if not base:
+        raise Conflict(_("Set PUBLIC_URL: badges need the address delegates will open."),
+                       code="public_url_missing")
+    return base.rstrip("/")
+
+
+# --- which badges ----------------------------------------------------------------------------
+
+
+@dataclass
+class BadgeSelection:
+    """Which delegates a print run covers; empty fields mean no restriction."""
+
+    layout: str = DEFAULT_LAYOUT
+    category: str = ""
+    delegation: str = ""
+    ids: list[int] = field(default_factory=list)
+    locale: str = ""  # empty: the site's default language
+
+    def to_dict(self) -> dict:
+        return {"layout": self.layout, "category": self.category,
+                "delegation": self.delegation, "ids": self.ids, "locale": self.locale}
+
+
+def parse_layout(value: str | None, default: str = DEFAULT_LAYOUT) -> str:
+    key = LAYOUT_ALIASES.get(value or default, value or default)
+    if key not in LAYOUTS:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "layout": _("Choose one of: %(choices)s.",
+                        choices=", ".join([*LAYOUTS, *LAYOUT_ALIASES]))})
+    return key
+
+
+def parse_locale(value: str | None) -> str:
+    if not value:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if value not in LANGUAGES:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "lang": _("Choose one of: %(choices)s.", choices=", ".join(LANGUAGES))})
+    return value
+
+
+def parse_ids(value) -> list[int]:
+    """Delegate ids from a list, or from text such as "12, 15 18"."""
+    if value is None or value == "":
+        return []
+    words = value if isinstance(value, list) else re.split(r"[\s,;]+", str(value).strip())
+    ids = []
+    for word in words:
+        text = str(word).strip()
+        if not text:
+            continue
+        if isinstance(word, bool) or not text.isdigit() or int(text) < 1:
+            raise ValidationFailed(_("Please correct the marked fields."), fields={
+                "ids": _("Delegate ids are whole numbers, separated by commas or spaces.")})
+        ids.append(int(text))
+    if len(ids) > MAX_IDS:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "ids": _("At most %(n)d ids at a time.", n=MAX_IDS)})
+    return list(dict.fromkeys(ids))
+
+
+def parse_selection(data) -> BadgeSelection:
+    """A print run's choices from a form, a query string or a job's stored parameters."""
+    category = str(data.get("category") or "").strip()[:40]
+    delegation = str(data.get("delegation") or "").strip()[:200]
+    ids = data.get("ids")
+    if hasattr(data, "getlist") and len(data.getlist("ids")) > 1:  # ?ids=1&ids=2
+        ids = data.getlist("ids")
+    return BadgeSelection(layout=parse_layout(data.get("layout")), category=category,
+                          delegation=delegation, ids=parse_ids(ids),
+                          locale=parse_locale(data.get("lang") or data.get("locale")))
+
+
+def _selected(query, congress: Congress, selection: BadgeSelection):
+    query = query.where(Delegate.congress_id == congress.id,
+                        Delegate.status != DelegateStatus.WITHDRAWN)
+    if selection.category:
+        query = query.where(Delegate.category == selection.category)
+    if selection.delegation:
+        query = query.where(Delegate.delegation == selection.delegation)
+    if selection.ids:
+        query = query.where(Delegate.id.in_(selection.ids))
+    return query
+
+
+def select_delegates(congress: Congress, selection: BadgeSelection) -> list[Delegate]:
+    """The delegates of a print run, withdrawn ones left out, by delegation then code."""
+    query = _selected(select(Delegate), congress, selection)
+    return list(db.session.scalars(query.order_by(Delegate.delegation, Delegate.code,
+                                                  Delegate.id)))
+
+
+def count_badges(congress: Congress, selection: BadgeSelection) -> int:
+    return db.session.scalar(_selected(select(func.count(Delegate.id)), congress, selection))
+
+
+# --- what each badge shows -----------------------------------------------------------------
+
+
+def _cache_dir(kind: str) -> Path:
+    return Path(current_app.instance_path) / "badge-cache" / kind
+
+
+def _photo_thumbnail(path: Path) -> bytes:
+    """A JPEG of the photo at badge size, made once per photo file version and kept."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    cached = _cache_dir("photos") / key[:2] / f"{key}.jpg"
+    try:
+        return cached.read_bytes()
+    except FileNotFoundError:
+        pass
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image = ImageOps.fit(image, PHOTO_PIXELS, method=Image.Resampling.BICUBIC)
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=82)
+    data = out.getvalue()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(cached)
+    return data
+
+
+_placeholder: list[str] = []
+
+
+def placeholder_photo() -> str:
+    """A neutral grey silhouette for delegates without a photo, as a data: URL."""
+    if not _placeholder:
+        from PIL import Image, ImageDraw
+
+        width, height = PHOTO_PIXELS[0] // 2, PHOTO_PIXELS[1] // 2
+        image = Image.new("RGB", (width, height), "#e4e6ea")
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.53), fill="#b9bec7")
+        draw.ellipse((width * 0.12, height * 0.58, width * 0.88, height * 1.25), fill="#b9bec7")
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        _placeholder.append("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
+    return _placeholder[0]
+
+
+def photo_src(delegate: Delegate) -> str:
+    path = photo_path(delegate)
+    if path is None:
+        return placeholder_photo()
+    try:
+        data = _photo_thumbnail(path)
+    except (OSError, ValueError):  # an unreadable image prints the placeholder, not an error
+        current_app.logger.warning("badge photo %s unreadable", path.name)
+        return placeholder_photo()
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+
+
+def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
+                base_url: str, locale: str) -> list[BadgeView]:
+    by_key = {category.key: category for category in categories(congress)}
+    views = []
+    for delegate in delegates:
+        category = by_key.get(delegate.category)
+        label = delegate.category if category is None else category_label(category, locale)
+        color = category.color if category is not None else "#555555"
+        texts = {"name": delegate.full_name, "position": delegate.position,
+                 "unit": delegate.unit, "delegation": delegate.delegation, "category": label}
+        try:
+            qr_src = qr.qr_data_url(portal_url(delegate, base_url), _cache_dir("qr"))
+        except qr.QrTooLarge:
+            raise Conflict(_("The public address is too long for a badge QR code; shorten "
+                             "PUBLIC_URL."), code="public_url_too_long") from None
+        views.append(BadgeView(
+            code=delegate.code, name=delegate.full_name, position=delegate.position,
+            unit=delegate.unit, delegation=delegate.delegation, seat=delegate.seat,
+            category=label, color=color, ink=ink_for(color), photo=photo_src(delegate),
+            qr=qr_src, sizes=badge_sizes(layout, texts)))
+    return views
+
+
+def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
+                locale: str) -> str:
+    congress_pt = layout.texts["congress"].size_for(congress.name)
+    sizes = {congress_pt} | {size for view in views for size in view.sizes.values()}
+    colors = {}
+    for view in views:
+        colors.setdefault(view.color, (f"k{len(colors)}", view.ink))
+    with force_locale(locale):
+        return render_template("badges/badges_pdf.html", layout=layout, badges=views,
+                               marks=layout.cut_marks(), mark_length=CUT_MARK_LENGTH,
+                               congress_name=congress.name, congress_pt=congress_pt,
+                               font_sizes=sorted(sizes), colors=colors, current_locale=locale)
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def single_badge_pdf(actor: Actor, delegate: Delegate, base_url: str, *, layout: str = "a6",
+                     locale: str | None = None) -> bytes:
+    """One delegate's badge, for printing at the desk (check-in staff may do this)."""
+    authorize(actor, delegate.congress, Capability.VIEW_DELEGATES)
+    if delegate.status == DelegateStatus.WITHDRAWN:
+        raise Conflict(_("This delegate has withdrawn; their badge is not printed."),
+                       code="delegate_withdrawn")
+    chosen = LAYOUTS[parse_layout(layout)]
+    locale = parse_locale(locale)
+    views = badge_views(delegate.congress, [delegate], chosen, base_url, locale)
+    pdf = render_one(badges_html(delegate.congress, views, chosen, locale))
+    # A printed badge opens the doors: the log says who printed which one.
+    record(actor, "badge.print", congress_id=delegate.congress_id,
+           target=f"delegate:{delegate.code}", details={"layout": chosen.key})
+    db.session.commit()
+    return pdf
+
+
+def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
+                  base_url: str, locale: str, progress: Progress | None = None,
+                  workers: int | None = None) -> bytes:
+    """The PDF of these delegates' badges; several worker processes for a long run."""
+    if workers is None:
+        workers = 0 if len(delegates) <= IN_PROCESS_LIMIT else WORKERS
+    if not workers:
+        views = badge_views(congress, delegates, layout, base_url, locale)
+        pdf = render_one(badges_html(congress, views, layout, locale))
+        if progress:
+            progress(len(delegates))
+        return pdf
+    with Workers(workers) as pool:  # started first: they import WeasyPrint while we prepare
+        views = badge_views(congress, delegates, layout, base_url, locale)
+        shares = [[(badges_html(congress, views[start:end], layout, locale), end - start)
+                   for start, end in share]
+                  for share in plan_parts(len(views), workers, layout.per_page)]
+        return merge_pdfs(pool.render(shares, progress))
+
+
+def _even_split(total: int, pieces: int) -> list[int]:
+    """`total` cut into `pieces` whole numbers that differ by at most one, largest first."""
+    return [total // pieces + (1 if index < total % pieces else 0) for index in range(pieces)]
+
+
+def plan_parts(count: int, workers: int, per_page: int) -> list[list[tuple[int, int]]]:
+    """Each worker's parts as (start, end) badge ranges, in document order.
+
+    The run is cut into one share of whole sheets per worker, as even as sheets allow (so
+    both finish together), then each share into parts of at least MIN_PART badges.
+    """
+    sheets = -(-count // per_page)
+    shares, start = [], 0
+    for share_sheets in _even_split(sheets, min(workers, sheets)):
+        share_count = min(share_sheets * per_page, count - start)
+        pieces = max(1, min(PARTS_PER_WORKER, share_count // MIN_PART))
+        parts = []
+        for part_sheets in _even_split(share_sheets, min(pieces, share_sheets)):
+            end = min(start + part_sheets * per_page, count)
+            parts.append((start, end))
+            start = end
+        shares.append(parts)
+    return shares
+
+
+def print_badges(actor: Actor, congress: Congress, selection: BadgeSelection,
+                 base_url: str) -> tuple[bytes, int]:
+    """Render a print run in this request (the API); returns the PDF and the badge count."""
+    authorize(actor, congress, Capability.EDIT_DELEGATES)
+    delegates = select_delegates(congress, selection)
+    if not delegates:
+        raise _nothing_to_print()
+    pdf = render_badges(congress, delegates, LAYOUTS[selection.layout], base_url,
+                        parse_locale(selection.locale))
+    record(actor, "badges.print", congress_id=congress.id,
+           details=selection.to_dict() | {"badges": len(delegates)})
+    db.session.commit()
+    return pdf, len(delegates)
+
+
+def _nothing_to_print() -> ValidationFailed:
+    return ValidationFailed(_("No delegate matches: there is no badge to print."),
+                            code="no_badges")
+
+
+def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
+                    base_url: str) -> Job:
+    """Queue a print run; it renders in another process and keeps the PDF for download."""
+    authorize(actor, congress, Capability.EDIT_DELEGATES)
+    count = count_badges(congress, selection)
+    if not count:
+        raise _nothing_to_print()
+    record(actor, "badges.print", congress_id=congress.id,
+           details=selection.to_dict() | {"badges": count})  # saved with the job
+    return start_job(actor, congress, "badges", selection.to_dict() | {"base_url": base_url},
+                     Capability.EDIT_DELEGATES)
+
+
+@job_handler("badges")
+def run_badge_job(job: Job, progress) -> tuple[bytes, str, dict]:
+    congress = db.session.get(Congress, job.congress_id)
+    selection = parse_selection(job.params)
+    delegates = select_delegates(congress, selection)
+    if not delegates:  # all withdrawn since the job was queued
+        raise _nothing_to_print()
+    total = len(delegates)
+    progress(0, total)
+    pdf = render_badges(congress, delegates, LAYOUTS[selection.layout], job.params["base_url"],
+                        selection.locale, progress=lambda done: progress(done, total))
+    return pdf, "pdf", {"badges": total, "layout": selection.layout}

@@ -1,0 +1,266 @@
+"""Check-in at the door and the attendance it adds up to.
+
+`perform_checkin` is the one function behind the scanner page, the JSON API and the search
+fallback: it reads what the scanner read, finds the badge, and records one check-in per
+delegate per session, kept unique by the database even when two gates scan at once.
+
+Refusals are domain errors with a code (badge_unknown 404, badge_revoked 410,
+delegate_withdrawn 409, validation_failed 422 for a session of another congress). When the
+badge belonged to a known delegate of this congress the error carries it as `.delegate`, so the
+door can show whose badge it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from flask_babel import gettext as _
+from pydantic import Field, StringConstraints
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from conference.agenda.models import AgendaItem, CongressSession
+from conference.audit.service import record
+from conference.auth.service import Actor, Capability, authorize
+from conference.badges.tokens import token_hash
+from conference.checkin.models import CheckIn, session_scope
+from conference.congresses.models import Congress
+from conference.dates import utcnow
+from conference.delegates.models import Delegate, DelegateStatus
+from conference.delegates.service import find_badge
+from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
+from conference.extensions import db
+from conference.signals import delegate_checked_in
+from conference.validation import OptionalText, Schema, Text, validate
+
+TOKEN_IN_URL = re.compile(r"/b/([A-Za-z0-9_-]{22})(?:[/?#]|$)")
+BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+# A session counts as under way from this long before its start until its end.
+DOORS_OPEN = timedelta(minutes=60)
+GATE_LENGTH = 60
+
+
+class CheckInInput(Schema):
+    """What a scanner sends: the text it read, the gate, and the session (default: under way)."""
+
+    scan: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
+    gate: Annotated[OptionalText, StringConstraints(max_length=GATE_LENGTH)] = ""
+    session_id: Annotated[int, Field(ge=1)] | None = None
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    created: bool  # False: the delegate was already checked in
+    checkin: CheckIn
+    delegate: Delegate
+
+
+def token_from_scan(scan: str) -> str | None:
+    """The badge token in what a camera or USB scanner read: the badge URL or the bare token."""
+    scan = scan.strip()
+    match = TOKEN_IN_URL.search(scan)
+    if match:
+        return match.group(1)
+    return scan if BARE_TOKEN.match(scan) else None
+
+
+def session_under_way(congress: Congress, now: datetime | None = None) -> CongressSession | None:
+    """The session check-ins count for now, or None for the congress as a whole.
+
+    A session's doors are open from DOORS_OPEN before its start until its end. Among the
+    sessions with open doors, the one of the current agenda item wins, else the earliest; when
+    no session's doors are open (an agenda running late), the current item's session. So at
+    lunch, with the morning's last item still current, arrivals count for the afternoon.
+    """
+    now = now or utcnow()
+    doors_open = and_(CongressSession.starts_at <= now + DOORS_OPEN, CongressSession.ends_at >= now)
+    current = (select(AgendaItem.session_id).where(AgendaItem.id == congress.current_item_id)
+               .scalar_subquery())
+    is_current = CongressSession.id == current if congress.current_item_id else false()
+    rows = db.session.execute(
+        select(CongressSession, doors_open.label("open"), is_current.label("current"))
+        .where(CongressSession.congress_id == congress.id, or_(doors_open, is_current))
+        .order_by(CongressSession.starts_at, CongressSession.id)).all()
+    opened = [row[0] for row in rows if row.open]
+    of_current_item = next((row[0] for row in rows if row.current), None)
+    if of_current_item is not None and (of_current_item in opened or not opened):
+        return of_current_item
+    return opened[0] if opened else None
+
+
+def session_for(congress: Congress, session_id: int | None) -> CongressSession | None:
+    """The session a check-in counts for: the one asked for, else the one under way."""
+    if session_id is None:
+        return session_under_way(congress)
+    session = db.session.get(CongressSession, session_id)
+    if session is None or session.congress_id != congress.id:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"session_id": _("No such session in this congress.")})
+    return session
+
+
+def _refusal(error: ConferenceError, delegate: Delegate | None) -> ConferenceError:
+    error.delegate = delegate
+    return error
+
+
+def delegate_for_scan(congress: Congress, scan: str) -> Delegate:
+    """The delegate whose current badge was scanned, or a refusal that says why."""
+    token = token_from_scan(scan)
+    lookup = find_badge(token) if token else None
+    if lookup is None:
+        raise _refusal(NotFound(_("This code is not a badge of this congress."),
+                                code="badge_unknown"), None)
+    if lookup.delegate.congress_id != congress.id:
+        raise _refusal(NotFound(_("This badge belongs to another congress."),
+                                code="badge_unknown"), None)
+    if lookup.revoked:
+        raise _refusal(Gone(_("This badge was replaced by a new one. Ask the delegate for the "
+                              "new badge or reprint it at the desk."), code="badge_revoked"),
+                       lookup.delegate)
+    return lookup.delegate
+
+
+def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = "",
+                    session_id: int | None = None) -> CheckInResult:
+    """Check in the delegate whose badge was scanned."""
+    authorize(actor, congress, Capability.CHECK_IN)
+    session = session_for(congress, session_id)
+    scope = session_scope(session.id if session else None)
+    token = token_from_scan(scan)
+    found = _badge_with_checkin(token, scope) if token else None
+    if found is None or found[0].congress_id != congress.id:
+        delegate = delegate_for_scan(congress, scan)  # raises the refusal that says why
+        found = delegate, _existing(delegate.id, scope)
+    return _check_in(actor, congress, found[0], session, scope, gate, found[1])
+
+
+def record_scan(actor: Actor, congress: Congress, data: dict) -> CheckInResult:
+    """Check a scanner's request (CheckInInput) and check the badge in."""
+    values = validate(CheckInInput, data)
+    return perform_checkin(actor, congress, values.scan, gate=values.gate,
+                           session_id=values.session_id)
+
+
+def check_in_delegate(actor: Actor, delegate: Delegate, *, gate: str = "",
+                      session_id: int | None = None) -> CheckInResult:
+    """Record the delegate's arrival once; a second scan returns the first check-in."""
+    congress = delegate.congress
+    authorize(actor, congress, Capability.CHECK_IN)
+    session = session_for(congress, session_id)
+    scope = session_scope(session.id if session else None)
+    return _check_in(actor, congress, delegate, session, scope, gate,
+                     _existing(delegate.id, scope))
+
+
+def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
+              session: CongressSession | None, scope: str, gate: str,
+              existing: CheckIn | None) -> CheckInResult:
+    if delegate.status == DelegateStatus.WITHDRAWN:
+        raise _refusal(Conflict(_("%(name)s has withdrawn from the congress.",
+                                  name=delegate.full_name), code="delegate_withdrawn"), delegate)
+    if existing is not None:
+        return CheckInResult(False, existing, delegate)
+    checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
+                      session_id=session.id if session else None, scope=scope,
+                      gate=gate.strip()[:GATE_LENGTH], checked_in_at=utcnow(),
+                      by_user_id=actor.user.id if actor.user else None)
+    delegate_id = delegate.id
+    db.session.add(checkin)
+    orm = db.session()
+    # What was just written is what the answer shows: no need to read it back after the commit.
+    orm.expire_on_commit = False
+    try:
+        orm.commit()
+    except IntegrityError:  # another gate was faster by a moment: theirs counts
+        db.session.rollback()
+        existing = _existing(delegate_id, scope)
+        if existing is None:  # not the uniqueness rule: something else went wrong
+            raise
+        return CheckInResult(False, existing, delegate)
+    finally:
+        orm.expire_on_commit = True
+    delegate_checked_in.send(congress, delegate=delegate, checkin=checkin, actor=actor)
+    return CheckInResult(True, checkin, delegate)
+
+
+def _badge_with_checkin(token: str, scope: str) -> tuple[Delegate, CheckIn | None] | None:
+    """The delegate whose current badge this is and their check-in in `scope`, in one query
+    (the path every scan takes); None when it is no current badge."""
+    row = db.session.execute(
+        select(Delegate, CheckIn)
+        .outerjoin(CheckIn, and_(CheckIn.delegate_id == Delegate.id, CheckIn.scope == scope))
+        .where(Delegate.badge_token_hash == token_hash(token))).first()
+    return (row[0], row[1]) if row else None
+
+
+def _existing(delegate_id: int, scope: str) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate_id,
+                                                   CheckIn.scope == scope))
+
+
+def get_congress_delegate(actor: Actor, congress: Congress, delegate_id: int) -> Delegate:
+    """A delegate of this congress for check-in by hand (after a search)."""
+    authorize(actor, congress, Capability.CHECK_IN)
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.congress_id != congress.id:
+        raise NotFound(_("Delegate not found."))
+    return delegate
+
+
+def checkins_of(delegate_ids: list[int], session: CongressSession | None) -> dict[int, CheckIn]:
+    """The check-ins of these delegates for the session (or the congress), by delegate id."""
+    if not delegate_ids:
+        return {}
+    scope = session_scope(session.id if session else None)
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.delegate_id.in_(delegate_ids),
+                                                    CheckIn.scope == scope))
+    return {row.delegate_id: row for row in rows}
+
+
+def get_checkin(actor: Actor, checkin_id: int) -> CheckIn:
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None:
+        raise NotFound(_("Check-in not found."))
+    authorize(actor, db.session.get(Congress, checkin.congress_id), Capability.CHECK_IN)
+    return checkin
+
+
+def undo_checkin(actor: Actor, checkin: CheckIn) -> None:
+    """Take back a mistaken check-in; the audit log keeps who did it."""
+    congress = db.session.get(Congress, checkin.congress_id)
+    authorize(actor, congress, Capability.CHECK_IN)
+    delegate = checkin.delegate
+    record(actor, "checkin.undo", congress_id=congress.id, target=f"delegate:{delegate.code}",
+           details={"scope": checkin.scope, "gate": checkin.gate,
+                    "at": checkin.checked_in_at.isoformat()})
+    db.session.delete(checkin)
+    db.session.commit()
+    delegate_checked_in.send(congress, delegate=delegate, checkin=None, actor=actor)
+
+
+# --- what the API answers ---------------------------------------------------------------------
+
+
+def serialize_door_delegate(delegate: Delegate) -> dict:
+    """What the door needs to know about a delegate (no phone, e-mail or notes)."""
+    return {"id": delegate.id, "code": delegate.code, "full_name": delegate.full_name,
+            "category": delegate.category, "position": delegate.position,
+            "unit": delegate.unit, "delegation": delegate.delegation, "seat": delegate.seat,
+            "status": delegate.status, "has_photo": bool(delegate.photo)}
+
+
+def serialize_checkin(checkin: CheckIn) -> dict:
+    return {"id": checkin.id, "congress_id": checkin.congress_id,
+            "delegate_id": checkin.delegate_id, "session_id": checkin.session_id,
+            "gate": checkin.gate, "checked_in_at": checkin.checked_in_at.isoformat()}
+
+
+def serialize_result(result: CheckInResult) -> dict:
+    checkin = serialize_checkin(result.checkin)
+    return {"result": "checked_in" if result.created else "already_checked_in",
+            "checked_in_at": checkin["checked_in_at"], "gate": checkin["gate"],
+            "delegate": serialize_door_delegate(result.delegate), "checkin": checkin}

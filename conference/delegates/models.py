@@ -1,0 +1,116 @@
+"""Delegates of a congress and the categories they belong to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.dates import UTCDateTime, utcnow
+from conference.delegates.importing import fold
+from conference.extensions import db
+
+
+class DelegateStatus(StrEnum):
+    REGISTERED = "registered"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNSPECIFIED = ""
+
+
+class DelegateCategory(db.Model):
+    """A kind of delegate (official, guest, ...); only some count towards the quorum."""
+
+    __tablename__ = "delegate_categories"
+    __table_args__ = (UniqueConstraint("congress_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(
+        ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label_vi: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    color: Mapped[str] = mapped_column(String(7), default="#b3121b")
+    counts_for_quorum: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Delegate(db.Model):
+    __tablename__ = "delegates"
+    __table_args__ = (UniqueConstraint("congress_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(
+        ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    full_name: Mapped[str] = mapped_column(String(200), index=True)
+    category: Mapped[str] = mapped_column(String(40), default="official")
+    unit: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    delegation: Mapped[str] = mapped_column(String(200), default="", index=True)
+    seat: Mapped[str] = mapped_column(String(40), default="")
+    gender: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    photo: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default=DelegateStatus.REGISTERED)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The badge token is derived from the secret key, this nonce and the serial (see
+    # badges/tokens.py); reissuing bumps the serial.
+    badge_nonce: Mapped[str] = mapped_column(String(32))
+    badge_serial: Mapped[int] = mapped_column(default=1)
+    badge_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Kept in step by delegate_keys(): search without diacritics ("truong" finds "Trường"),
+    # and lists in the Vietnamese order, by given name (the last word) first.
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    name_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+
+    congress = relationship("Congress")
+
+
+def delegate_keys(full_name: str, code: str, unit: str, seat: str) -> dict[str, str]:
+    """The search and sort keys of a delegate, for the ORM events and for bulk writes."""
+    name = fold(full_name or "")
+    given = name.rsplit(" ", 1)[-1]
+    return {"search_key": " ".join(fold(part or "") for part in (full_name, code, unit, seat)),
+            "name_key": f"{given} {name}"[:400]}
+
+
+@event.listens_for(Delegate, "before_insert")
+@event.listens_for(Delegate, "before_update")
+def _set_keys(_mapper, _connection, delegate: Delegate) -> None:
+    for name, value in delegate_keys(delegate.full_name, delegate.code, delegate.unit or "",
+                                     delegate.seat or "").items():
+        setattr(delegate, name, value)
+
+
+class RevokedBadge(db.Model):
+    """A badge that was replaced: its scan says so instead of 'unknown'."""
+
+    __tablename__ = "revoked_badges"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+STATUS_LABELS = {
+    DelegateStatus.REGISTERED: lazy_gettext("registered"),
+    DelegateStatus.CONFIRMED: lazy_gettext("confirmed"),
+    DelegateStatus.WITHDRAWN: lazy_gettext("withdrawn"),
+}
+GENDER_LABELS = {
+    Gender.MALE: lazy_gettext("male"),
+    Gender.FEMALE: lazy_gettext("female"),
+    Gender.UNSPECIFIED: lazy_gettext("not given"),
+}

@@ -1,0 +1,258 @@
+"""Delegate pages: the list, the form, one delegate with photo and badge, import and export."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from conference.auth.service import Capability, can
+from conference.congresses.service import get_congress
+from conference.delegates import photos, service
+from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
+from conference.errors import ConferenceError, NotFound
+from conference.jobs.models import JobStatus
+from conference.web import actor, form_page
+
+bp = Blueprint("delegates", __name__)
+
+FILTERS = ("q", "category", "status", "delegation", "sort")
+
+
+def public_base_url() -> str:
+    """The site address badges and portal links use: PUBLIC_URL if set, else this host."""
+    return current_app.config["CONFERENCE"].get("PUBLIC_URL") or request.host_url
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _labels(congress) -> dict:
+    """What the templates need to show keys as words."""
+    cats = service.categories(congress)
+    return {"category_labels": {c.key: service.category_label(c, _locale()) for c in cats},
+            "category_colors": {c.key: c.color for c in cats},
+            "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+            "gender_labels": {k.value: v for k, v in GENDER_LABELS.items()}}
+
+
+def _filters() -> dict:
+    return {name: request.args.get(name, "").strip() for name in FILTERS}
+
+
+@bp.get("/manage/<int:congress_id>/delegates")
+@login_required
+def index(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.VIEW_DELEGATES)
+    filters = _filters()
+    found = service.search_delegates(
+        congress, q=filters["q"], category=filters["category"], status=filters["status"],
+        delegation=filters["delegation"], sort=filters["sort"] or "name",
+        page=request.args.get("page", 1, type=int) or 1)
+
+    def list_url(**changes) -> str:
+        args = {k: v for k, v in (filters | changes).items() if v not in ("", None)}
+        return url_for("delegates.index", congress_id=congress.id, **args)
+
+    def export_url(kind: str) -> str:
+        args = {k: v for k, v in filters.items() if v and k != "sort"}
+        return url_for("delegates.export", congress_id=congress.id, kind=kind, **args)
+
+    return render_template(
+        "delegates/index.html", congress=congress, found=found, filters=filters,
+        counts=service.delegate_counts(congress), delegations=service.delegations(congress),
+        categories=service.categories(congress), list_url=list_url, export_url=export_url,
+        may_edit=can(actor(), congress, Capability.EDIT_DELEGATES), **_labels(congress))
+
+
+def _form(congress, delegate=None):
+    if delegate is None:
+        values = {"category": service.categories(congress)[0].key,
+                  "status": DelegateStatus.REGISTERED.value}
+        save = partial(service.create_delegate, actor(), congress)
+        message = _("Delegate registered.")
+    else:
+        values = service.delegate_values(delegate)
+        save = partial(service.update_delegate, actor(), delegate)
+        message = _("Saved.")
+    return form_page(
+        "delegates/form.html", congress=congress, delegate=delegate, values=values,
+        fields=service.FIELDS, save=save, message=message,
+        done=lambda saved: url_for("delegates.detail", delegate_id=saved.id),
+        category_options=[(c.key, service.category_label(c, _locale()))
+                          for c in service.categories(congress)],
+        gender_options=[(g.value, GENDER_LABELS[g]) for g in
+                        (Gender.UNSPECIFIED, Gender.MALE, Gender.FEMALE)],
+        status_options=[(s.value, STATUS_LABELS[s]) for s in DelegateStatus])
+
+
+@bp.route("/manage/<int:congress_id>/delegates/new", methods=["GET", "POST"])
+@login_required
+def new(congress_id: int):
+    return _form(get_congress(actor(), congress_id, Capability.EDIT_DELEGATES))
+
+
+@bp.route("/manage/delegates/<int:delegate_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    return _form(delegate.congress, delegate)
+
+
+def _detail_page(delegate, photo_error: str = "", status: int = 200):
+    congress = delegate.congress
+    may_edit = can(actor(), congress, Capability.EDIT_DELEGATES)
+    return render_template(
+        "delegates/detail.html", congress=congress, delegate=delegate, may_edit=may_edit,
+        photo_error=photo_error, checked_in=service.has_checked_in(delegate),
+        portal_url=service.portal_url(delegate, public_base_url()) if may_edit else "",
+        max_photo_mb=photos.MAX_PHOTO_BYTES // (1024 * 1024), **_labels(congress)), status
+
+
+@bp.get("/manage/delegates/<int:delegate_id>")
+@login_required
+def detail(delegate_id: int):
+    return _detail_page(service.get_delegate(actor(), delegate_id))
+
+
+@bp.post("/manage/delegates/<int:delegate_id>/withdraw")
+@login_required
+def withdraw(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    service.withdraw_delegate(actor(), delegate)
+    flash(_("%(name)s is withdrawn: no longer expected, and the badge is refused at the door.",
+            name=delegate.full_name))
+    return redirect(url_for("delegates.detail", delegate_id=delegate.id))
+
+
+@bp.post("/manage/delegates/<int:delegate_id>/delete")
+@login_required
+def delete(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    congress_id, name = delegate.congress_id, delegate.full_name
+    try:
+        service.delete_delegate(actor(), delegate)
+    except ConferenceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("delegates.detail", delegate_id=delegate_id))
+    flash(_("%(name)s was deleted.", name=name))
+    return redirect(url_for("delegates.index", congress_id=congress_id))
+
+
+@bp.post("/manage/delegates/<int:delegate_id>/reissue")
+@login_required
+def reissue(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    service.reissue_badge(actor(), delegate)
+    flash(_("A new badge was issued; the old one no longer works. Print the new badge."))
+    return redirect(url_for("delegates.detail", delegate_id=delegate.id))
+
+
+@bp.post("/manage/delegates/<int:delegate_id>/photo")
+@login_required
+def upload_photo(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    upload = request.files.get("photo")
+    try:
+        service.set_delegate_photo(actor(), delegate, upload.read() if upload else b"")
+    except ConferenceError as exc:
+        return _detail_page(delegate, photo_error=exc.message, status=exc.status)
+    flash(_("Photo saved."))
+    return redirect(url_for("delegates.detail", delegate_id=delegate.id))
+
+
+@bp.post("/manage/delegates/<int:delegate_id>/photo/delete")
+@login_required
+def delete_photo(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
+    service.remove_delegate_photo(actor(), delegate)
+    flash(_("Photo removed."))
+    return redirect(url_for("delegates.detail", delegate_id=delegate.id))
+
+
+@bp.get("/manage/delegates/<int:delegate_id>/photo.jpg")
+@login_required
+def photo(delegate_id: int):
+    delegate = service.get_delegate(actor(), delegate_id)
+    path = photos.photo_path(delegate)
+    if path is None:
+        raise NotFound(_("This delegate has no photo."))
+    # A new upload gets a new file name, so the name is a fine ETag. Read, not streamed: a
+    # photo is small and a file left open by an unread response leaks a descriptor.
+    response = Response(path.read_bytes(), mimetype="image/jpeg")
+    response.set_etag(delegate.photo)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.route("/manage/<int:congress_id>/delegates/import", methods=["GET", "POST"])
+@login_required
+def import_upload(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    error, status = "", 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error, status = _("Choose the CSV or XLSX file of the list."), 422
+        else:
+            try:
+                job = service.stage_import(actor(), congress, upload.filename, upload.read())
+            except ConferenceError as exc:
+                error, status = exc.message, exc.status
+            else:
+                return redirect(url_for("delegates.import_job", congress_id=congress.id,
+                                        job_id=job.id))
+    return render_template("delegates/import.html", congress=congress, error=error,
+                           max_mb=service.MAX_IMPORT_MB,
+                           categories=service.categories(congress),
+                           locale=_locale()), status
+
+
+@bp.get("/manage/<int:congress_id>/delegates/import/<int:job_id>")
+@login_required
+def import_job(congress_id: int, job_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    job = service.get_import_job(actor(), congress, job_id)
+    running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    return render_template("delegates/import_job.html", congress=congress, job=job,
+                           result=job.result or {}, running=running,
+                           dry_run=job.params.get("dry_run", True))
+
+
+@bp.post("/manage/<int:congress_id>/delegates/import/<int:job_id>/confirm")
+@login_required
+def import_confirm(congress_id: int, job_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    job = service.get_import_job(actor(), congress, job_id)
+    try:
+        new_job = service.confirm_import(actor(), congress, job)
+    except ConferenceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=job.id))
+    return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=new_job.id))
+
+
+@bp.get("/manage/<int:congress_id>/delegates/export.<any(csv, xlsx):kind>")
+@login_required
+def export(congress_id: int, kind: str):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    filters = _filters()
+    filename, mimetype, data = service.export_delegates(
+        actor(), congress, kind, q=filters["q"], category=filters["category"],
+        status=filters["status"], delegation=filters["delegation"])
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store"})

@@ -1,0 +1,67 @@
+// Badge print run: follow the job's progress until the PDF is ready, then offer the download.
+// The page works without this script (a reload link shows the progress); CSP bars inline JS.
+(function () {
+  "use strict";
+
+  var box = document.querySelector(".badge-job[data-job-url]");
+  if (!box || !window.fetch) { return; }
+  var bar = box.querySelector("progress");
+  var text = box.querySelector(".job-status");
+  var download = box.querySelector(".job-download");
+  var failures = 0;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
+  function show(job) {
+    var total = job.total || 0;
+    if (job.status === "done") {
+      var count = (job.result && job.result.badges) || total;
+      bar.max = 1;
+      bar.value = 1;
+      text.textContent = fill(box.dataset.msgDone, {total: count});
+      download.hidden = false;
+      return true;
+    }
+    if (job.status === "failed") {
+      text.textContent = fill(box.dataset.msgFailed, {error: job.error || ""});
+      bar.hidden = true;
+      return true;
+    }
+    if (total) {
+      bar.max = total;
+      bar.value = job.done || 0;
+    } else {
+      bar.removeAttribute("value");  // indeterminate until the job knows its size
+    }
+    text.textContent = fill(box.dataset.msgRunning, {done: job.done || 0, total: total || "…"});
+    return false;
+  }
+
+  function poll() {
+    fetch(box.dataset.jobUrl, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (job) {
+        failures = 0;
+        if (!show(job)) { window.setTimeout(poll, 500); }
+      })
+      .catch(function () {
+        failures += 1;
+        if (failures > 10) {
+          text.textContent = box.dataset.msgLost;
+          return;
+        }
+        window.setTimeout(poll, 2000);
+      });
+  }
+
+  box.querySelectorAll(".js-hide").forEach(function (element) { element.hidden = true; });
+  if (!download.hidden) { return; }
+  poll();
+}());

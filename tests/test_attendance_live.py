@@ -1,0 +1,201 @@
+"""Live attendance over Socket.IO (namespace /attendance): staff only, a push after every
+check-in and undo, and coalesced pushes when the doors are busy."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from conference.attendance.sockets import NAMESPACE, attendance_room
+from conference.auth.models import Role, User
+from conference.auth.service import Actor
+from conference.checkin.service import check_in_delegate, perform_checkin, undo_checkin
+from conference.congresses.models import Congress
+from conference.delegates.models import Delegate
+from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.extensions import db, socketio
+from tests import test_attendance as shared
+from tests.conftest import IsolatedSocketClient
+
+# The attendance fixtures of tests/test_attendance.py, used here too.
+add_delegate, admin_actor, arrive, hall = (shared.add_delegate, shared.admin_actor, shared.arrive,
+                                          shared.hall)
+
+
+def states(sock) -> list[dict]:
+    """The `attendance_state` payloads the client received since the last call."""
+    return [message["args"][0] for message in sock.get_received(NAMESPACE)
+            if message["name"] == "attendance_state"]
+
+
+def only_state(sock) -> dict:
+    received = states(sock)
+    assert len(received) == 1, received
+    return received[0]
+
+
+@pytest.fixture
+def watch(app, hall, create_user, login, socket_client):
+    """A signed-in staff member's dashboard socket: watch(session=None, role=...)."""
+
+    def connect(session=None, role=Role.CHECKIN):
+        browser = app.test_client()
+        login(create_user(role=role, congress=hall[0]), the_client=browser)
+        sock = socket_client(NAMESPACE, auth={"congress_id": hall[0].id,
+                                              "session_id": session.id if session else None},
+                             flask_client=browser)
+        assert sock.is_connected(NAMESPACE)
+        return sock
+
+    return connect
+
+
+# --- who may listen ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.ORGANIZER, Role.OPERATOR, Role.CHECKIN])
+def test_staff_receive_the_state_on_connect(hall, watch, role):
+    congress = hall[0]
+    state = only_state(watch(role=role))
+    assert state["congress_id"] == congress.id
+    assert state["session_id"] is None
+    assert state["official"] == {"expected": 4, "present": 0}
+    assert state["quorum"]["required"] == 3 and state["quorum"]["met"] is False
+
+
+def test_admin_may_listen(hall, create_user, login, socket_client):
+    login(create_user(admin=True))
+    sock = socket_client(NAMESPACE, auth={"congress_id": hall[0].id})
+    assert sock.is_connected(NAMESPACE)
+    assert only_state(sock)["congress_id"] == hall[0].id
+
+
+def test_anonymous_is_refused(hall, socket_client):
+    assert not socket_client(NAMESPACE, auth={"congress_id": hall[0].id}).is_connected(NAMESPACE)
+
+
+def test_staff_of_another_congress_are_refused(hall, create_congress, create_user, login,
+                                               socket_client):
+    login(create_user(role=Role.ORGANIZER, congress=create_congress()))
+    assert not socket_client(NAMESPACE, auth={"congress_id": hall[0].id}).is_connected(NAMESPACE)
+
+
+@pytest.mark.parametrize("auth", [None, {}, "1", {"congress_id": "1"}, {"congress_id": True},
+                                  {"congress_id": 999_999}, {"slug": "congress-1"}])
+def test_connect_without_a_congress_is_refused(hall, create_user, login, socket_client, auth):
+    login(create_user(admin=True))
+    assert not socket_client(NAMESPACE, auth=auth).is_connected(NAMESPACE)
+
+
+def test_a_session_of_another_congress_is_refused(hall, create_congress, create_session,
+                                                  create_user, login, socket_client):
+    login(create_user(role=Role.ORGANIZER, congress=hall[0]))
+    elsewhere = create_session(create_congress())
+    for session_id in (elsewhere.id, 999_999, "x"):
+        sock = socket_client(NAMESPACE, auth={"congress_id": hall[0].id,
+                                              "session_id": session_id})
+        assert not sock.is_connected(NAMESPACE)
+
+
+def test_the_public_agenda_channel_does_not_carry_attendance(agenda, hall, arrive,
+                                                             socket_client):
+    congress, _sessions, officials, *_rest = hall
+    public = socket_client("/live", auth={"congress": congress.slug})
+    public.get_received("/live")
+    arrive(officials[0])
+    assert public.get_received("/live") == []
+
+
+# --- what they hear ------------------------------------------------------------------------
+
+
+def test_a_scan_through_the_check_in_service_is_pushed(hall, watch, create_user):
+    congress, _sessions, officials, _guests, _withdrawn = hall
+    sock = watch()
+    only_state(sock)
+    gate_keeper = Actor(create_user(role=Role.CHECKIN, congress=congress), source="web")
+    result = perform_checkin(gate_keeper, congress, badge_token(officials[0]), gate="Cổng B")
+    assert result.created
+    state = only_state(sock)
+    assert state["official"] == {"expected": 4, "present": 1}
+    assert state["quorum"]["present"] == 1
+    # A second scan of the same badge changes nothing and sends nothing.
+    assert not perform_checkin(gate_keeper, congress, badge_token(officials[0])).created
+    assert states(sock) == []
+
+
+def test_reaching_the_quorum_and_an_undo_are_pushed(hall, watch, admin_actor):
+    officials = hall[2]
+    sock = watch(role=Role.OPERATOR)
+    only_state(sock)
+    checkins = [check_in_delegate(admin_actor, delegate).checkin for delegate in officials[:3]]
+    pushed = states(sock)
+    assert [state["quorum"]["present"] for state in pushed] == [1, 2, 3]
+    assert [state["quorum"]["met"] for state in pushed] == [False, False, True]
+    undo_checkin(admin_actor, checkins[0])
+    state = only_state(sock)
+    assert state["quorum"] == state["quorum"] | {"present": 2, "met": False}
+
+
+def test_rooms_hear_only_their_session(hall, watch, arrive, admin_actor):
+    _congress, (first, second), officials, _guests, _withdrawn = hall
+    whole, morning, afternoon = watch(), watch(first), watch(second)
+    for sock in (whole, morning, afternoon):
+        only_state(sock)
+    checkin = arrive(officials[0], session=first)
+    assert only_state(whole)["official"]["present"] == 1
+    morning_state = only_state(morning)
+    assert morning_state["session_id"] == first.id
+    assert morning_state["official"]["present"] == 1
+    assert states(afternoon) == []
+    # An undo does not say which session it was for: every session's room hears it.
+    undo_checkin(admin_actor, checkin)
+    assert only_state(whole)["official"]["present"] == 0
+    assert only_state(morning)["official"]["present"] == 0
+    assert only_state(afternoon)["official"]["present"] == 0
+
+
+def test_rooms_are_per_congress_and_session():
+    assert attendance_room(3) == "attendance:3"
+    assert attendance_room(3, 7) == "attendance:3:session:7"
+
+
+def test_busy_doors_are_pushed_together(make_app):
+    """With an interval, a burst of check-ins becomes one push after it, with all of them."""
+    app = make_app(ATTENDANCE_PUSH_INTERVAL=0.2)
+    with app.app_context():
+        congress = Congress(slug="busy", name="Đại hội đông người", starts_on=date(2023, 9, 27),
+                            ends_on=date(2023, 9, 28))
+        admin = User(username="busy-admin", password_hash="-", is_admin=True)
+        db.session.add_all([congress, admin])
+        db.session.commit()
+        delegates = [Delegate(**new_delegate_values(congress, DelegateInput(
+            code=f"B{n}", full_name=f"Đại biểu {n}"))) for n in range(5)]
+        db.session.add_all(delegates)
+        db.session.commit()
+        browser = app.test_client()
+        with browser.session_transaction() as cookie:
+            cookie["_user_id"] = admin.get_id()
+        sock = IsolatedSocketClient(socketio.test_client(
+            app, namespace=NAMESPACE, auth={"congress_id": congress.id},
+            flask_test_client=browser))
+        try:
+            assert sock.is_connected(NAMESPACE)
+            only_state(sock)
+            actor = Actor(admin, source="cli")
+            for delegate in delegates:
+                check_in_delegate(actor, delegate)
+            assert states(sock) == []  # nothing yet: the push waits for the interval
+            received: list[dict] = []
+            deadline = time.monotonic() + 5
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.05)
+                received = states(sock)
+            assert len(received) == 1, received
+            assert received[0]["official"]["present"] == 5
+            time.sleep(0.4)
+            assert states(sock) == []  # and nothing after it
+        finally:
+            sock.disconnect(NAMESPACE)

@@ -1,0 +1,138 @@
+"""Badge API: a print run's PDF in the request, one badge's PDF, reissuing a lost badge."""
+
+from __future__ import annotations
+
+import pytest
+
+from conference.api.openapi import BadgeReissued
+from conference.delegates.models import DelegateStatus
+from conference.delegates.service import find_badge, portal_url
+from conference.extensions import db
+from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text
+
+HOST = "http://localhost"
+
+
+@pytest.fixture
+def congress(create_congress):
+    return add_congress(create_congress)
+
+
+@pytest.fixture
+def make_delegate(app):
+    counter = iter(range(1, 10_000))
+    return lambda congress, **fields: add_delegate(congress, next(counter), **fields)
+
+
+@pytest.fixture
+def as_role(api, create_user, congress):
+    return lambda role: api(create_user(role=role, congress=congress))
+
+
+@pytest.mark.parametrize(("query", "pages"), [("", 2), ("?layout=sheet", 2),
+                                              ("?layout=single", 9), ("?layout=card", 9),
+                                              ("?layout=card&category=guest", 2)])
+def test_the_congress_badges_come_back_as_one_pdf(as_role, congress, make_delegate, query,
+                                                  pages):
+    for n in range(9):
+        make_delegate(congress, category="guest" if n < 2 else "official")
+    make_delegate(congress, status=DelegateStatus.WITHDRAWN)
+    response = as_role("organizer").get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert page_count(response.data) == pages
+
+
+def test_filters_by_delegation_and_ids(as_role, congress, make_delegate, tmp_path):
+    a = make_delegate(congress, delegation="Đoàn Kỳ Anh")
+    b = make_delegate(congress, delegation="Đoàn Kỳ Anh")
+    make_delegate(congress, delegation="Đoàn Cẩm Xuyên")
+    caller = as_role("organizer")
+    base = f"/api/v1/congresses/{congress.id}/badges.pdf?layout=sheet"
+    by_delegation = caller.get(base + "&delegation=Đoàn Kỳ Anh")
+    assert sorted(decode_qr(by_delegation.data, tmp_path)) == sorted(
+        [portal_url(a, HOST), portal_url(b, HOST)])
+    by_ids = caller.get(base + f"&ids={b.id}")
+    assert decode_qr(by_ids.data, tmp_path) == [portal_url(b, HOST)]
+    english = caller.get(base + f"&ids={b.id}&lang=en")
+    assert "Official delegate" in pdf_text(english.data)
+
+
+@pytest.mark.parametrize(("query", "code", "field"), [
+    ("?layout=poster", "validation_failed", "layout"),
+    ("?ids=1,x", "validation_failed", "ids"),
+    ("?lang=fr", "validation_failed", "lang"),
+    ("?category=nobody", "no_badges", None),
+])
+def test_wrong_choices_are_json_errors(as_role, congress, make_delegate, query, code, field):
+    make_delegate(congress)
+    response = as_role("organizer").get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == code
+    if field:
+        assert field in response.json["error"]["fields"]
+
+
+def test_check_in_staff_get_one_badge_but_not_the_run(as_role, congress, make_delegate,
+                                                       tmp_path):
+    delegate = make_delegate(congress)
+    staff = as_role("checkin")
+    response = staff.get(f"/api/v1/delegates/{delegate.id}/badge.pdf")
+    assert response.status_code == 200 and page_count(response.data) == 1
+    assert decode_qr(response.data, tmp_path) == [portal_url(delegate, HOST)]
+    assert staff.get(f"/api/v1/congresses/{congress.id}/badges.pdf").status_code == 403
+    assert staff.post(f"/api/v1/delegates/{delegate.id}/badge/reissue").status_code == 403
+    assert as_role("operator").get(
+        f"/api/v1/delegates/{delegate.id}/badge.pdf").json["error"]["code"] == "forbidden"
+
+
+def test_a_withdrawn_delegates_badge_is_a_conflict(as_role, congress, make_delegate):
+    delegate = make_delegate(congress, status=DelegateStatus.WITHDRAWN)
+    response = as_role("organizer").get(f"/api/v1/delegates/{delegate.id}/badge.pdf")
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "delegate_withdrawn"
+
+
+def test_reissue_gives_a_new_address_and_revokes_the_old_badge(as_role, congress,
+                                                               make_delegate, tmp_path):
+    delegate = make_delegate(congress)
+    caller = as_role("organizer")
+    [old] = decode_qr(caller.get(f"/api/v1/delegates/{delegate.id}/badge.pdf").data, tmp_path)
+    response = caller.post(f"/api/v1/delegates/{delegate.id}/badge/reissue")
+    assert response.status_code == 200
+    BadgeReissued.model_validate(response.json)
+    new = response.json["portal_url"]
+    assert new != old and new.startswith(HOST + "/b/")
+    assert find_badge(old.rsplit("/", 1)[1]).revoked
+    assert find_badge(new.rsplit("/", 1)[1]).delegate.id == delegate.id
+    [printed] = decode_qr(caller.get(f"/api/v1/delegates/{delegate.id}/badge.pdf").data,
+                          tmp_path)
+    assert printed == new
+
+
+def test_a_refused_reissue_changes_nothing(as_role, congress, make_delegate):
+    delegate = make_delegate(congress)
+    serial = delegate.badge_serial
+    assert as_role("checkin").post(
+        f"/api/v1/delegates/{delegate.id}/badge/reissue").status_code == 403
+    db.session.expire_all()
+    assert delegate.badge_serial == serial
+
+
+def test_unknown_ids_are_404(as_role):
+    caller = as_role("organizer")
+    assert caller.get("/api/v1/delegates/999999/badge.pdf").status_code == 404
+    assert caller.get("/api/v1/congresses/999999/badges.pdf").status_code == 404
+    assert caller.post("/api/v1/delegates/999999/badge/reissue").status_code == 404
+
+
+def test_the_badge_routes_are_documented(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    run = paths["/congresses/{congress_id}/badges.pdf"]["get"]
+    assert "application/pdf" in run["responses"]["200"]["content"]
+    assert {p["name"] for p in run["parameters"]} >= {"layout", "category", "delegation",
+                                                      "ids", "lang"}
+    reissue = paths["/delegates/{delegate_id}/badge/reissue"]["post"]
+    assert reissue["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BadgeReissued"}
