@@ -163,6 +163,20 @@ def create_congress(app):
 
 
 @pytest.fixture
+def congress(create_congress):
+    """A published congress with nothing in it."""
+    return create_congress()
+
+
+@pytest.fixture
+def organizer(congress, create_user, login):
+    """An organizer of `congress`, signed in on the client."""
+    user = create_user(role="organizer", congress=congress)
+    login(user)
+    return user
+
+
+@pytest.fixture
 def create_session(app):
     def make(congress, *, title="Phiên chính thức", kind="official", starts_at=None, hours=3):
         starts_at = starts_at or datetime(2023, 9, 28, 0, 30, tzinfo=UTC) + timedelta(

@@ -21,12 +21,6 @@ LIST = ("\ufeffMã đại biểu,Họ và tên,Loại đại biểu,Điện tho�
         "DB002,Hồ Thu Hương,Khách mời,\n").encode()
 
 
-
-@pytest.fixture
-def congress(create_congress):
-    return create_congress()
-
-
 @pytest.fixture
 def organizer(congress, create_user, api):
     return api(create_user(role="organizer", congress=congress))

@@ -17,19 +17,6 @@ from conference.extensions import db
 pytestmark = pytest.mark.english
 
 
-
-@pytest.fixture
-def congress(create_congress):
-    return create_congress()
-
-
-@pytest.fixture
-def organizer(congress, create_user, login):
-    user = create_user(role="organizer", congress=congress)
-    login(user)
-    return user
-
-
 @pytest.fixture
 def add(congress, create_user):
     """Register a delegate through the service, as an administrator."""

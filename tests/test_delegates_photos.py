@@ -15,19 +15,6 @@ from conference.extensions import db
 pytestmark = pytest.mark.english
 
 
-
-@pytest.fixture
-def congress(create_congress):
-    return create_congress()
-
-
-@pytest.fixture
-def organizer(congress, create_user, login):
-    user = create_user(role="organizer", congress=congress)
-    login(user)
-    return user
-
-
 @pytest.fixture
 def delegate(congress, create_user):
     return service.create_delegate(Actor(create_user(admin=True)), congress,

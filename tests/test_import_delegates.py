@@ -27,12 +27,6 @@ ROWS = ("DB001,Lê Anh Khánh,Nam,Chính thức,Công đoàn ngành Công Thươ
 LIST = ("\ufeff" + HEADER + ROWS).encode()
 
 
-
-@pytest.fixture
-def congress(create_congress):
-    return create_congress()
-
-
 @pytest.fixture
 def organizer(congress, create_user):
     return create_user(role="organizer", congress=congress)
