@@ -64,6 +64,13 @@ def actor() -> Actor:
     return g.actor
 
 
+def public_base_url() -> str:
+    """The site address QR codes and portal links carry: PUBLIC_URL if set, else this host."""
+    from conference.badges.service import public_base_url as base_url
+
+    return base_url(request.host_url)
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 

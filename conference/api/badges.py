@@ -10,10 +10,7 @@ from conference.badges import service
 from conference.badges.views import pdf_response
 from conference.congresses.service import get_congress
 from conference.delegates.service import get_delegate, portal_url, reissue_badge
-
-
-def _base_url() -> str:
-    return service.public_base_url(request.host_url)
+from conference.web import public_base_url
 
 
 @bp.get("/congresses/<int:congress_id>/badges.pdf")
@@ -22,14 +19,14 @@ def congress_badges(congress_id: int):
     rendered in this request: a few seconds for 300."""
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
     selection = service.parse_selection(request.args)
-    data, _count = service.print_badges(api_actor(), congress, selection, _base_url())
+    data, _count = service.print_badges(api_actor(), congress, selection, public_base_url())
     return pdf_response(data, f"badges-{congress.slug}-{selection.layout}.pdf")
 
 
 @bp.get("/delegates/<int:delegate_id>/badge.pdf")
 def delegate_badge(delegate_id: int):
     delegate = get_delegate(api_actor(), delegate_id, Capability.VIEW_DELEGATES)
-    data = service.single_badge_pdf(api_actor(), delegate, _base_url(),
+    data = service.single_badge_pdf(api_actor(), delegate, public_base_url(),
                                     layout=request.args.get("layout") or "single",
                                     locale=request.args.get("lang"))
     return pdf_response(data, f"badge-{delegate.code}.pdf")
@@ -40,4 +37,4 @@ def reissue_delegate_badge(delegate_id: int):
     """Replace a lost badge: the old QR code stops working; print the new one."""
     delegate = get_delegate(api_actor(), delegate_id, Capability.EDIT_DELEGATES)
     reissue_badge(api_actor(), delegate)
-    return {"portal_url": portal_url(delegate, _base_url())}
+    return {"portal_url": portal_url(delegate, public_base_url())}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 
 from conference.api import api_actor, bp, json_body
@@ -13,17 +13,14 @@ from conference.congresses.service import get_congress
 from conference.delegates import service
 from conference.delegates.importing import UnreadableFile
 from conference.errors import ValidationFailed
+from conference.web import public_base_url
 
 FALSE_WORDS = {"0", "false", "no", "off"}
 
 
-def _base_url() -> str:
-    return current_app.config["CONFERENCE"].get("PUBLIC_URL") or request.host_url
-
-
 def _serialize(delegate, may_edit: bool) -> dict:
     """Badge tokens (in portal_url) only go to those who may edit delegates."""
-    url = service.portal_url(delegate, _base_url()) if may_edit else None
+    url = service.portal_url(delegate, public_base_url()) if may_edit else None
     return service.serialize_delegate(delegate, url)
 
 

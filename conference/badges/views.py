@@ -19,7 +19,7 @@ from conference.extensions import db
 from conference.i18n import LANGUAGES
 from conference.jobs.models import Job
 from conference.jobs.service import get_job
-from conference.web import actor
+from conference.web import actor, public_base_url
 
 bp = Blueprint("badges", __name__)
 
@@ -64,7 +64,7 @@ def print_badges(congress_id: int):
         values = defaults | {name: request.form.get(name, "").strip() for name in defaults}
         try:
             selection = service.parse_selection(values)
-            job = service.start_badge_job(actor(), congress, selection, _base_url())
+            job = service.start_badge_job(actor(), congress, selection, public_base_url())
         except ValidationFailed as exc:
             return _print_page(congress, values, exc.fields or {"_": exc.message}, None, 422)
         return redirect(url_for("badges.print_badges", congress_id=congress.id, job=job.id))
@@ -77,16 +77,12 @@ def print_badges(congress_id: int):
     return _print_page(congress, defaults, {}, job)
 
 
-def _base_url() -> str:
-    return service.public_base_url(request.host_url)
-
-
 @bp.get("/manage/delegates/<int:delegate_id>/badge.pdf")
 @login_required
 def delegate_badge(delegate_id: int):
     """One badge, rendered in the request: check-in staff print it at the desk."""
     delegate = get_delegate(actor(), delegate_id, Capability.VIEW_DELEGATES)
-    data = service.single_badge_pdf(actor(), delegate, _base_url(),
+    data = service.single_badge_pdf(actor(), delegate, public_base_url(),
                                     layout=request.args.get("layout") or "a6",
                                     locale=request.args.get("lang"))
     return pdf_response(data, f"badge-{delegate.code}.pdf")

@@ -24,16 +24,11 @@ from conference.delegates import photos, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
 from conference.jobs.models import JobStatus
-from conference.web import actor, form_page
+from conference.web import actor, form_page, public_base_url
 
 bp = Blueprint("delegates", __name__)
 
 FILTERS = ("q", "category", "status", "delegation", "sort")
-
-
-def public_base_url() -> str:
-    """The site address badges and portal links use: PUBLIC_URL if set, else this host."""
-    return current_app.config["CONFERENCE"].get("PUBLIC_URL") or request.host_url
 
 
 def _locale() -> str:
