@@ -13,20 +13,12 @@ from conference.congresses.models import Congress
 from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, categories, new_delegate_values
 from conference.extensions import db
-from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    chromium,
-    live_server,
-    new_page,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import DESKTOP, screenshot
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_print_run_shows_its_progress_and_offers_the_pdf(live_server,  # noqa: F811
-                                                          new_page, sign_in):  # noqa: F811
+def test_a_print_run_shows_its_progress_and_offers_the_pdf(live_server, new_page, sign_in):
     congress = live_server.make_congress()
     with live_server.app.app_context():
         row = db.session.get(Congress, congress.id)
