@@ -38,11 +38,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.scratch_db import scratch_postgres  # noqa: E402  (after the path is set)
 
 SECRET_KEY = "bench-checkin-secret-key"
 TARGET_RATE = 500
@@ -58,33 +61,6 @@ def free_port() -> int:
 
 
 # --- databases -----------------------------------------------------------------------------
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """(URL of a fresh bench database, its name) on the test PostgreSQL server, or None."""
-    url = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        return None
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"conference_bench_{os.getpid()}"
-    server = make_url(url).set(drivername="postgresql", database="postgres")
-    with psycopg.connect(server.render_as_string(hide_password=False),
-                         autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return make_url(url).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres_database(name: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = os.environ["CONFERENCE_TEST_DATABASE_URL"]
-    server = make_url(url).set(drivername="postgresql", database="postgres")
-    with psycopg.connect(server.render_as_string(hide_password=False),
-                         autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(settings: dict, badges: int, current_item: bool) -> tuple[int, str, list[str]]:
@@ -271,12 +247,13 @@ def bench(database: str, args) -> dict:
     settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY,
                 "RATELIMIT_STORAGE_URL": "memory://", "ASYNC_MODE": "threading",
                 "JOB_RUNNER": "inline"}
-    pg_name = None
+    cleanup = ExitStack()
     if database == "postgres":
-        created = postgres_database()
-        if created is None:
+        server_url = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
+        if not server_url.startswith("postgresql"):
             raise SystemExit("set CONFERENCE_TEST_DATABASE_URL to a PostgreSQL URL")
-        settings["DATABASE_URL"], pg_name = created
+        settings["DATABASE_URL"] = cleanup.enter_context(
+            scratch_postgres(server_url, "conference_bench"))
     else:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'conference.db'}"
     server = None
@@ -307,8 +284,7 @@ def bench(database: str, args) -> dict:
     finally:
         if server is not None:
             stop_server(server)
-        if pg_name:
-            drop_postgres_database(pg_name)
+        cleanup.close()
         shutil.rmtree(instance, ignore_errors=True)
 
 

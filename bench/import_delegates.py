@@ -18,15 +18,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from conference import create_app
 from conference.auth.models import Membership, User
@@ -37,6 +34,7 @@ from conference.delegates.importing import read_table
 from conference.delegates.models import Delegate
 from conference.delegates.service import import_delegates
 from conference.extensions import db
+from tests.scratch_db import scratch_postgres
 
 TARGET_SECONDS = 15.0
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
@@ -67,22 +65,6 @@ def make_list(rows: int, seed: int = 19) -> bytes:
                      f"{rng.choice(POSITIONS)},Đoàn {unit.split()[-1]},{number % 5000 + 1},"
                      f"09{rng.randrange(10**8):08d},{email}\n")
     return ("\ufeff" + "".join(lines)).encode()
-
-
-@contextmanager
-def scratch_postgres(server_url: str):
-    """A fresh PostgreSQL database on the server of `server_url`, dropped afterwards."""
-    server = make_url(server_url)
-    name = f"conference_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def one_run(data: bytes, database_url: str | None) -> tuple[float, float, float, int]:

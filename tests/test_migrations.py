@@ -7,18 +7,17 @@ with CREATE DATABASE on the server of CONFERENCE_TEST_DATABASE_URL and dropped a
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade
-from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, Integer, MetaData, inspect
 
 from conference import create_app
 from conference.database import upgrade_database
 from conference.extensions import db, migrate
+from tests.scratch_db import scratch_postgres
 
 TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
 
@@ -31,17 +30,8 @@ def empty_database_url(request, tmp_path):
         return
     if not TEST_DATABASE_URL.startswith("postgresql"):
         pytest.skip("set CONFERENCE_TEST_DATABASE_URL to a PostgreSQL URL")
-    server = make_url(TEST_DATABASE_URL)
-    name = f"conference_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(TEST_DATABASE_URL, "conference_migrations") as url:
+        yield url
 
 
 @pytest.fixture
