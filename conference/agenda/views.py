@@ -16,7 +16,7 @@ from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import to_local
 from conference.errors import Conflict, ValidationFailed
-from conference.web import actor, form_page
+from conference.web import actor, file_response, form_page
 
 bp = Blueprint("agenda", __name__)
 
@@ -170,8 +170,8 @@ def drive(congress_id: int, action: str):
 
 def _pdf_response(congress) -> Response:
     pdf = render_agenda_pdf(congress, str(get_locale() or "vi"))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="agenda-{congress.slug}.pdf"'})
+    return file_response(pdf, f"agenda-{congress.slug}.pdf", "application/pdf", inline=True,
+                         cache=None)
 
 
 @bp.get("/c/<slug>/agenda.pdf")

@@ -7,10 +7,9 @@ from flask import request
 from conference.api import api_actor, bp
 from conference.auth.service import Capability
 from conference.badges import service
-from conference.badges.views import pdf_response
 from conference.congresses.service import get_congress
 from conference.delegates.service import get_delegate, portal_url, reissue_badge
-from conference.web import public_base_url
+from conference.web import file_response, public_base_url
 
 
 @bp.get("/congresses/<int:congress_id>/badges.pdf")
@@ -20,7 +19,8 @@ def congress_badges(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
     selection = service.parse_selection(request.args)
     data, _count = service.print_badges(api_actor(), congress, selection, public_base_url())
-    return pdf_response(data, f"badges-{congress.slug}-{selection.layout}.pdf")
+    return file_response(data, f"badges-{congress.slug}-{selection.layout}.pdf",
+                         "application/pdf", inline=True)
 
 
 @bp.get("/delegates/<int:delegate_id>/badge.pdf")
@@ -29,7 +29,7 @@ def delegate_badge(delegate_id: int):
     data = service.single_badge_pdf(api_actor(), delegate, public_base_url(),
                                     layout=request.args.get("layout") or "single",
                                     locale=request.args.get("lang"))
-    return pdf_response(data, f"badge-{delegate.code}.pdf")
+    return file_response(data, f"badge-{delegate.code}.pdf", "application/pdf", inline=True)
 
 
 @bp.post("/delegates/<int:delegate_id>/badge/reissue")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_login import login_required
 
@@ -16,7 +16,7 @@ from conference.attendance.sockets import NAMESPACE
 from conference.auth.service import Capability
 from conference.checkin.service import session_under_way
 from conference.congresses.service import get_congress
-from conference.web import actor
+from conference.web import actor, file_response
 
 bp = Blueprint("attendance", __name__)
 
@@ -60,10 +60,8 @@ def details(congress_id: int):
 def report_pdf(congress_id: int):
     congress, session = _load(congress_id)
     pdf = report.render_attendance_pdf(congress, session, _locale())
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition":
-            f'inline; filename="{report.report_filename(congress, session, "pdf")}"',
-        "Cache-Control": "no-store"})
+    return file_response(pdf, report.report_filename(congress, session, "pdf"),
+                         "application/pdf", inline=True)
 
 
 @bp.get("/manage/<int:congress_id>/attendance/report.csv")
@@ -71,7 +69,4 @@ def report_pdf(congress_id: int):
 def report_csv(congress_id: int):
     congress, session = _load(congress_id)
     data = report.attendance_csv(congress, session, _locale())
-    return Response(data, mimetype="text/csv", headers={
-        "Content-Disposition":
-            f'attachment; filename="{report.report_filename(congress, session, "csv")}"',
-        "Cache-Control": "no-store"})
+    return file_response(data, report.report_filename(congress, session, "csv"), "text/csv")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext
 from flask_login import login_required
 from sqlalchemy import select
@@ -19,18 +17,11 @@ from conference.extensions import db
 from conference.i18n import LANGUAGES
 from conference.jobs.models import Job
 from conference.jobs.service import get_job
-from conference.web import actor, public_base_url
+from conference.web import actor, file_response, public_base_url
 
 bp = Blueprint("badges", __name__)
 
 RECENT_JOBS = 5
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    filename = re.sub(r"[^A-Za-z0-9._-]", "-", filename)  # delegate codes may hold a slash
-    # The PDF holds badge tokens: no shared cache may keep it.
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
@@ -85,5 +76,5 @@ def delegate_badge(delegate_id: int):
     data = service.single_badge_pdf(actor(), delegate, public_base_url(),
                                     layout=request.args.get("layout") or "a6",
                                     locale=request.args.get("lang"))
-    return pdf_response(data, f"badge-{delegate.code}.pdf")
+    return file_response(data, f"badge-{delegate.code}.pdf", "application/pdf", inline=True)
 

@@ -24,7 +24,7 @@ from conference.delegates import photos, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
 from conference.jobs.models import JobStatus
-from conference.web import actor, form_page, public_base_url
+from conference.web import actor, file_response, form_page, public_base_url
 
 bp = Blueprint("delegates", __name__)
 
@@ -248,6 +248,4 @@ def export(congress_id: int, kind: str):
     filename, mimetype, data = service.export_delegates(
         actor(), congress, kind, q=filters["q"], category=filters["category"],
         status=filters["status"], delegation=filters["delegation"])
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store"})
+    return file_response(data, filename, mimetype, cache="private, no-store")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, jsonify
 from flask_login import login_required
 
 from conference.jobs import service
-from conference.web import actor
+from conference.web import actor, file_response
 
 bp = Blueprint("jobs", __name__)
 
@@ -27,6 +27,5 @@ def result(job_id: int):
     job = service.get_job(actor(), job_id)
     data = service.job_result(job)
     extension = job.result_file.rsplit(".", 1)[-1]
-    filename = f"{job.kind}-{job.id}.{extension}"
-    return Response(data, mimetype=RESULT_TYPES.get(extension, "application/octet-stream"),
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return file_response(data, f"{job.kind}-{job.id}.{extension}",
+                         RESULT_TYPES.get(extension, "application/octet-stream"))
