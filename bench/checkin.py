@@ -2,7 +2,7 @@
 
     python bench/checkin.py [--badges 320] [--gates 4] [--rounds 3] [--workers 1] [--threads 8]
                             [--warmup 80] [--database sqlite|postgres|both]
-                            [--current-item | --no-current-item]
+                            [--current-item | --no-current-item] [--message-queue URL]
 
 Serves the app with gunicorn (`-k gthread`, the worker Flask-SocketIO's threading mode runs
 in) on a fresh database: SQLite in a temporary instance folder, and, when
@@ -15,6 +15,9 @@ check-in (201), every later one a repeat (200). Each gate sends its next scan as
 answer to the last one arrives (a closed loop: staff scan the next badge at once). A warm-up
 with WARMUP other badges (scanned twice) comes first and is not counted: a server at the venue
 has been running for a while (its connections opened, its statements compiled).
+
+With --message-queue (a Redis URL) the server runs as in the several-process set-up of the
+README: live pushes and rate-limit counters go through Redis, so two workers can share the doors.
 
 Prints scans per second, latency p50/p90/p99/max in milliseconds, for first scans and repeats
 apart, checks that every badge was checked in exactly once, and the target: >= 500 scans/s with
@@ -247,6 +250,9 @@ def bench(database: str, args) -> dict:
     settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY,
                 "RATELIMIT_STORAGE_URL": "memory://", "ASYNC_MODE": "threading",
                 "JOB_RUNNER": "inline"}
+    if args.message_queue:
+        settings |= {"MESSAGE_QUEUE": args.message_queue,
+                     "RATELIMIT_STORAGE_URL": args.message_queue}
     cleanup = ExitStack()
     if database == "postgres":
         server_url = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
@@ -269,7 +275,8 @@ def bench(database: str, args) -> dict:
         timings, elapsed = run_load(port, congress_id, token, urls, args.gates, args.rounds)
         label = (f"{database}: gunicorn -k gthread --workers {args.workers} --threads "
                  f"{args.threads}; {args.gates} gates x {len(urls)} badges x {args.rounds} "
-                 f"rounds; {'session under way' if args.current_item else 'no session'}")
+                 f"rounds; {'session under way' if args.current_item else 'no session'}"
+                 f"{'; Redis message queue' if args.message_queue else ''}")
         outcome = report(label, timings, elapsed)
         stop_server(server)
         server = None
@@ -302,6 +309,8 @@ def main() -> None:
                         help="both = SQLite, and PostgreSQL if CONFERENCE_TEST_DATABASE_URL")
     parser.add_argument("--current-item", action=argparse.BooleanOptionalAction, default=True,
                         help="an agenda item under way, so scans count for its session")
+    parser.add_argument("--message-queue", metavar="URL", default="",
+                        help="Redis URL for live pushes and rate limits (several workers)")
     args = parser.parse_args()
     databases = [args.database] if args.database != "both" else ["sqlite"] + (
         ["postgres"] if os.environ.get("CONFERENCE_TEST_DATABASE_URL", "").startswith(

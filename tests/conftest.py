@@ -185,6 +185,7 @@ def create_session(app):
         session = CongressSession(congress_id=congress.id, title=title, kind=kind,
                                   starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours))
         db.session.add(session)
+        congress.agenda_revision += 1  # as the agenda service does on every change
         db.session.commit()
         return session
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from PIL import Image
 
+from conference.agenda.service import delete_session, update_session
 from conference.audit.models import AuditEntry
 from conference.auth.models import Membership, User
 from conference.auth.service import Actor
@@ -268,6 +269,20 @@ def test_at_lunch_the_afternoon_session_counts_though_the_morning_item_is_curren
     congress.current_item_id = items[2].id
     db.session.commit()
     assert service.session_under_way(congress, overlap).id == afternoon.id
+
+
+def test_a_session_moved_by_the_organizer_counts_at_once(agenda, door, holder, create_user):
+    """The sessions' times are read once per agenda revision; an edit moves the revision."""
+    congress, sessions, _items = agenda
+    organizer = Actor(create_user("to.chuc", role="organizer", congress=congress), "", "web")
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert service.session_under_way(congress, now) is None  # read (and kept) once
+    update_session(organizer, sessions[1], {"starts_at": now - timedelta(minutes=5),
+                                            "ends_at": now + timedelta(hours=2)})
+    result = perform_checkin(door, congress, holder[1])
+    assert result.checkin.session_id == sessions[1].id
+    delete_session(organizer, sessions[1])
+    assert service.session_under_way(congress, now) is None
 
 
 def test_undo_then_check_in_again_is_audited(congress, door, holder):

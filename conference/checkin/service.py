@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
+from flask import current_app
 from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from conference.agenda.models import AgendaItem, CongressSession
@@ -67,8 +68,34 @@ def token_from_scan(scan: str) -> str | None:
     return scan if BARE_TOKEN.match(scan) else None
 
 
-def session_under_way(congress: Congress, now: datetime | None = None) -> CongressSession | None:
-    """The session check-ins count for now, or None for the congress as a whole.
+@dataclass(frozen=True)
+class AgendaTimes:
+    """The sessions' times and the current item's session, as of one agenda revision."""
+
+    key: tuple[int, int | None]  # (agenda revision, current item id)
+    sessions: tuple[tuple[int, datetime, datetime], ...]  # (id, starts, ends) by start
+    current_session_id: int | None
+
+
+def agenda_times(congress: Congress) -> AgendaTimes:
+    """The congress's session times, read once per agenda revision: every scan asks for them,
+    and every change of sessions or of the current item moves the revision."""
+    cache: dict[int, AgendaTimes] = current_app.extensions.setdefault("checkin.agenda_times", {})
+    key = (congress.agenda_revision, congress.current_item_id)
+    times = cache.get(congress.id)
+    if times is None or times.key != key:
+        rows = db.session.execute(
+            select(CongressSession.id, CongressSession.starts_at, CongressSession.ends_at)
+            .where(CongressSession.congress_id == congress.id)
+            .order_by(CongressSession.starts_at, CongressSession.id)).all()
+        current = db.session.scalar(select(AgendaItem.session_id).where(
+            AgendaItem.id == congress.current_item_id)) if congress.current_item_id else None
+        times = cache[congress.id] = AgendaTimes(key, tuple(map(tuple, rows)), current)
+    return times
+
+
+def session_id_under_way(congress: Congress, now: datetime | None = None) -> int | None:
+    """The id of the session check-ins count for now, or None for the congress as a whole.
 
     A session's doors are open from DOORS_OPEN before its start until its end. Among the
     sessions with open doors, the one of the current agenda item wins, else the earliest; when
@@ -76,30 +103,35 @@ def session_under_way(congress: Congress, now: datetime | None = None) -> Congre
     lunch, with the morning's last item still current, arrivals count for the afternoon.
     """
     now = now or utcnow()
-    doors_open = and_(CongressSession.starts_at <= now + DOORS_OPEN, CongressSession.ends_at >= now)
-    current = (select(AgendaItem.session_id).where(AgendaItem.id == congress.current_item_id)
-               .scalar_subquery())
-    is_current = CongressSession.id == current if congress.current_item_id else false()
-    rows = db.session.execute(
-        select(CongressSession, doors_open.label("open"), is_current.label("current"))
-        .where(CongressSession.congress_id == congress.id, or_(doors_open, is_current))
-        .order_by(CongressSession.starts_at, CongressSession.id)).all()
-    opened = [row[0] for row in rows if row.open]
-    of_current_item = next((row[0] for row in rows if row.current), None)
-    if of_current_item is not None and (of_current_item in opened or not opened):
-        return of_current_item
+    times = agenda_times(congress)
+    opened = [session_id for session_id, starts, ends in times.sessions
+              if starts - DOORS_OPEN <= now <= ends]
+    current = times.current_session_id
+    if current is not None and (current in opened or not opened):
+        return current
     return opened[0] if opened else None
+
+
+def session_under_way(congress: Congress, now: datetime | None = None) -> CongressSession | None:
+    """The session check-ins count for now (see `session_id_under_way`)."""
+    session_id = session_id_under_way(congress, now)
+    return db.session.get(CongressSession, session_id) if session_id else None
+
+
+def session_id_for(congress: Congress, session_id: int | None) -> int | None:
+    """The id of the session a check-in counts for: the one asked for, else the one under way."""
+    if session_id is None:
+        return session_id_under_way(congress)
+    if session_id not in {row[0] for row in agenda_times(congress).sessions}:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"session_id": _("No such session in this congress.")})
+    return session_id
 
 
 def session_for(congress: Congress, session_id: int | None) -> CongressSession | None:
     """The session a check-in counts for: the one asked for, else the one under way."""
-    if session_id is None:
-        return session_under_way(congress)
-    session = db.session.get(CongressSession, session_id)
-    if session is None or session.congress_id != congress.id:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"session_id": _("No such session in this congress.")})
-    return session
+    chosen = session_id_for(congress, session_id)
+    return db.session.get(CongressSession, chosen) if chosen else None
 
 
 def _refusal(error: ConferenceError, delegate: Delegate | None) -> ConferenceError:
@@ -128,14 +160,14 @@ def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = 
                     session_id: int | None = None) -> CheckInResult:
     """Check in the delegate whose badge was scanned."""
     authorize(actor, congress, Capability.CHECK_IN)
-    session = session_for(congress, session_id)
-    scope = session_scope(session.id if session else None)
+    session_id = session_id_for(congress, session_id)
+    scope = session_scope(session_id)
     token = token_from_scan(scan)
     found = _badge_with_checkin(token, scope) if token else None
     if found is None or found[0].congress_id != congress.id:
         delegate = delegate_for_scan(congress, scan)  # raises the refusal that says why
         found = delegate, _existing(delegate.id, scope)
-    return _check_in(actor, congress, found[0], session, scope, gate, found[1])
+    return _check_in(actor, congress, found[0], session_id, scope, gate, found[1])
 
 
 def record_scan(actor: Actor, congress: Congress, data: dict) -> CheckInResult:
@@ -150,14 +182,14 @@ def check_in_delegate(actor: Actor, delegate: Delegate, *, gate: str = "",
     """Record the delegate's arrival once; a second scan returns the first check-in."""
     congress = delegate.congress
     authorize(actor, congress, Capability.CHECK_IN)
-    session = session_for(congress, session_id)
-    scope = session_scope(session.id if session else None)
-    return _check_in(actor, congress, delegate, session, scope, gate,
+    session_id = session_id_for(congress, session_id)
+    scope = session_scope(session_id)
+    return _check_in(actor, congress, delegate, session_id, scope, gate,
                      _existing(delegate.id, scope))
 
 
 def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
-              session: CongressSession | None, scope: str, gate: str,
+              session_id: int | None, scope: str, gate: str,
               existing: CheckIn | None) -> CheckInResult:
     if delegate.status == DelegateStatus.WITHDRAWN:
         raise _refusal(Conflict(_("%(name)s has withdrawn from the congress.",
@@ -165,7 +197,7 @@ def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
     if existing is not None:
         return CheckInResult(False, existing, delegate)
     checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
-                      session_id=session.id if session else None, scope=scope,
+                      session_id=session_id, scope=scope,
                       gate=gate.strip()[:GATE_LENGTH], checked_in_at=utcnow(),
                       by_user_id=actor.user.id if actor.user else None)
     delegate_id = delegate.id
