@@ -16,7 +16,22 @@ added, removed, published) or "current" (the current item moved). Keyword `actor
 """
 
 delegate_checked_in = _signals.signal("delegate_checked_in")
-"""A delegate was checked in (or a check-in undone). Sender: the `Congress`."""
+"""A delegate was checked in (or a check-in undone). Sender: the `Congress`.
+
+Keywords: `delegate`, `checkin` (the new `CheckIn`, or None when one was undone), `actor`.
+"""
+
+delegates_changed = _signals.signal("delegates_changed")
+"""Delegates of a congress were registered, edited, withdrawn, deleted or imported, so who is
+expected may have changed. Sender: the `Congress`. Keyword `actor` (None for a finished job).
+"""
+
+job_finished = _signals.signal("job_finished")
+"""A job that ran in another process ended. Its changes were committed there, but the signals it
+sent reached only that process's receivers (no message queue joins them without Redis), so the
+process that started the job sends this once the job is over. Sender: the `Congress`.
+Keyword `job`: the finished `Job`, read again from the database.
+"""
 
 stream_changed = _signals.signal("stream_changed")
 """A livestream was added, edited or changed status. Sender: the `Congress`."""

@@ -13,9 +13,22 @@ from conference.auth.models import Role, User
 from conference.auth.service import Actor
 from conference.checkin.service import check_in_delegate, perform_checkin, undo_checkin
 from conference.congresses.models import Congress
+from conference.delegates.importing import read_table
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.delegates.service import (
+    DelegateInput,
+    badge_token,
+    confirm_import,
+    create_delegate,
+    delete_delegate,
+    import_delegates,
+    new_delegate_values,
+    stage_import,
+    update_delegate,
+    withdraw_delegate,
+)
 from conference.extensions import db, socketio
+from conference.jobs.models import Job, JobStatus
 from tests import test_attendance as shared
 from tests.conftest import IsolatedSocketClient
 
@@ -155,6 +168,71 @@ def test_rooms_hear_only_their_session(hall, watch, arrive, admin_actor):
     assert only_state(whole)["official"]["present"] == 0
     assert only_state(morning)["official"]["present"] == 0
     assert only_state(afternoon)["official"]["present"] == 0
+
+
+def test_who_is_expected_follows_the_delegate_list(hall, watch, admin_actor):
+    """Registering, withdrawing, deleting and importing delegates move the expected counts."""
+    congress, _sessions, officials, guests, _withdrawn = hall
+    sock = watch()
+    assert only_state(sock)["official"]["expected"] == 4
+    added = create_delegate(admin_actor, congress, {"full_name": "Ngô Văn Mới"})
+    assert only_state(sock)["official"]["expected"] == 5
+    withdraw_delegate(admin_actor, officials[0])
+    assert only_state(sock)["official"]["expected"] == 4
+    delete_delegate(admin_actor, added)
+    assert only_state(sock)["official"]["expected"] == 3
+    sheet = read_table("list.csv", "Họ và tên,Loại đại biểu\nLý Thị Một,Khách mời\n"
+                                   "Lý Văn Hai,Khách mời\n".encode())
+    import_delegates(admin_actor, congress, sheet, dry_run=True)
+    assert states(sock) == []  # a dry run changes nothing
+    import_delegates(admin_actor, congress, sheet)
+    assert only_state(sock)["guest"]["expected"] == len(guests) + 2
+    update_delegate(admin_actor, officials[1], {})
+    assert states(sock) == []  # nothing changed, nothing sent
+
+
+@pytest.mark.slow
+def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
+    """The job's own process has no way to the dashboards; the web process tells them."""
+    app = make_app(JOB_RUNNER="process")
+    with app.app_context():
+        congress = Congress(slug="job", name="Đại hội nhập danh sách",
+                            starts_on=date(2023, 9, 27), ends_on=date(2023, 9, 28))
+        admin = User(username="job-admin", password_hash="-", is_admin=True)
+        db.session.add_all([congress, admin])
+        db.session.commit()
+        browser = app.test_client()
+        with browser.session_transaction() as cookie:
+            cookie["_user_id"] = admin.get_id()
+        sock = IsolatedSocketClient(socketio.test_client(
+            app, namespace=NAMESPACE, auth={"congress_id": congress.id},
+            flask_test_client=browser))
+        try:
+            assert only_state(sock)["official"]["expected"] == 0
+            actor = Actor(admin, source="cli")
+            data = "Họ và tên\nLý Thị Một\nLý Văn Hai\n".encode()
+            checked = wait_for_job(stage_import(actor, congress, "list.csv", data).id)
+            wait_for_job(confirm_import(actor, congress, checked).id)
+            received: list[dict] = []
+            deadline = time.monotonic() + 10
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.1)
+                received = states(sock)
+            assert received and received[-1]["official"]["expected"] == 2
+        finally:
+            sock.disconnect(NAMESPACE)
+
+
+def wait_for_job(job_id: int, timeout: float = 60) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        job = db.session.get(Job, job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            assert job.status == JobStatus.DONE, job.error
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_rooms_are_per_congress_and_session():

@@ -2,8 +2,9 @@
 
 Client: connect with `auth={"congress_id": <id>, "session_id": <id or null>}` while signed in
 as staff who may view attendance. The server answers at once with `attendance_state` and again
-after check-ins and undone check-ins, at most once per ATTENDANCE_PUSH_INTERVAL seconds per
-congress: 500 scans a second at the doors become two pushes a second, not 500.
+after check-ins, undone check-ins and changes of the delegates (who is expected), at most once
+per ATTENDANCE_PUSH_INTERVAL seconds per congress: 500 scans a second at the doors become two
+pushes a second, not 500.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from conference.checkin.models import CONGRESS_SCOPE, CheckIn
 from conference.congresses.models import Congress
 from conference.errors import ValidationFailed
 from conference.extensions import db, socketio
-from conference.signals import delegate_checked_in
+from conference.signals import delegate_checked_in, delegates_changed
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/attendance"
@@ -82,9 +83,19 @@ def push_attendance(congress: Congress, scopes: set[str]) -> None:
 
 
 @delegate_checked_in.connect
-def schedule_push(congress: Congress, checkin: CheckIn | None = None, **_extra) -> None:
-    """After a committed check-in (or undo), push now, or once at the end of the interval."""
-    scope = checkin.scope if checkin is not None else EVERY_SCOPE
+def push_after_checkin(congress: Congress, checkin: CheckIn | None = None, **_extra) -> None:
+    """After a committed check-in (or undo), the numbers of its scope moved."""
+    schedule_push(congress, checkin.scope if checkin is not None else EVERY_SCOPE)
+
+
+@delegates_changed.connect
+def push_after_delegates_change(congress: Congress, **_extra) -> None:
+    """Delegates registered, withdrawn or imported: who is expected moved in every scope."""
+    schedule_push(congress, EVERY_SCOPE)
+
+
+def schedule_push(congress: Congress, scope: str) -> None:
+    """Push now, or once at the end of the interval, whatever else changes meanwhile."""
     app = current_app._get_current_object()
     interval = push_interval(app)
     try:

@@ -49,6 +49,7 @@ from conference.errors import ConferenceError, Conflict, NotFound, ValidationFai
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from conference.jobs.service import job_handler, start_job
+from conference.signals import delegates_changed, job_finished
 from conference.validation import OptionalText, Schema, Text, field_error, validate
 
 PAGE_SIZE = 50
@@ -249,6 +250,7 @@ def create_delegate(actor: Actor, congress: Congress, data: dict) -> Delegate:
     db.session.add(delegate)
     record(actor, "delegate.create", congress_id=congress.id, target=f"delegate:{delegate.code}")
     _commit_or_conflict(values.code)
+    delegates_changed.send(congress, actor=actor)
     return delegate
 
 
@@ -279,6 +281,8 @@ def update_delegate(actor: Actor, delegate: Delegate, changes: dict) -> Delegate
         record(actor, "delegate.update", congress_id=congress.id,
                target=f"delegate:{delegate.code}", details={k: str(v) for k, v in changed.items()})
     _commit_or_conflict(values.code)
+    if changed:
+        delegates_changed.send(congress, actor=actor)
     return delegate
 
 
@@ -298,7 +302,7 @@ def delete_delegate(actor: Actor, delegate: Delegate) -> None:
     if has_checked_in(delegate):
         raise Conflict(_("%(name)s has checked in, so the record stays: withdraw the delegate "
                          "instead.", name=delegate.full_name), code="delegate_checked_in")
-    photo = delegate.photo
+    photo, congress = delegate.photo, delegate.congress
     record(actor, "delegate.delete", congress_id=delegate.congress_id,
            target=f"delegate:{delegate.code}", details={"full_name": delegate.full_name})
     db.session.execute(RevokedBadge.__table__.delete().where(
@@ -306,6 +310,7 @@ def delete_delegate(actor: Actor, delegate: Delegate) -> None:
     db.session.delete(delegate)
     db.session.commit()
     photos.delete_photo_file(photo)
+    delegates_changed.send(congress, actor=actor)
 
 
 def get_delegate(actor: Actor, delegate_id: int,
@@ -604,6 +609,8 @@ def import_delegates(actor: Actor, congress: Congress, sheet: Sheet, *,
         raise Conflict(_("The delegates changed while the list was imported (someone saved a "
                          "code it uses). Nothing was imported; try again."),
                        code="import_conflict") from None
+    if inserts or updates:
+        delegates_changed.send(congress, actor=actor)
     return result
 
 
@@ -684,6 +691,13 @@ def confirm_import(actor: Actor, congress: Congress, job: Job) -> Job:
     return start_job(actor, congress, IMPORT_JOB,
                      _job_params(actor, path.name, job.params.get("filename", ""), False),
                      capability=Capability.EDIT_DELEGATES)
+
+
+@job_finished.connect
+def _imported_elsewhere(congress: Congress, job: Job, **_extra) -> None:
+    """An import that ran in a job's own process changed the delegates: say so here too."""
+    if job.kind == IMPORT_JOB and job.status == JobStatus.DONE and not job.params.get("dry_run"):
+        delegates_changed.send(congress, actor=None)
 
 
 def problems_csv(errors: list[dict]) -> bytes:

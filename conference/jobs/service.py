@@ -21,13 +21,15 @@ from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.errors import NotFound
-from conference.extensions import db
+from conference.extensions import db, socketio
 from conference.jobs.models import Job, JobStatus
+from conference.signals import job_finished
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 Handler = Callable[[Job, Progress], tuple[bytes, str, dict]]
 HANDLERS: dict[str, Handler] = {}
+JOB_POLL_INTERVAL = 0.5  # seconds between looks at whether a job's process has ended
 
 
 def job_handler(kind: str):
@@ -56,9 +58,28 @@ def start_job(actor: Actor, congress, kind: str, params: dict,
         run_job(job.id)
     else:
         context = multiprocessing.get_context("spawn")
-        context.Process(target=_job_process, args=(current_app.config["CONFERENCE"], job.id),
-                        daemon=True).start()
+        process = context.Process(target=_job_process,
+                                  args=(current_app.config["CONFERENCE"], job.id), daemon=True)
+        process.start()
+        socketio.start_background_task(_announce_when_done, current_app._get_current_object(),
+                                       process, job.id)
     return job
+
+
+def _announce_when_done(app, process, job_id: int) -> None:
+    """Wait for a job's process to end, then send `job_finished` in this process.
+
+    Polls rather than joins, so a gevent server's other sockets never wait on it.
+    """
+    while process.is_alive():
+        socketio.sleep(JOB_POLL_INTERVAL)
+    try:
+        with app.app_context():
+            job = db.session.get(Job, job_id)
+            if job is not None:
+                job_finished.send(db.session.get(Congress, job.congress_id), job=job)
+    except Exception:  # the job's own outcome is in its row; a receiver's failure is only logged
+        log.exception("announcing the end of job %s failed", job_id)
 
 
 def _job_process(settings: dict, job_id: int) -> None:
