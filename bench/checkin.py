@@ -1,6 +1,7 @@
 """Benchmark check-in at the doors: gates posting badge scans to the API of a production server.
 
-    python bench/checkin.py [--badges 320] [--gates 4] [--rounds 3] [--workers 1] [--threads 8]
+    python bench/checkin.py [--badges 320] [--gates 4] [--rounds 3] [--worker gevent|gthread]
+                            [--workers 1] [--threads 8]
                             [--warmup 80] [--database sqlite|postgres|both]
                             [--current-item | --no-current-item] [--message-queue URL]
 
@@ -33,14 +34,10 @@ import multiprocessing
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -48,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.serving import free_port, percentile, start_server, stop_server  # noqa: E402
 from tests.scratch_db import scratch_postgres  # noqa: E402  (after the path is set)
 
 SECRET_KEY = "bench-checkin-secret-key"
@@ -55,12 +53,6 @@ TARGET_RATE = 500
 TARGET_P99_MS = 50
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Đào"]
 GIVEN = ["Văn Trường", "Thị Lan", "Đức Anh", "Ngọc Hương", "Minh Khánh", "Thanh Thủy"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -141,39 +133,6 @@ def checkin_count(settings: dict) -> tuple[int, int]:
 # --- the server ----------------------------------------------------------------------------
 
 
-def start_server(settings: dict, port: int, workers: int, threads: int,
-                 log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
-    env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
-    env["PYTHONPATH"] = str(ROOT)
-    command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--workers", str(workers),
-               "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "--keep-alive", "30", "conference:create_app()"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    stop_server(process)
-    raise SystemExit(f"gunicorn did not answer:\n{log.read_text()}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
-
-
 # --- the gates -----------------------------------------------------------------------------
 
 
@@ -219,11 +178,6 @@ def run_load(port: int, congress_id: int, token: str, urls: list[str], gates: in
     return timings, elapsed
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def report(label: str, timings: list[tuple[int, float]], elapsed: float) -> dict:
     statuses: dict[int, int] = {}
     for status, _seconds in timings:
@@ -248,7 +202,8 @@ def report(label: str, timings: list[tuple[int, float]], elapsed: float) -> dict
 def bench(database: str, args) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
     settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY,
-                "RATELIMIT_STORAGE_URL": "memory://", "ASYNC_MODE": "threading",
+                "RATELIMIT_STORAGE_URL": "memory://",
+                "ASYNC_MODE": "gevent" if args.worker == "gevent" else "threading",
                 "JOB_RUNNER": "inline"}
     if args.message_queue:
         settings |= {"MESSAGE_QUEUE": args.message_queue,
@@ -268,13 +223,15 @@ def bench(database: str, args) -> dict:
                                              args.current_item)
         warmup, urls = every_url[:args.warmup], every_url[args.warmup:]
         port = free_port()
-        server = start_server(settings, port, args.workers, args.threads,
+        worker = (["-k", "gevent"] if args.worker == "gevent"
+                  else ["-k", "gthread", "--threads", str(args.threads)])
+        server = start_server(settings, port, [*worker, "--workers", str(args.workers)],
                               instance / "server.log")
         if warmup:
             run_load(port, congress_id, token, warmup, args.gates, 2)
         timings, elapsed = run_load(port, congress_id, token, urls, args.gates, args.rounds)
-        label = (f"{database}: gunicorn -k gthread --workers {args.workers} --threads "
-                 f"{args.threads}; {args.gates} gates x {len(urls)} badges x {args.rounds} "
+        label = (f"{database}: gunicorn {' '.join(worker)} --workers {args.workers}; "
+                 f"{args.gates} gates x {len(urls)} badges x {args.rounds} "
                  f"rounds; {'session under way' if args.current_item else 'no session'}"
                  f"{'; Redis message queue' if args.message_queue else ''}")
         outcome = report(label, timings, elapsed)
@@ -304,7 +261,9 @@ def main() -> None:
                         help="other badges scanned (twice) before the measured run")
     parser.add_argument("--workers", type=int, default=1,
                         help="gunicorn workers (Flask-SocketIO needs one per process group)")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker", choices=("gevent", "gthread"), default="gevent",
+                        help="gunicorn worker class: gevent (the README's set-up) or gthread")
+    parser.add_argument("--threads", type=int, default=8, help="threads of a gthread worker")
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both",
                         help="both = SQLite, and PostgreSQL if CONFERENCE_TEST_DATABASE_URL")
     parser.add_argument("--current-item", action=argparse.BooleanOptionalAction, default=True,

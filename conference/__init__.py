@@ -41,6 +41,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],
                       async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
 
+    if not settings["WEBSOCKET_COMPRESSION"]:
+        app.wsgi_app = web.WithoutWebSocketCompression(app.wsgi_app)
     web.init_app(app)
     from conference import cli
     from conference.agenda.views import bp as agenda_bp

@@ -33,6 +33,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "ASYNC_MODE": ("threading", str, "Flask-SocketIO async mode: threading or gevent."),
     "JOB_RUNNER": ("process", str,
                    "How long jobs (badge sheets) run: process (a separate one) or inline."),
+    "WEBSOCKET_COMPRESSION": (False, bool,
+                              "Compress live updates per WebSocket: fewer bytes, more server CPU."),
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}

@@ -203,6 +203,22 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+class WithoutWebSocketCompression:
+    """WSGI middleware that drops the browser's offer to compress its WebSocket.
+
+    Compression (permessage-deflate) is done once per socket: a push to a thousand phones
+    compressed the same state a thousand times, which took most of the server's time per
+    delivery (bench/live_fanout.py). Pushes are small; sending them as they are is cheaper.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return self.wsgi_app(environ, start_response)
+
+
 def form_page(template: str, *, values: dict, fields, save: Callable[[dict], object],
               done: Callable[[object], str], message: str, booleans=(), **context):
     """Show a form; on POST save it through `save` and go to `done(result)`, or show it again

@@ -1,0 +1,364 @@
+"""Benchmark live pushes: from one API call to its receipt at every connected phone or screen.
+
+    python bench/live_fanout.py [--clients 1000] [--rounds 20] [--mode gevent|threading|both]
+                                [--event agenda|stream] [--no-baseline] [--compression]
+
+Serves the app with gunicorn on a fresh SQLite database (`-k gevent` for Flask-SocketIO's gevent
+mode, `-k gthread` for its threading mode), seeds a published congress, and opens CLIENTS
+Socket.IO connections to the public `/live` namespace (WebSocket transport, offering
+permessage-deflate as browsers do) from two client processes. The app declines compression
+unless --compression (CONFERENCE_WEBSOCKET_COMPRESSION), and so does the yardstick. Each round
+the driver notes the time, makes one change through the API (`agenda`: the operator moves the
+current item; `stream`: a livestream's status flips) and every client notes when the push
+arrived. In the same
+run a plain `websockets` broadcast server gets the same clients and the same payload size, as a
+yardstick of what this machine can do at all.
+
+Prints, per server: deliveries per round, the latency of every delivery (p50, p99, max), the
+latency of the last client of each round (p50, p99), lost deliveries, and the server's CPU time
+per delivery; then the ratio of our last-client p99 to the plain server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.serving import (  # noqa: E402  (after the path is set)
+    cpu_seconds,
+    free_port,
+    percentile,
+    start_server,
+    stop_server,
+)
+
+SLUG = "dai-hoi-fanout"
+CLIENT_PROCESSES = 2
+# Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
+PAYLOAD_SIZES = {"agenda": 5200, "stream": 700}
+ROUND_GAP = 1.0  # seconds between two changes: every push has arrived long before
+
+
+@dataclass
+class Target:
+    """Where the clients connect and how the driver makes a change there."""
+
+    label: str
+    url: str
+    protocol: str  # "socketio" or "plain"
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def seed(settings: dict, event: str) -> dict:
+    """A published congress with an agenda (and a stream), an operator and an API token."""
+    from conference import create_app
+    from conference.agenda.models import AgendaItem, CongressSession
+    from conference.auth.models import User
+    from conference.auth.service import create_api_token
+    from conference.congresses.models import Congress
+    from conference.database import upgrade_database
+    from conference.extensions import db
+
+    app = create_app(settings)
+    upgrade_database(app)
+    with app.app_context():
+        congress = Congress(slug=SLUG, name="Đại hội Công đoàn tỉnh Hà Tĩnh lần thứ XIX",
+                            starts_on=date(2023, 9, 27), ends_on=date(2023, 9, 28),
+                            published=True)
+        db.session.add(congress)
+        db.session.flush()
+        items = []
+        for number, title in enumerate(("Phiên trù bị", "Phiên chính thức", "Bế mạc")):
+            start = datetime(2023, 9, 27, 1, 0, tzinfo=UTC) + timedelta(hours=4 * number)
+            session = CongressSession(congress_id=congress.id, title=title, starts_at=start,
+                                      ends_at=start + timedelta(hours=3))
+            db.session.add(session)
+            db.session.flush()
+            for position in range(1, 6):
+                item = AgendaItem(session_id=session.id, position=position,
+                                  title=f"{title}: mục {position} của chương trình đại hội",
+                                  presenter="Đồng chí Chủ tịch Liên đoàn Lao động tỉnh")
+                db.session.add(item)
+                items.append(item)
+        admin = User(username="dieu.hanh", password_hash="!", is_admin=True)
+        db.session.add(admin)
+        db.session.commit()
+        token = create_api_token(None, admin, "bench")[1]
+        seeded = {"congress_id": congress.id, "token": token,
+                  "item_ids": [item.id for item in items]}
+        if event == "stream":
+            seeded["stream_id"] = seed_stream(congress)
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+def seed_stream(congress) -> int:
+    from conference.streams.models import Stream
+
+    from conference.extensions import db
+
+    stream = Stream(congress_id=congress.id, platform="facebook", title="Phát trực tiếp",
+                    url="https://www.facebook.com/congdoanhatinh/live")
+    db.session.add(stream)
+    db.session.commit()
+    return stream.id
+
+
+def api(port: int, token: str, method: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1{path}", method=method, data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def make_change(port: int, seeded: dict, event: str, number: int) -> None:
+    if event == "stream":
+        status = ("live", "scheduled")[number % 2]
+        api(port, seeded["token"], "PATCH", f"/streams/{seeded['stream_id']}",
+            {"status": status})
+    else:
+        item_ids = seeded["item_ids"]
+        api(port, seeded["token"], "POST", f"/congresses/{seeded['congress_id']}/agenda/current",
+            {"item_id": item_ids[number % len(item_ids)]})
+
+
+# --- the yardstick: a plain websockets broadcast server ---------------------------------------
+
+
+def plain_server(port: int, compression: bool, ready) -> None:
+    """Broadcast whatever the control connection sends to every other connection."""
+    import websockets
+    from websockets.asyncio.server import broadcast, serve
+
+    clients: set = set()
+
+    async def handler(connection):
+        clients.add(connection)
+        try:
+            async for message in connection:
+                broadcast(clients - {connection}, message)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            clients.discard(connection)
+
+    async def main():
+        async with serve(handler, "127.0.0.1", port, max_size=None,
+                         compression="deflate" if compression else None):
+            ready.set()
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+# --- the clients ---------------------------------------------------------------------------
+
+
+async def socketio_client(url: str, arrivals: list, connected) -> None:
+    """One phone on the live page: Engine.IO over WebSocket, answering pings."""
+    from websockets.asyncio.client import connect
+
+    async with connect(url, max_size=None, open_timeout=120) as connection:
+        await connection.recv()  # the Engine.IO open packet
+        await connection.send("40/live," + json.dumps({"congress": SLUG}))
+        async for message in connection:
+            if message == "2":
+                await connection.send("3")
+            elif message.startswith("42/live,"):
+                arrived = time.time()
+                name = json.loads(message[len("42/live,"):])[0]
+                if name in ("agenda_state", "streams_state"):
+                    arrivals.append((name, arrived))
+            elif message.startswith("40/live"):
+                connected()
+            elif message.startswith("44/live"):
+                raise SystemExit(f"connection refused: {message}")
+
+
+async def plain_client(url: str, arrivals: list, connected) -> None:
+    from websockets.asyncio.client import connect
+
+    async with connect(url, max_size=None, open_timeout=120) as connection:
+        connected()
+        async for _message in connection:
+            arrivals.append(("plain", time.time()))
+
+
+def client_process(target: Target, count: int, connected_count, done, results) -> None:
+    """COUNT clients in one asyncio loop; reports every arrival time when `done` is set."""
+    arrivals: list[list] = [[] for _ in range(count)]
+
+    def on_connect():
+        with connected_count.get_lock():
+            connected_count.value += 1
+
+    async def main():
+        client = socketio_client if target.protocol == "socketio" else plain_client
+        tasks = []
+        for number in range(count):
+            tasks.append(asyncio.create_task(client(target.url, arrivals[number], on_connect)))
+            if number % 50 == 49:
+                await asyncio.sleep(0.05)  # phones do not all connect in the same millisecond
+        while not done.is_set():
+            await asyncio.sleep(0.1)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+    results.put(arrivals)
+
+
+# --- a run ---------------------------------------------------------------------------------
+
+
+def measure(target: Target, clients: int, rounds: int, change, server_pid: int) -> dict:
+    connected = multiprocessing.Value("i", 0)
+    done = multiprocessing.Event()
+    results = multiprocessing.Queue()
+    shares = [clients // CLIENT_PROCESSES + (n < clients % CLIENT_PROCESSES)
+              for n in range(CLIENT_PROCESSES)]
+    processes = [multiprocessing.Process(target=client_process, args=(
+        target, share, connected, done, results)) for share in shares]
+    for process in processes:
+        process.start()
+    deadline = time.monotonic() + 180
+    while connected.value < clients and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if connected.value < clients:
+        print(f"  only {connected.value} of {clients} clients connected")
+    time.sleep(ROUND_GAP)
+    started: list[float] = []
+    cpu_before = cpu_seconds(server_pid)
+    for number in range(rounds):
+        started.append(time.time())
+        change(number)
+        time.sleep(ROUND_GAP)
+    cpu_used = cpu_seconds(server_pid) - cpu_before
+    done.set()
+    arrivals: list[list] = []
+    for _ in processes:
+        arrivals.extend(results.get(timeout=120))
+    for process in processes:
+        process.join(30)
+    return summarize(target.label, started, arrivals, clients, cpu_used)
+
+
+def summarize(label: str, started: list[float], arrivals: list[list], clients: int,
+              cpu_used: float) -> dict:
+    """Match each arrival to the round it follows (the last change made before it)."""
+    every: list[float] = []
+    last_of_round: dict[int, float] = {}
+    for client in arrivals:
+        for _name, arrived in client:
+            round_number = max((n for n, at in enumerate(started) if at <= arrived), default=None)
+            if round_number is None:
+                continue  # the state sent on connect
+            latency = (arrived - started[round_number]) * 1000
+            every.append(latency)
+            last_of_round[round_number] = max(latency, last_of_round.get(round_number, 0))
+    expected = clients * len(started)
+    lost = expected - len(every)
+    last = list(last_of_round.values()) or [float("nan")]
+    print(f"\n{label}")
+    print(f"  {clients} clients x {len(started)} rounds: {len(every)} of {expected} deliveries "
+          f"({lost} lost)")
+    if every:
+        print(f"  every delivery   p50 {percentile(every, .5):7.1f} ms  p99 "
+              f"{percentile(every, .99):7.1f} ms  max {max(every):7.1f} ms")
+        print(f"  last client      p50 {percentile(last, .5):7.1f} ms  p99 "
+              f"{percentile(last, .99):7.1f} ms")
+        slowest = sorted(last_of_round.items(), key=lambda pair: -pair[1])[:3]
+        print("  slowest rounds   " + ", ".join(f"#{n + 1}: {ms:.0f} ms" for n, ms in slowest))
+        print(f"  server CPU       {cpu_used * 1e6 / max(len(every), 1):7.1f} µs per delivery")
+    return {"p99": percentile(every, .99) if every else float("inf"),
+            "last_p99": percentile(last, .99), "lost": lost}
+
+
+def run_app(mode: str, args, instance: Path) -> dict:
+    settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-fanout-secret",
+                "DATABASE_URL": f"sqlite:///{instance / f'{mode}.db'}", "ASYNC_MODE": mode,
+                "RATELIMIT_STORAGE_URL": "memory://", "JOB_RUNNER": "inline",
+                "WEBSOCKET_COMPRESSION": args.compression}
+    seeded = seed(settings, args.event)
+    port = free_port()
+    worker = (["-k", "gevent", "--worker-connections", str(args.clients + 500)]
+              if mode == "gevent" else ["-k", "gthread", "--threads", str(args.clients + 50)])
+    server = start_server(settings, port, ["--workers", "1", *worker],
+                          instance / f"{mode}.log")
+    try:
+        target = Target(f"Flask-SocketIO, {mode} mode (gunicorn {' '.join(worker)})",
+                        f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
+                        "socketio")
+        return measure(target, args.clients, args.rounds,
+                       lambda number: make_change(port, seeded, args.event, number), server.pid)
+    finally:
+        stop_server(server)
+
+
+def run_plain(args, payload_size: int) -> dict:
+    from websockets.sync.client import connect
+
+    port = free_port()
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=plain_server, args=(port, args.compression, ready),
+                                     daemon=True)
+    server.start()
+    ready.wait(30)
+    url = f"ws://127.0.0.1:{port}/"
+    payload = json.dumps({"padding": "x" * payload_size})
+    try:
+        with connect(url) as control:
+            target = Target("plain websockets broadcast (the yardstick)", url, "plain")
+            return measure(target, args.clients, args.rounds,
+                           lambda _number: control.send(payload), server.pid)
+    finally:
+        server.terminate()
+        server.join(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--mode", choices=("gevent", "threading", "both"), default="gevent")
+    parser.add_argument("--event", choices=("agenda", "stream"), default="agenda")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--compression", action="store_true",
+                        help="servers accept the clients' offer of permessage-deflate")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; event: {args.event}")
+    instance = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    outcomes = {}
+    try:
+        for mode in (("gevent", "threading") if args.mode == "both" else (args.mode,)):
+            outcomes[mode] = run_app(mode, args, instance)
+        if not args.no_baseline:
+            plain = run_plain(args, payload_size=PAYLOAD_SIZES[args.event])
+            for mode, outcome in outcomes.items():
+                print(f"\n{mode}: last-client p99 is {outcome['last_p99'] / plain['last_p99']:.2f}"
+                      f" times the plain server's")
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
