@@ -49,7 +49,7 @@ from bench.serving import (  # noqa: E402  (after the path is set)
 SLUG = "dai-hoi-fanout"
 CLIENT_PROCESSES = 2
 # Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
-PAYLOAD_SIZES = {"agenda": 5200, "stream": 700}
+PAYLOAD_SIZES = {"agenda": 5740, "stream": 700}
 ROUND_GAP = 1.0  # seconds between two changes: every push has arrived long before
 
 
@@ -186,7 +186,7 @@ async def socketio_client(url: str, arrivals: list, connected) -> None:
                 arrived = time.time()
                 name = json.loads(message[len("42/live,"):])[0]
                 if name in ("agenda_state", "streams_state"):
-                    arrivals.append((name, arrived))
+                    arrivals.append((len(message), arrived))
             elif message.startswith("40/live"):
                 connected()
             elif message.startswith("44/live"):
@@ -198,8 +198,8 @@ async def plain_client(url: str, arrivals: list, connected) -> None:
 
     async with connect(url, max_size=None, open_timeout=120) as connection:
         connected()
-        async for _message in connection:
-            arrivals.append(("plain", time.time()))
+        async for message in connection:
+            arrivals.append((len(message), time.time()))
 
 
 def client_process(target: Target, count: int, connected_count, done, results) -> None:
@@ -266,21 +266,23 @@ def summarize(label: str, started: list[float], arrivals: list[list], clients: i
               cpu_used: float) -> dict:
     """Match each arrival to the round it follows (the last change made before it)."""
     every: list[float] = []
+    sizes: list[int] = []
     last_of_round: dict[int, float] = {}
     for client in arrivals:
-        for _name, arrived in client:
+        for size, arrived in client:
             round_number = max((n for n, at in enumerate(started) if at <= arrived), default=None)
             if round_number is None:
                 continue  # the state sent on connect
             latency = (arrived - started[round_number]) * 1000
             every.append(latency)
+            sizes.append(size)
             last_of_round[round_number] = max(latency, last_of_round.get(round_number, 0))
     expected = clients * len(started)
     lost = expected - len(every)
     last = list(last_of_round.values()) or [float("nan")]
     print(f"\n{label}")
     print(f"  {clients} clients x {len(started)} rounds: {len(every)} of {expected} deliveries "
-          f"({lost} lost)")
+          f"({lost} lost) of {max(sizes, default=0):,} characters each")
     if every:
         print(f"  every delivery   p50 {percentile(every, .5):7.1f} ms  p99 "
               f"{percentile(every, .99):7.1f} ms  max {max(every):7.1f} ms")
