@@ -19,4 +19,9 @@ delegate_checked_in = _signals.signal("delegate_checked_in")
 """A delegate was checked in (or a check-in undone). Sender: the `Congress`."""
 
 stream_changed = _signals.signal("stream_changed")
-"""A livestream was added, edited or changed status. Sender: the `Congress`."""
+"""A livestream was added, edited, removed or changed status. Sender: the `Congress`.
+
+Keyword `stream`: the `Stream` (after "delete" it is gone from the database: read nothing from
+it). Keyword `kind`: "create", "update", "status" (only status or replay link) or "delete".
+Keyword `actor`: who did it. `congress.streams_revision` has already grown by one.
+"""
