@@ -189,6 +189,16 @@ def test_delete(agenda, boss, stream):
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "stream.delete"))
 
 
+def test_a_deleted_session_leaves_its_stream_to_the_whole_congress(agenda, boss):
+    from conference.agenda.service import delete_session
+
+    congress, sessions, _items = agenda
+    stream = service.create_stream(boss, congress, {"url": YOUTUBE, "session_id": sessions[0].id})
+    delete_session(boss, sessions[0])
+    db.session.expire_all()
+    assert db.session.get(Stream, stream.id).session_id is None
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 
