@@ -391,3 +391,17 @@ def test_an_unpublished_congress_pushes_nothing_but_that(app, agenda, boss, stre
     service.set_stream_status(boss, stream, "live")
     assert streams_pushed(sock) == [{"congress_id": congress.id, "published": False,
                                      "revision": congress.streams_revision}]
+
+
+def test_the_longest_address_accepted_still_makes_a_qr_code(client, agenda, boss, signed_in):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    url = "https://laodong.vn/truc-tuyen?" + "x" * (1000 - 30)
+    stream = service.create_stream(boss, agenda[0], {"url": url})
+    signed_in(Role.OPERATOR)
+    png = client.get(f"/manage/streams/{stream.id}/qr.png")
+    with Image.open(io.BytesIO(png.data)) as image:
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from conference.badges import qr
 from conference.congresses.models import Congress
-from conference.errors import Conflict, ValidationFailed
+from conference.errors import ValidationFailed
 from conference.pdf import html_to_pdf
 from conference.streams.models import PLATFORM_LABELS, Stream
 from conference.streams.service import QR_MAX_VERSION
@@ -47,10 +47,7 @@ def check_size(size: str | None) -> str:
 
 
 def _qr_src(url: str) -> str:
-    try:
-        return qr.qr_data_url(url, qr_cache_dir(), QR_MAX_VERSION)
-    except qr.QrTooLarge:
-        raise Conflict(_("This address is too long for a QR code."), code="url_too_long") from None
+    return qr.qr_data_url(url, qr_cache_dir(), QR_MAX_VERSION)
 
 
 def _render(poster: Poster, size: str, locale: str) -> bytes:

@@ -32,8 +32,8 @@ from conference.validation import (
 
 MAX_URL_LENGTH = 1000
 # Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
-# than a badge, so its QR code may be larger.
-QR_MAX_VERSION = 25
+# than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
+QR_MAX_VERSION = 40
 # Fields an operator may change while driving the congress; the rest are the organizers'.
 STATUS_FIELDS = {"status", "replay_url"}
 
