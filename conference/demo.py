@@ -11,6 +11,7 @@ from conference.audit.service import record
 from conference.congresses.models import Congress
 from conference.dates import localize
 from conference.extensions import db
+from conference.streams.models import Platform, Stream
 
 SLUG = "dai-hoi-cong-doan-ha-tinh-xix"
 TZ = "Asia/Ho_Chi_Minh"
@@ -47,6 +48,16 @@ SESSIONS = [
 ]
 
 
+# (title, platform, url, index in SESSIONS or None for the whole congress, day, start)
+STREAMS = [
+    ("Trang Facebook của LĐLĐ tỉnh Hà Tĩnh", Platform.FACEBOOK,
+     "https://www.facebook.com/congdoanhatinh", 1, 28, "07:30"),
+    ("Báo Lao Động trực tuyến", Platform.NEWSPAPER,
+     "https://laodong.vn/cong-doan/truc-tiep-dai-hoi-cong-doan-tinh-ha-tinh-lan-thu-xix.ldo",
+     None, 28, "07:30"),
+]
+
+
 def _at(day: int, hhmm: str) -> datetime:
     hour, minute = (int(part) for part in hhmm.split(":"))
     return localize(datetime(2023, 9, day, hour, minute), TZ)
@@ -64,11 +75,13 @@ def load_demo() -> tuple[Congress, bool]:
         ends_on=date(2023, 9, 28), timezone=TZ, quorum_numerator=1, quorum_denominator=2,
         quorum_strict=True, published=True)
     db.session.add(congress)
+    sessions = []
     for title, kind, day, start, end, room, chair, items in SESSIONS:
         session = CongressSession(congress=congress, title=title, kind=kind,
                                   starts_at=_at(day, start), ends_at=_at(day, end), room=room,
                                   chair=chair)
         db.session.add(session)
+        sessions.append(session)
         planned = session.starts_at
         for position, (item_title, presenter, minutes) in enumerate(items, start=1):
             db.session.add(AgendaItem(session=session, title=item_title, presenter=presenter,
@@ -76,6 +89,10 @@ def load_demo() -> tuple[Congress, bool]:
                                       position=position))
             planned += timedelta(minutes=minutes)
     db.session.flush()
+    for position, (title, platform, url, session, day, start) in enumerate(STREAMS, start=1):
+        db.session.add(Stream(congress_id=congress.id, title=title, platform=platform, url=url,
+                              session_id=None if session is None else sessions[session].id,
+                              scheduled_start=_at(day, start), position=position))
     record(None, "congress.demo", congress_id=congress.id, target=f"congress:{SLUG}")
     db.session.commit()
     return congress, True

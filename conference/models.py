@@ -7,6 +7,7 @@ from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateCategory, RevokedBadge
 from conference.jobs.models import Job
+from conference.streams.models import Stream
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
-           "Delegate", "DelegateCategory", "Job", "Membership", "RevokedBadge", "User"]
+           "Delegate", "DelegateCategory", "Job", "Membership", "RevokedBadge", "Stream", "User"]

@@ -34,4 +34,9 @@ Keyword `job`: the finished `Job`, read again from the database.
 """
 
 stream_changed = _signals.signal("stream_changed")
-"""A livestream was added, edited or changed status. Sender: the `Congress`."""
+"""A livestream was added, edited, removed or changed status. Sender: the `Congress`.
+
+Keyword `stream`: the `Stream` (after "delete" it is gone from the database: read nothing from
+it). Keyword `kind`: "create", "update", "status" (only status or replay link) or "delete".
+Keyword `actor`: who did it. `congress.streams_revision` has already grown by one.
+"""

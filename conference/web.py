@@ -35,6 +35,7 @@ from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import compress, login_manager
 from conference.i18n import LANGUAGE_COOKIE, LANGUAGES
+from conference.streams.embed import FRAME_SOURCES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
@@ -46,7 +47,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+        f"frame-src {' '.join(FRAME_SOURCES)}"  # the livestream players (YouTube, Facebook)
     ),
 }
 

@@ -13,6 +13,7 @@ from conference.auth.models import Membership, Role, User
 from conference.congresses.models import Congress
 from conference.demo import SLUG
 from conference.extensions import db
+from conference.streams.models import Stream
 
 PASSWORD_LINE = re.compile(r"^Password \(shown once\): (\S+)$", re.MULTILINE)
 
@@ -155,6 +156,8 @@ def test_demo_twice_changes_nothing(runner):
     assert first.output.startswith("Loaded ") and f"/c/{SLUG}" in first.output
     after_first = _counts()
     assert after_first[0] == 1 and after_first[1] > 0 and after_first[2] > 0
+    streams = db.session.scalars(select(Stream).order_by(Stream.position)).all()
+    assert [s.platform for s in streams] == ["facebook", "newspaper"]
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output

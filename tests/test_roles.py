@@ -417,6 +417,61 @@ CASES += [
 ]
 
 
+# Livestreams: organizers add, edit and print posters; operators flip the status.
+
+
+def _stream(w: SimpleNamespace) -> None:
+    from conference.streams.models import Stream
+
+    w.stream = Stream(congress_id=w.congress.id, platform="youtube", title="Khai mạc",
+                      url="https://youtu.be/dQw4w9WgXcQ", position=1)
+    db.session.add(w.stream)
+    db.session.commit()
+
+
+def _stream_path(tail: str = "") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/manage/streams/{getattr(w, 'stream', w.items[0]).id}{tail}"
+
+
+def _api_stream(w: SimpleNamespace) -> str:
+    return f"/api/v1/streams/{getattr(w, 'stream', w.items[0]).id}"
+
+
+STREAM_FORM = {"platform": "", "url": "https://youtu.be/dQw4w9WgXcQ", "title": "Bế mạc",
+               "session_id": "", "scheduled_start": "", "status": "scheduled",
+               "replay_url": "", "position": ""}
+CASES += [
+    Case("GET", "streams.public_fragment", lambda w: f"/c/{w.congress.slug}/streams-fragment",
+         everyone(200), setup=_stream),
+    Case("GET", "streams.manage", lambda w: C.format(w=w) + "/streams", page("drive", 200),
+         setup=_stream),
+    Case("GET", "streams.new", lambda w: C.format(w=w) + "/streams/new", page("edit", 200)),
+    Case("POST", "streams.new", lambda w: C.format(w=w) + "/streams/new", page("edit", 302),
+         body=lambda w: STREAM_FORM),
+    Case("GET", "streams.edit", _stream_path("/edit"), page("edit", 200), setup=_stream),
+    Case("POST", "streams.edit", _stream_path("/edit"), page("edit", 302),
+         body=lambda w: STREAM_FORM, setup=_stream),
+    Case("POST", "streams.delete", _stream_path("/delete"), page("edit", 302), setup=_stream),
+    Case("POST", "streams.set_status", _stream_path("/status"), page("drive", 302),
+         body=lambda w: {"status": "live"}, setup=_stream),
+    Case("GET", "streams.qr_code", _stream_path("/qr.png"), page("drive", 200), setup=_stream),
+    Case("GET", "streams.congress_poster", lambda w: C.format(w=w) + "/poster.pdf",
+         page("edit", 200)),
+    Case("GET", "streams.stream_poster", _stream_path("/poster.pdf"), page("edit", 200),
+         setup=_stream),
+    Case("POST", "api.create_stream", lambda w: f"/api/v1/congresses/{w.congress.id}/streams",
+         api("edit", 201), body=lambda w: {"platform": "other", "url": "https://laodong.vn/"}),
+    Case("GET", "api.list_streams", lambda w: f"/api/v1/congresses/{w.congress.id}/streams",
+         api("view", 200), setup=_stream),
+    Case("GET", "api.get_stream", _api_stream, api("view", 200), setup=_stream),
+    Case("PATCH", "api.update_stream", _api_stream, api("drive", 200), label="status",
+         body=lambda w: {"status": "live", "replay_url": ""}, setup=_stream),
+    Case("PATCH", "api.update_stream", _api_stream, api("edit", 200), label="title",
+         body=lambda w: {"title": "Bế mạc"}, setup=_stream),
+    Case("DELETE", "api.delete_stream", _api_stream, api("edit", 204), setup=_stream),
+]
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 
@@ -446,7 +501,7 @@ def sign_in(client, user) -> None:
 
 
 TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
-          "checkins")
+          "checkins", "streams")
 
 
 def snapshot() -> dict:

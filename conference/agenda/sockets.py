@@ -6,6 +6,8 @@ at once and again after every agenda change. Unpublished congresses are refused 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_login import current_user
 from flask_socketio import emit, join_room
 from sqlalchemy import select
@@ -17,6 +19,8 @@ from conference.extensions import db, socketio
 from conference.signals import agenda_changed
 
 NAMESPACE = "/live"
+# Other features' greetings for a client that just joined (e.g. the livestreams' state).
+on_join: list[Callable[[Congress], None]] = []
 
 
 def congress_room(congress_id: int) -> str:
@@ -46,6 +50,8 @@ def connect(auth=None):
         return False
     join_room(congress_room(congress.id))
     emit("agenda_state", agenda_state(congress) | {"published": congress.published})
+    for greet in on_join:
+        greet(congress)
     return True
 
 

@@ -67,4 +67,5 @@ from conference.api import (  # noqa: E402, F401
     congresses,
     delegates,
     openapi,
+    streams,
 )

@@ -19,6 +19,8 @@ from conference.api import bp
 from conference.checkin.service import CheckInInput
 from conference.congresses.service import CongressInput
 from conference.delegates.service import DelegateInput
+from conference.streams.models import Platform
+from conference.streams.service import StreamInput
 from conference.validation import Schema
 
 API_PREFIX = "/api/v1"
@@ -457,6 +459,60 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         BADGES, response="BadgeReissued", errors={403: FORBIDDEN, 404: NOT_FOUND}),
 }
 
+# --- livestreams ---------------------------------------------------------------------------
+
+
+class Stream(StreamInput):
+    """A livestream. `display` is what viewers are told (`replay`: ended with a replay link);
+    `embed_url` is the player for an iframe (YouTube, Facebook videos), else null."""
+
+    id: int
+    congress_id: int
+    platform: Platform
+    position: int
+    display: Literal["scheduled", "live", "replay", "ended"]
+    embed_url: str | None
+
+
+class StreamsState(BaseModel):
+    """Every stream in order; the same dict the /live namespace pushes as `streams_state`.
+    `revision` grows with each change; `layout` changes when anything but a status does."""
+
+    model_config = ConfigDict(extra="forbid")
+    congress_id: int
+    slug: str
+    revision: int
+    published: bool
+    layout: str
+    streams: list[Stream]
+
+
+S = "streams"
+URL_ERRORS = ("`validation_failed`: e.g. `url` or `replay_url` is not an http(s) address, "
+              "`status` is not scheduled, live or ended, `session_id` names no session of "
+              "this congress.")
+RESPONSE_MODELS += (Stream, StreamsState)
+REQUEST_MODELS |= {"StreamCreate": (StreamInput, ("url",)), "StreamPatch": (StreamInput, ())}
+OPERATIONS |= {
+    ("POST", "/congresses/{congress_id}/streams"): Operation(
+        "create_stream", "Add a livestream (`platform` is guessed from `url` if left out).", S,
+        status=201, response="Stream", request="StreamCreate",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, 422: URL_ERRORS}),
+    ("GET", "/congresses/{congress_id}/streams"): Operation(
+        "list_streams", "List the livestreams of a congress in order.", S,
+        response="StreamsState", errors={404: NOT_FOUND}),
+    ("GET", "/streams/{stream_id}"): Operation(
+        "get_stream", "Read a livestream.", S, response="Stream", errors={404: NOT_FOUND}),
+    ("PATCH", "/streams/{stream_id}"): Operation(
+        "update_stream", "Change a livestream; operators may change only `status` "
+        "(scheduled, live, ended) and `replay_url`. Pages and portals update at once.", S,
+        response="Stream", request="StreamPatch",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, 422: URL_ERRORS}),
+    ("DELETE", "/streams/{stream_id}"): Operation(
+        "delete_stream", "Remove a livestream.", S, status=204,
+        errors={403: FORBIDDEN, 404: NOT_FOUND}),
+}
+
 STANDARD_ERRORS = {
     400: "`invalid_json`: the body is not a JSON object.",
     401: "`unauthorized`: no valid bearer token.",
@@ -597,6 +653,7 @@ def build_document() -> dict:
                  {"name": ATTENDANCE, "description": "Who is present, and the quorum."},
                  {"name": D, "description": "Delegates: register, edit, withdraw, import."},
                  {"name": BADGES, "description": "Badge PDFs and reissuing a lost badge."},
+                 {"name": S, "description": "Livestreams and their status."},
                  {"name": "meta", "description": "About the API itself."}],
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -31,21 +31,22 @@ class QrTooLarge(ValueError):
     """The URL needs a QR code larger than MAX_VERSION: shorten the public URL."""
 
 
-def make_qr(url: str) -> segno.QRCode:
-    """Encode `url` at error level M or better (higher if it fits the same size)."""
+def make_qr(url: str, max_version: int = MAX_VERSION) -> segno.QRCode:
+    """Encode `url` at error level M or better (higher if it fits the same size); posters and
+    screens, read from closer up, may pass a larger `max_version` than a badge."""
     code = segno.make(url, error=ERROR_LEVEL, micro=False, boost_error=True)
-    if code.version > MAX_VERSION:
-        raise QrTooLarge(f"{url[:60]}… needs QR version {code.version} (at most {MAX_VERSION})")
+    if code.version > max_version:
+        raise QrTooLarge(f"{url[:60]}… needs QR version {code.version} (at most {max_version})")
     return code
 
 
-def qr_png_bytes(url: str) -> bytes:
+def qr_png_bytes(url: str, max_version: int = MAX_VERSION) -> bytes:
     """An 8-bit greyscale PNG: WeasyPrint embeds that as it is, where it would convert segno's
     1-bit PNG to RGB and compress it twice (a third of a 300-badge run's time)."""
     from PIL import Image
 
     buffer = io.BytesIO()
-    make_qr(url).save(buffer, kind="png", scale=SCALE, border=BORDER)
+    make_qr(url, max_version).save(buffer, kind="png", scale=SCALE, border=BORDER)
     buffer.seek(0)
     with Image.open(buffer) as image:
         grey = image.convert("L")
@@ -59,16 +60,16 @@ def _cache_file(cache_dir: Path, url: str) -> Path:
     return cache_dir / FORMAT / digest[:2] / f"{digest}.png"
 
 
-def qr_png(url: str, cache_dir: Path | None) -> bytes:
+def qr_png(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> bytes:
     """The PNG of `url`'s QR code, from the disk cache if present, else made and stored."""
     if cache_dir is None:
-        return qr_png_bytes(url)
+        return qr_png_bytes(url, max_version)
     path = _cache_file(cache_dir, url)
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    data = qr_png_bytes(url)
+    data = qr_png_bytes(url, max_version)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a process reading at the same time never sees half a file.
     temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -77,12 +78,13 @@ def qr_png(url: str, cache_dir: Path | None) -> bytes:
     return data
 
 
-def qr_data_url(url: str, cache_dir: Path | None) -> str:
+def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> str:
     """The QR code of `url` as a data: URL for the badge template (the only URLs PDFs fetch)."""
     cached = _memory.get(url)
     if cached is not None:
         return cached
-    data_url = "data:image/png;base64," + base64.b64encode(qr_png(url, cache_dir)).decode()
+    png = qr_png(url, cache_dir, max_version)
+    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
     with _lock:
         if len(_memory) >= MEMORY_LIMIT:
             _memory.clear()

@@ -39,6 +39,8 @@ class Congress(db.Model):
     )
     # Bumped on every agenda change, so live clients can drop a push older than what they show.
     agenda_revision: Mapped[int] = mapped_column(default=1)
+    # The same for the livestreams: bumped on every stream change, sent with each push.
+    streams_revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

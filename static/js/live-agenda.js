@@ -56,6 +56,7 @@
   }
 
   var socket = io("/live", { auth: { congress: section.dataset.slug } });
+  window.liveSocket = socket;  // live-streams.js listens on the same connection
   socket.on("connect", function () { showStatus(true); });
   socket.on("disconnect", function () { showStatus(false); });
   socket.on("agenda_state", function (state) {

@@ -1,0 +1,66 @@
+"""Livestreams of a congress: where each is watched, and whether it is on now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.dates import UTCDateTime, utcnow
+from conference.extensions import db
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    YOUTUBE = "youtube"
+    NEWSPAPER = "newspaper"
+    OTHER = "other"
+
+
+class StreamStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+class Stream(db.Model):
+    """One livestream: the whole congress's (no session) or one session's."""
+
+    __tablename__ = "streams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(
+        ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
+    platform: Mapped[str] = mapped_column(String(20), default=Platform.OTHER)
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default=StreamStatus.SCHEDULED)
+    replay_url: Mapped[str] = mapped_column(String(1000), default="")
+    scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    congress = relationship("Congress")
+    session = relationship("CongressSession")
+
+
+PLATFORM_LABELS = {
+    Platform.FACEBOOK: lazy_gettext("Facebook"),
+    Platform.YOUTUBE: lazy_gettext("YouTube"),
+    Platform.NEWSPAPER: lazy_gettext("Newspaper website"),
+    Platform.OTHER: lazy_gettext("Other website"),
+}
+
+# What a viewer is told: an ended stream with a replay link reads "Replay".
+DISPLAY_LABELS = {
+    "scheduled": lazy_gettext("Scheduled"),
+    "live": lazy_gettext("Live now"),
+    "replay": lazy_gettext("Replay"),
+    "ended": lazy_gettext("Ended"),
+}

@@ -1,0 +1,223 @@
+"""Livestreams: add, edit, remove, flip their status; the one state every page and push shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
+from sqlalchemy import func, select
+
+from conference.agenda.models import CongressSession
+from conference.audit.service import record
+from conference.auth.service import Actor, Capability, authorize
+from conference.congresses.models import Congress
+from conference.errors import NotFound, ValidationFailed
+from conference.extensions import db
+from conference.signals import stream_changed
+from conference.streams.embed import embed_url, is_facebook_video, youtube_id
+from conference.streams.models import Platform, Stream, StreamStatus
+from conference.validation import (
+    OptionalLocalDateTime,
+    OptionalText,
+    Schema,
+    Text,
+    optional_int,
+    validate,
+)
+
+MAX_URL_LENGTH = 1000
+# Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
+# than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
+QR_MAX_VERSION = 40
+# Fields an operator may change while driving the congress; the rest are the organizers'.
+STATUS_FIELDS = {"status", "replay_url"}
+
+
+def _is_web_address(value: str) -> bool:
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a broken [IPv6] host
+        return False
+
+
+def _web_address(value: str) -> str:
+    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
+    if value and not _is_web_address(value):
+        raise PydanticCustomError(
+            "custom", _("Enter a web address starting with http:// or https://."))
+    return value
+
+
+WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
+                       AfterValidator(_web_address)]
+OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
+                               AfterValidator(_web_address)]
+
+
+class StreamInput(Schema):
+    # Left out or empty: guessed from the address.
+    platform: Annotated[Platform | None, BeforeValidator(lambda value: value or None)] = None
+    url: WebAddress
+    title: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
+    session_id: optional_int(1, 2**31 - 1) = None
+    status: StreamStatus = StreamStatus.SCHEDULED
+    replay_url: OptionalWebAddress = ""
+    scheduled_start: OptionalLocalDateTime = None
+    position: optional_int(0, 100_000) = None
+
+
+FIELDS = tuple(StreamInput.model_fields)
+
+
+def guess_platform(url: str) -> Platform:
+    if youtube_id(url) or (urlsplit(url).hostname or "").lower().endswith("youtube.com"):
+        return Platform.YOUTUBE
+    if is_facebook_video(url) or (urlsplit(url).hostname or "").lower().endswith(
+            ("facebook.com", "fb.watch")):
+        return Platform.FACEBOOK
+    return Platform.OTHER
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def list_streams(congress: Congress) -> list[Stream]:
+    return list(db.session.scalars(
+        select(Stream).where(Stream.congress_id == congress.id)
+        .order_by(Stream.position, Stream.scheduled_start, Stream.id)))
+
+
+def get_stream(actor: Actor, stream_id: int,
+               capability: Capability = Capability.VIEW_CONGRESS) -> Stream:
+    """A stream the actor may act on; one of a congress they have no role in is NotFound."""
+    stream = db.session.get(Stream, stream_id)
+    if stream is None:
+        raise NotFound(_("Livestream not found."))
+    authorize(actor, stream.congress, capability)
+    return stream
+
+
+def display_status(stream: Stream) -> str:
+    """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
+    if stream.status == StreamStatus.ENDED and stream.replay_url:
+        return "replay"
+    return stream.status
+
+
+def serialize_stream(stream: Stream) -> dict:
+    return {"id": stream.id, "congress_id": stream.congress_id, "session_id": stream.session_id,
+            "platform": stream.platform, "url": stream.url, "title": stream.title,
+            "status": stream.status, "display": display_status(stream),
+            "replay_url": stream.replay_url,
+            "scheduled_start": (stream.scheduled_start.isoformat()
+                                if stream.scheduled_start else None),
+            "position": stream.position, "embed_url": embed_url(stream.url)}
+
+
+def _layout(streams: list[dict]) -> str:
+    """A short digest of everything but the status: pages refetch their list when it changes,
+    and only relabel the streams when it does not."""
+    shown = [{k: v for k, v in stream.items() if k not in ("status", "display", "replay_url")}
+             for stream in streams]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def streams_state(congress: Congress, streams: list[Stream] | None = None) -> dict:
+    """Every stream of the congress in order: the one payload for pages, API and live pushes.
+
+    `revision` grows with every change, so a client drops a push older than what it shows.
+    A page that lists the `streams` itself passes them in, to read them once.
+    """
+    streams = [serialize_stream(stream)
+               for stream in (list_streams(congress) if streams is None else streams)]
+    return {"congress_id": congress.id, "slug": congress.slug,
+            "revision": congress.streams_revision, "published": congress.published,
+            "layout": _layout(streams), "streams": streams}
+
+
+# --- changing ----------------------------------------------------------------------------
+
+
+def _check_session(congress: Congress, session_id: int | None) -> None:
+    """Streams never point at another congress's session."""
+    if session_id is None:
+        return
+    session = db.session.get(CongressSession, session_id)
+    if session is None or session.congress_id != congress.id:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"session_id": _("No such session in this congress.")})
+
+
+def _committed(actor: Actor, congress: Congress, stream: Stream, kind: str,
+               details: dict[str, Any]) -> None:
+    """Bump the revision, audit, commit, and only then tell the other features."""
+    congress.streams_revision = Congress.streams_revision + 1
+    record(actor, f"stream.{kind}", congress_id=congress.id, target=f"stream:{stream.id}",
+           details=details)
+    db.session.commit()
+    stream_changed.send(congress, stream=stream, kind=kind, actor=actor)
+
+
+def _apply(stream: Stream, values: StreamInput) -> None:
+    data = values.model_dump(exclude={"position"})
+    data["platform"] = values.platform or guess_platform(values.url)
+    for name, value in data.items():
+        setattr(stream, name, value)
+    if values.position is not None:
+        stream.position = values.position
+
+
+def create_stream(actor: Actor, congress: Congress, data: dict) -> Stream:
+    authorize(actor, congress, Capability.EDIT_CONGRESS)
+    values = validate(StreamInput, data, tz=congress.timezone)
+    _check_session(congress, values.session_id)
+    stream = Stream(congress_id=congress.id)
+    _apply(stream, values)
+    if values.position is None:
+        last = db.session.scalar(
+            select(func.max(Stream.position)).where(Stream.congress_id == congress.id))
+        stream.position = (last or 0) + 1
+    db.session.add(stream)
+    db.session.flush()
+    _committed(actor, congress, stream, "create", {"title": stream.title, "url": stream.url})
+    return stream
+
+
+def update_stream(actor: Actor, stream: Stream, changes: dict) -> Stream:
+    """Change some fields; an operator may change only the status and the replay link."""
+    congress = stream.congress
+    changes = dict(changes)
+    only_status = set(changes) <= STATUS_FIELDS
+    authorize(actor, congress,
+              Capability.DRIVE_AGENDA if only_status else Capability.EDIT_CONGRESS)
+    current = {name: getattr(stream, name) for name in FIELDS}
+    values = validate(StreamInput, current | changes, tz=congress.timezone)
+    _check_session(congress, values.session_id)
+    _apply(stream, values)
+    _committed(actor, congress, stream, "status" if only_status else "update",
+               {k: str(v) for k, v in changes.items()})
+    return stream
+
+
+def set_stream_status(actor: Actor, stream: Stream, status: str,
+                      replay_url: str | None = None) -> Stream:
+    """Flip a stream to scheduled, live or ended; a replay link given is kept with it."""
+    changes: dict[str, Any] = {"status": status}
+    if replay_url is not None:
+        changes["replay_url"] = replay_url
+    return update_stream(actor, stream, changes)
+
+
+def delete_stream(actor: Actor, stream: Stream) -> None:
+    congress = stream.congress
+    authorize(actor, congress, Capability.EDIT_CONGRESS)
+    db.session.delete(stream)
+    _committed(actor, congress, stream, "delete", {"title": stream.title, "url": stream.url})
