@@ -66,5 +66,6 @@ from conference.api import (  # noqa: E402, F401
     checkin,
     congresses,
     delegates,
+    documents,
     openapi,
 )

@@ -54,6 +54,7 @@ class CommentInput(Schema):
 
 
 FIELDS = tuple(DocumentInput.model_fields)
+UPLOAD_FIELDS = FIELDS  # the form fields of an upload besides the file
 
 
 def _not_found() -> NotFound:
