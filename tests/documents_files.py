@@ -1,0 +1,32 @@
+"""Small real files of each accepted kind (and fakes), for the document tests."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from PIL import Image
+
+
+def pdf_bytes(text: str = "Báo cáo chính trị", pad: int = 2000) -> bytes:
+    """A tiny PDF (only its start matters to the upload check), padded for range requests."""
+    body = f"%PDF-1.4\n% {text}\n".encode() + b"0" * pad
+    return body + b"\n%%EOF\n"
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def office_bytes(part: str = "word/document.xml") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<document/>")
+    return buffer.getvalue()
+
+
+def upload(data: bytes, name: str = "bao-cao.pdf") -> tuple[io.BytesIO, str]:
+    return io.BytesIO(data), name
