@@ -6,6 +6,8 @@ import io
 import zipfile
 
 from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 
 def pdf_bytes(text: str = "Báo cáo chính trị", pad: int = 2000) -> bytes:
@@ -30,3 +32,10 @@ def office_bytes(part: str = "word/document.xml") -> bytes:
 
 def upload(data: bytes, name: str = "bao-cao.pdf") -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
+
+
+def big_upload(fields: dict, data: bytes, name: str = "lon.pdf") -> tuple[bytes, str]:
+    """A multipart body and its content type, encoded in memory: the test client would spool
+    a big one to a temporary file it never closes (a ResourceWarning)."""
+    boundary, body = encode_multipart(fields | {"file": FileStorage(io.BytesIO(data), name)})
+    return body, f"multipart/form-data; boundary={boundary}"

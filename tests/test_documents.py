@@ -9,8 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from conference.auth.service import Actor
 from conference.delegates.models import DelegateStatus
@@ -26,7 +24,7 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import db
-from tests.documents_files import office_bytes, pdf_bytes, png_bytes, upload
+from tests.documents_files import big_upload, office_bytes, pdf_bytes, png_bytes, upload
 from tests.test_checkin import add_delegate
 
 pytestmark = pytest.mark.english
@@ -120,12 +118,11 @@ def test_empty_and_oversized_files_are_refused(make_app, create_congress, create
         client = app.test_client()
         client.post("/login", data={"username": boss.user.username,
                                     "password": "correct horse battery"})
-        # Encoded here: the test client would spool a body this big to a file it never closes.
-        boundary, body = encode_multipart({
-            "title": "Lớn", "visibility": "delegates", "category": "other", "status": "draft",
-            "file": FileStorage(io.BytesIO(pdf_bytes(pad=1024 * 1024)), "lon.pdf")})
+        body, content_type = big_upload({"title": "Lớn", "visibility": "delegates",
+                                         "category": "other", "status": "draft"},
+                                        pdf_bytes(pad=1024 * 1024))
         response = client.post(f"/manage/{congress.id}/documents", data=body,
-                               content_type=f"multipart/form-data; boundary={boundary}")
+                               content_type=content_type)
         assert response.status_code == 413
         assert "larger than 1 MB" in response.get_data(as_text=True)
         assert not list((Path(app.instance_path) / "documents").glob("*/*"))
