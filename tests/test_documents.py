@@ -392,7 +392,7 @@ def test_a_delegate_comments_on_a_draft_through_the_portal(client, congress, org
     html_text = "<script>alert('x')</script> <b>Mục 2</b>"
     sent = client.post(f"/b/{token}/documents/{document.id}/comment",
                        data={"section": "Phần II", "text": html_text})
-    assert sent.status_code == 302 and sent.headers["Location"].endswith("#documents")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("#documents")
     db.session.expire_all()
     comment = db.session.scalars(db.select(DocumentComment)).one()
     assert (comment.text, comment.section, comment.delegate_id, comment.version) == (
@@ -430,7 +430,7 @@ def test_the_comment_form_carries_a_csrf_token(make_app, create_congress, create
         assert client.post(url, data={"text": "Không có mã"}).status_code == 400
         html = client.get(url).get_data(as_text=True)
         csrf = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        assert client.post(url, data={"text": "Có mã", "csrf_token": csrf}).status_code == 302
+        assert client.post(url, data={"text": "Có mã", "csrf_token": csrf}).status_code == 303
 
 
 def test_organizers_filter_handle_and_export_comments(client, congress, organizer):

@@ -283,7 +283,7 @@ def portal_comment(token: str, document_id: int):
             errors, status = exc.fields, exc.status
         else:
             flash(_("Thank you: your comment was sent to the drafting team."))
-            return redirect(url_for("portal.badge", token=token) + "#documents")
+            return redirect(url_for("portal.badge", token=token) + "#documents", code=303)
     return render_template("documents/comment.html", congress=delegate.congress,
                            delegate=delegate, document=document, values=values, errors=errors,
                            token=token, max_length=service.MAX_COMMENT_LENGTH,
