@@ -165,13 +165,13 @@ def reads(congress_id: int):
 @login_required
 def reads_csv(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
-    return file_response(*_reorder(service.export_reads(actor(), congress)),
-                         cache="private, no-store")
+    return _download(service.export_reads(actor(), congress))
 
 
-def _reorder(export: tuple[str, str, bytes]) -> tuple[bytes, str, str]:
+def _download(export: tuple[str, str, bytes]):
+    """Send an export (name, type, bytes); it holds personal data, so nothing caches it."""
     filename, mimetype, data = export
-    return data, filename, mimetype
+    return file_response(data, filename, mimetype, cache="private, no-store")
 
 
 def _comment_filters() -> dict:
@@ -209,8 +209,7 @@ def comment_handled(comment_id: int):
 @login_required
 def comments_export(congress_id: int, kind: str):
     congress = get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
-    return file_response(*_reorder(service.export_comments(
-        actor(), congress, kind, **_comment_filters())), cache="private, no-store")
+    return _download(service.export_comments(actor(), congress, kind, **_comment_filters()))
 
 
 # --- the public page ---------------------------------------------------------------------------
