@@ -82,31 +82,31 @@ class DocumentVersion(db.Model):
     document = relationship("Document", back_populates="versions")
 
 
-class DocumentRead(db.Model):
+class _ByDelegate:
+    """Which delegate did something with which version of a document."""
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    delegate_id: Mapped[int] = mapped_column(
+        ForeignKey("delegates.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column()
+
+
+class DocumentRead(_ByDelegate, db.Model):
     """A delegate opened a version of a document (the read log)."""
 
     __tablename__ = "document_reads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    delegate_id: Mapped[int] = mapped_column(
-        ForeignKey("delegates.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column()
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DocumentComment(db.Model):
+class DocumentComment(_ByDelegate, db.Model):
     """A delegate's comment on a draft, kept as plain text; the drafting team marks it handled."""
 
     __tablename__ = "document_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    delegate_id: Mapped[int] = mapped_column(
-        ForeignKey("delegates.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column()
     section: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

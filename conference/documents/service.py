@@ -17,7 +17,7 @@ from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
-from conference.delegates.importing import XLSX_TYPE, write_csv, write_xlsx
+from conference.delegates.importing import table_file
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.documents import files
 from conference.documents.models import (
@@ -337,7 +337,7 @@ def export_reads(actor: Actor, congress: Congress) -> tuple[str, str, bytes]:
     record(actor, "document.reads_export", congress_id=congress.id,
            details={"rows": len(rows) - 1})
     db.session.commit()
-    return f"document-reads-{congress.slug}.csv", "text/csv; charset=utf-8", write_csv(rows)
+    return table_file(f"document-reads-{congress.slug}", "csv", rows, congress.slug)
 
 
 # --- comments on drafts ------------------------------------------------------------------------
@@ -413,10 +413,7 @@ def export_comments(actor: Actor, congress: Congress, kind: str, *,
     record(actor, "document.comments_export", congress_id=congress.id,
            details={"format": kind, "rows": len(rows) - 1})
     db.session.commit()
-    name = f"comments-{congress.slug}"
-    if kind == "xlsx":
-        return f"{name}.xlsx", XLSX_TYPE, write_xlsx(rows, congress.slug, COMMENT_WIDTHS)
-    return f"{name}.csv", "text/csv; charset=utf-8", write_csv(rows)
+    return table_file(f"comments-{congress.slug}", kind, rows, congress.slug, COMMENT_WIDTHS)
 
 
 # --- as the API shows them ---------------------------------------------------------------------
