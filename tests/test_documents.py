@@ -14,7 +14,7 @@ from conference.auth.service import Actor
 from conference.delegates.models import DelegateStatus
 from conference.delegates.service import reissue_badge
 from conference.documents import service
-from conference.documents.models import Document, DocumentComment, DocumentRead
+from conference.documents.models import Document, DocumentComment, DocumentRead, DocumentVersion
 from conference.errors import (
     Conflict,
     Forbidden,
@@ -488,3 +488,18 @@ def test_the_public_page_lists_only_public_documents(client, congress, boss):
     make_doc(boss, congress, title="Cho đại biểu", visibility="delegates")
     html = client.get(f"/c/{congress.slug}").get_data(as_text=True)
     assert "Công khai" in html and "Cho đại biểu" not in html
+
+
+def test_two_versions_at_once_keep_one_and_leave_no_orphan_file(boss, congress, app):
+    document = make_doc(boss, congress)
+    assert len(document.versions) == 1  # as this request read them
+    # Another request stored version 2 in between: this one computes the same number.
+    db.session.execute(db.insert(DocumentVersion).values(
+        document_id=document.id, number=2, filename="x.pdf", stored_name="0" * 32 + ".pdf",
+        kind="pdf", size=1, sha256="0" * 64, uploaded_at=document.created_at))
+    folder = Path(app.instance_path) / "documents" / str(congress.id)
+    before = set(folder.iterdir())
+    with pytest.raises(Conflict) as refused:
+        service.add_version(boss, document, "v2.pdf", pdf_bytes("v2"))
+    assert refused.value.code == "version_conflict"
+    assert set(folder.iterdir()) == before

@@ -11,6 +11,7 @@ from typing import Annotated
 from flask_babel import gettext as _
 from pydantic import StringConstraints
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from conference.agenda.models import CongressSession
 from conference.audit.service import record
@@ -89,12 +90,18 @@ def _new_version(actor: Actor, document: Document, number: int, filename: str,
 
 
 def _commit_or_forget(congress_id: int, version: DocumentVersion) -> None:
-    """Commit; if that fails, remove the file just written so no orphan stays on disk."""
+    """Commit; if that fails, remove the file just written so no orphan stays on disk.
+
+    Two versions uploaded at the same moment get the same number: the second one is refused.
+    """
     try:
         db.session.commit()
-    except Exception:
+    except Exception as error:
         db.session.rollback()
         files.delete_file(congress_id, version.stored_name)
+        if isinstance(error, IntegrityError):
+            raise Conflict(_("Another version was uploaded at the same moment. Reload the "
+                             "page and try again."), code="version_conflict") from None
         raise
 
 
