@@ -25,7 +25,14 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import db
-from tests.documents_files import big_upload, office_bytes, pdf_bytes, png_bytes, upload
+from tests.documents_files import (
+    big_upload,
+    office_bytes,
+    pdf_bytes,
+    png_bytes,
+    real_pdf_bytes,
+    upload,
+)
 from tests.test_checkin import add_delegate
 
 pytestmark = pytest.mark.english
@@ -504,3 +511,31 @@ def test_two_versions_at_once_keep_one_and_leave_no_orphan_file(boss, congress, 
         service.add_version(boss, document, "v2.pdf", pdf_bytes("v2"))
     assert refused.value.code == "version_conflict"
     assert set(folder.iterdir()) == before
+
+
+def test_a_first_page_thumbnail_for_pdfs_and_images(boss, congress, client, organizer):
+    from PIL import Image
+
+    pdf = make_doc(boss, congress, content=real_pdf_bytes(), visibility="public")
+    thumb = client.get(f"/manage/documents/{pdf.id}/thumbnail.png")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/png"
+    picture = Image.open(io.BytesIO(thumb.data))
+    assert picture.width == 240 and picture.getpixel((120, 200))[:3] == (255, 0, 0)
+    public = client.get(f"/c/{congress.slug}/documents/{pdf.id}/thumbnail.png")
+    assert public.status_code == 200
+    assert f"/c/{congress.slug}/documents/{pdf.id}/thumbnail.png" in client.get(
+        f"/c/{congress.slug}").get_data(as_text=True)
+    image = make_doc(boss, congress, content=png_bytes(), filename="so-do.png")
+    assert client.get(f"/manage/documents/{image.id}/thumbnail.png").status_code == 200
+    assert "thumbnail.png" in client.get(f"/manage/{congress.id}/documents").get_data(
+        as_text=True)
+    # A file poppler cannot draw, or a Word file: no thumbnail, and the upload still works.
+    for content in (pdf_bytes(), office_bytes()):
+        other = make_doc(boss, congress, content=content)
+        assert client.get(f"/manage/documents/{other.id}/thumbnail.png").status_code == 404
+    hidden = make_doc(boss, congress, content=real_pdf_bytes(), visibility="delegates")
+    assert client.get(f"/c/{congress.slug}/documents/{hidden.id}/thumbnail.png"
+                      ).status_code == 404
+    drawn = service.thumbnail(pdf)
+    service.delete_document(boss, pdf)
+    assert drawn is not None and not drawn.exists()

@@ -434,6 +434,14 @@ def _document(w: SimpleNamespace) -> None:
     w.comment = send_comment(Actor(None), w.delegate, w.document.id, {"text": "Góp ý"})
 
 
+def _picture_document(w: SimpleNamespace) -> None:
+    """A public document whose file is an image, so it has a thumbnail."""
+    from conference.documents.service import create_document
+
+    w.document = create_document(Actor(w.users["admin"]), w.congress, dict(DOCUMENT_FORM),
+                                 "so-do.png", PHOTO)
+
+
 def _document_id(w: SimpleNamespace) -> int:
     return w.document.id if hasattr(w, "document") else 99
 
@@ -458,6 +466,11 @@ CASES += [
          page("edit", 302), setup=_document),
     Case("GET", "documents.version_file", lambda w: D.format(id=_document_id(w)) + "/versions/1",
          page("edit", 200), setup=_document),
+    Case("GET", "documents.thumbnail", lambda w: D.format(id=_document_id(w)) + "/thumbnail.png",
+         page("edit", 200), setup=_picture_document),
+    Case("GET", "documents.public_thumbnail",
+         lambda w: f"/c/{w.congress.slug}/documents/{_document_id(w)}/thumbnail.png",
+         everyone(200), setup=_picture_document),
     Case("GET", "documents.reads", lambda w: C.format(w=w) + "/documents/reads",
          page("edit", 200)),
     Case("GET", "documents.reads_csv", lambda w: C.format(w=w) + "/documents/reads.csv",

@@ -8,8 +8,11 @@ live under the instance folder (never `static/`), one folder per congress.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import secrets
+import shutil
+import subprocess
 import unicodedata
 import warnings
 import zipfile
@@ -32,6 +35,10 @@ KINDS = {
 OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 MAX_ZIP_MEMBERS = 10_000
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|docx|xlsx|png|jpg)$")
+THUMBNAIL_WIDTH = 240  # pixels; the list shows it at half that, sharp on phones
+THUMBNAIL_SECONDS = 20  # a PDF that takes longer to draw gets no thumbnail
+
+log = logging.getLogger(__name__)
 UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -121,6 +128,43 @@ def stored_path(congress_id: int, name: str) -> Path | None:
 
 
 def delete_file(congress_id: int, name: str) -> None:
+    """Remove a stored file and its thumbnail."""
     path = stored_path(congress_id, name)
     if path is not None:
         path.unlink(missing_ok=True)
+        path.with_suffix(".thumb.png").unlink(missing_ok=True)
+
+
+def thumbnail_path(congress_id: int, name: str) -> Path | None:
+    path = stored_path(congress_id, name)
+    thumb = path.with_suffix(".thumb.png") if path is not None else None
+    return thumb if thumb is not None and thumb.is_file() else None
+
+
+def make_thumbnail(congress_id: int, name: str, kind: str) -> None:
+    """Draw a small PNG of the first page (PDF, with poppler's pdftoppm) or of the image.
+
+    Best effort: without pdftoppm, or for a PDF it cannot draw in time, there is none.
+    """
+    path = stored_path(congress_id, name)
+    if path is None:
+        return
+    target = path.with_suffix(".thumb.png")
+    if kind in ("png", "jpeg"):
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
+            image.convert("RGB").save(target, "PNG", optimize=True)
+        return
+    pdftoppm = shutil.which("pdftoppm")
+    if kind != "pdf" or pdftoppm is None:
+        return
+    try:
+        subprocess.run(  # noqa: S603 (a fixed program; the paths are ours)
+            [pdftoppm, "-f", "1", "-l", "1", "-singlefile", "-png", "-scale-to-x",
+             str(THUMBNAIL_WIDTH), "-scale-to-y", "-1", str(path), str(path.with_suffix(".thumb"))],
+            check=True, capture_output=True, timeout=THUMBNAIL_SECONDS)
+    except (subprocess.SubprocessError, OSError) as error:
+        log.warning("no thumbnail for document file %s: %s", name, error)
+        target.unlink(missing_ok=True)

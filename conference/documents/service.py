@@ -86,6 +86,7 @@ def _new_version(actor: Actor, document: Document, number: int, filename: str,
         stored_name=files.store_file(document.congress_id, kind, data),
         uploaded_by_id=actor.user.id if actor.user else None)
     document.versions.append(version)
+    files.make_thumbnail(document.congress_id, version.stored_name, kind)
     return version
 
 
@@ -205,6 +206,11 @@ def file_path(document: Document, version: DocumentVersion) -> Path:
         raise NotFound(_("The file of this document is missing. Ask the organizers to upload "
                          "it again."), code="file_missing")
     return path
+
+
+def thumbnail(document: Document) -> Path | None:
+    """The first-page picture of the current version, if one could be drawn."""
+    return files.thumbnail_path(document.congress_id, get_version(document).stored_name)
 
 
 def content_type(version: DocumentVersion) -> str:

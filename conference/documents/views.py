@@ -7,6 +7,7 @@ from functools import partial
 
 from flask import (
     Blueprint,
+    Response,
     flash,
     redirect,
     render_template,
@@ -212,6 +213,22 @@ def comments_export(congress_id: int, kind: str):
     return _download(service.export_comments(actor(), congress, kind, **_comment_filters()))
 
 
+def send_thumbnail(document, cache: str) -> Response:
+    path = service.thumbnail(document)
+    if path is None:
+        raise NotFound(_("This document has no thumbnail."), code="no_thumbnail")
+    # Small: read at once rather than hold a file open per request.
+    response = Response(path.read_bytes(), mimetype="image/png")
+    response.headers["Cache-Control"] = cache
+    return response
+
+
+@bp.get("/manage/documents/<int:document_id>/thumbnail.png")
+@login_required
+def thumbnail(document_id: int):
+    return send_thumbnail(service.get_document(actor(), document_id), "private, no-cache")
+
+
 # --- the public page ---------------------------------------------------------------------------
 
 
@@ -219,6 +236,18 @@ def comments_export(congress_id: int, kind: str):
 def public_file(slug: str, document_id: int):
     document = service.public_document(get_public_congress(slug), document_id)
     return send_version(document, service.get_version(document), "no-cache")
+
+
+@bp.get("/c/<slug>/documents/<int:document_id>/thumbnail.png")
+def public_thumbnail(slug: str, document_id: int):
+    return send_thumbnail(service.public_document(get_public_congress(slug), document_id),
+                          "no-cache")
+
+
+@bp.app_template_global()
+def document_thumbnail(document) -> bool:
+    """Whether the document's current version has a thumbnail to show."""
+    return service.thumbnail(document) is not None
 
 
 @bp.app_template_global()
