@@ -58,6 +58,11 @@ FIELDS = tuple(DocumentInput.model_fields)
 UPLOAD_FIELDS = FIELDS  # the form fields of an upload besides the file
 
 
+def max_document_mb() -> int:
+    """The size limit of one file (CONFERENCE_MAX_DOCUMENT_MB), for the forms' help text."""
+    return files.max_document_bytes() // (1024 * 1024)
+
+
 def _not_found() -> NotFound:
     return NotFound(_("Document not found."), code="document_not_found")
 

@@ -74,7 +74,7 @@ def _index_page(congress, values: dict | None = None, errors: dict | None = None
         "documents/index.html", congress=congress,
         documents=service.list_documents(actor(), congress), counts=counts,
         values=values or {"category": "other", "visibility": "delegates", "status": "draft"},
-        errors=errors or {}, max_mb=service.files.max_document_bytes() // (1024 * 1024),
+        errors=errors or {}, max_mb=service.max_document_mb(),
         **_options(congress), **_labels()), status
 
 
@@ -108,7 +108,7 @@ def _edit_context(document, version_error: str = "") -> dict:
     """What the edit page shows besides the form's values and errors."""
     return {"congress": document.congress, "document": document,
             "version_error": version_error,
-            "max_mb": service.files.max_document_bytes() // (1024 * 1024),
+            "max_mb": service.max_document_mb(),
             **_options(document.congress), **_labels()}
 
 
