@@ -55,10 +55,6 @@ class Document(db.Model):
                             cascade="all, delete-orphan", passive_deletes=True,
                             back_populates="document")
 
-    @property
-    def latest(self) -> DocumentVersion:
-        return next(v for v in self.versions if v.number == self.current_version)
-
 
 class DocumentVersion(db.Model):
     """One uploaded file of a document, stored under a name the server made."""
