@@ -88,13 +88,17 @@ def test_accepted_kinds_are_judged_by_content_and_stored_under_server_names(boss
         assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|docx|xlsx|jpg)", path.name)
 
 
-@pytest.mark.parametrize("data, name", [
-    (png_bytes(), "renamed.pdf"),  # a PNG renamed .pdf is still accepted, but as a PNG
-])
-def test_a_renamed_file_is_what_its_content_says(boss, congress, data, name):
-    document = make_doc(boss, congress, content=data, filename=name)
+def test_a_file_whose_name_claims_another_kind_is_refused(boss, congress):
+    with pytest.raises(UnsupportedMediaType) as refused:
+        make_doc(boss, congress, content=png_bytes(), filename="renamed.pdf")
+    assert refused.value.code == "type_mismatch"
+    assert "named as PDF but its content is PNG" in refused.value.fields["file"]
+    with pytest.raises(UnsupportedMediaType):
+        make_doc(boss, congress, content=pdf_bytes(), filename="bao-cao.DOCX")
+    # A name without a known extension: the content decides.
+    document = make_doc(boss, congress, content=png_bytes(), filename="so-do")
     version = service.get_version(document)
-    assert version.kind == "png" and version.filename == "renamed.png"
+    assert version.kind == "png" and version.filename == "so-do.png"
     assert service.content_type(version) == "image/png"
 
 
@@ -531,8 +535,8 @@ def test_a_first_page_thumbnail_for_pdfs_and_images(boss, congress, client, orga
     assert "thumbnail.png" in client.get(f"/manage/{congress.id}/documents").get_data(
         as_text=True)
     # A file poppler cannot draw, or a Word file: no thumbnail, and the upload still works.
-    for content in (pdf_bytes(), office_bytes()):
-        other = make_doc(boss, congress, content=content)
+    for content, name in ((pdf_bytes(), "a.pdf"), (office_bytes(), "b.docx")):
+        other = make_doc(boss, congress, content=content, filename=name)
         assert client.get(f"/manage/documents/{other.id}/thumbnail.png").status_code == 404
     hidden = make_doc(boss, congress, content=real_pdf_bytes(), visibility="delegates")
     assert client.get(f"/c/{congress.slug}/documents/{hidden.id}/thumbnail.png"

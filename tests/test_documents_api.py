@@ -58,7 +58,8 @@ def test_a_new_version(caller, congress):
 
 
 @pytest.mark.parametrize("fields, status, code, field", [
-    ({"file": upload(png_bytes()[:30], "fake.pdf")}, 415, "unsupported_file", "file"),
+    ({"file": upload(png_bytes(), "renamed.pdf")}, 415, "type_mismatch", "file"),
+    ({"file": upload(png_bytes()[:30], "broken.png")}, 415, "unsupported_file", "file"),
     ({"file": upload(b"\x13\x37" * 100, "random.pdf")}, 415, "unsupported_file", "file"),
     ({"file": upload(b"", "empty.pdf")}, 422, "empty_file", "file"),
     ({"visibility": "everyone"}, 422, "validation_failed", "visibility"),

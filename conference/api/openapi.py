@@ -378,7 +378,8 @@ DOCS = "documents"
 FILE_ERRORS = {
     413: "`too_large`: the file is larger than CONFERENCE_MAX_DOCUMENT_MB.",
     415: "`unsupported_file`: the content is not PDF, DOCX, XLSX, PNG or JPEG, whatever "
-         "the file's name says.",
+         "the file's name says; `type_mismatch`: the name claims another kind than the "
+         "content (e.g. a PNG named .pdf).",
 }
 BADGE_LAYOUT = ("string", "sheet (A4 sheets of 8 badges with cut marks), single (one A6 badge a "
                           "page) or card (one CR80 card, 85.6 × 54 mm, a page).")

@@ -33,6 +33,11 @@ KINDS = {
     "jpeg": ("jpg", "image/jpeg"),
 }
 OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+# What a file's name claims it is; the content must agree (a name without one of these: any).
+CLAIMED_KINDS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "png": "png", "jpg": "jpeg",
+                 "jpeg": "jpeg"}
+KIND_NAMES = {"pdf": "PDF", "docx": "Word (DOCX)", "xlsx": "Excel (XLSX)", "png": "PNG",
+              "jpeg": "JPEG"}
 MAX_ZIP_MEMBERS = 10_000
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|docx|xlsx|png|jpg)$")
 THUMBNAIL_WIDTH = 240  # pixels; the list shows it at half that, sharp on phones
@@ -75,8 +80,9 @@ def _image_kind(data: bytes) -> str | None:
         return None
 
 
-def detect_kind(data: bytes) -> str:
-    """The kind of an uploaded document by its content, or a domain error saying what is wrong."""
+def detect_kind(data: bytes, filename: str = "") -> str:
+    """The kind of an uploaded document by its content, or a domain error saying what is wrong
+    (also when the content is not what the file's name says, e.g. a PNG named .pdf)."""
     if not data:
         raise _refuse(ValidationFailed, _("The file is empty. Choose the document to upload."),
                       code="empty_file")
@@ -95,6 +101,13 @@ def detect_kind(data: bytes) -> str:
         raise _refuse(UnsupportedMediaType, _(
             "This file is not a PDF, Word (DOCX), Excel (XLSX), PNG or JPEG document, whatever "
             "its name says."), code="unsupported_file")
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    claimed = CLAIMED_KINDS.get(extension)
+    if claimed is not None and claimed != kind:
+        raise _refuse(UnsupportedMediaType, _(
+            "The file is named as %(claimed)s but its content is %(actual)s. Choose the right "
+            "file, or correct its name.", claimed=KIND_NAMES[claimed], actual=KIND_NAMES[kind]),
+            code="type_mismatch")
     return kind
 
 

@@ -84,7 +84,7 @@ def _checked(congress: Congress, data: dict) -> DocumentInput:
 def _new_version(actor: Actor, document: Document, number: int, filename: str,
                  data: bytes) -> DocumentVersion:
     """Check the file's content and store it as version `number` of `document`."""
-    kind = files.detect_kind(data)
+    kind = files.detect_kind(data, filename)
     version = DocumentVersion(
         number=number, kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
         filename=files.clean_filename(filename, kind, document.title[:100]),
