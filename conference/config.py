@@ -27,6 +27,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "DEFAULT_LOCALE": ("vi", str, "Language of the pages until a user picks one (vi or en)."),
     "DEFAULT_TIMEZONE": ("Asia/Ho_Chi_Minh", str, "Time zone of new congresses."),
     "MAX_UPLOAD_MB": (50, int, "Largest request body, in megabytes."),
+    "MAX_DOCUMENT_MB": (30, int, "Largest congress document (PDF, DOCX, ...) one may upload, in "
+                                 "megabytes."),
     "SESSION_COOKIE_SECURE": (False, bool,
                               "Always mark the session cookie Secure (it is over HTTPS anyway)."),
     "PROXY_FIX": (False, bool, "Trust X-Forwarded-* from one reverse proxy (nginx)."),

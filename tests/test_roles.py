@@ -472,6 +472,100 @@ CASES += [
 ]
 
 
+# Documents: organizers manage them, read the log and the comments; delegates read and comment
+# through their badge, the public reads public ones.
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+DOCUMENT_FORM = {"title": "Dự thảo Báo cáo chính trị", "category": "political_report",
+                 "visibility": "public", "status": "draft", "session_id": ""}
+
+
+def _document(w: SimpleNamespace) -> None:
+    from conference.documents.service import create_document, send_comment
+
+    _badge(w)
+    w.document = create_document(Actor(w.users["admin"]), w.congress, dict(DOCUMENT_FORM),
+                                 "bao-cao.pdf", PDF)
+    w.comment = send_comment(Actor(None), w.delegate, w.document.id, {"text": "Góp ý"})
+
+
+def _picture_document(w: SimpleNamespace) -> None:
+    """A public document whose file is an image, so it has a thumbnail."""
+    from conference.documents.service import create_document
+
+    w.document = create_document(Actor(w.users["admin"]), w.congress, dict(DOCUMENT_FORM),
+                                 "so-do.png", PHOTO)
+
+
+def _document_id(w: SimpleNamespace) -> int:
+    return w.document.id if hasattr(w, "document") else 99
+
+
+def _comment_id(w: SimpleNamespace) -> int:
+    return w.comment.id if hasattr(w, "comment") else 99
+
+
+D = "/manage/documents/{id}"
+CASES += [
+    Case("GET", "documents.index", lambda w: C.format(w=w) + "/documents", page("edit", 200)),
+    Case("POST", "documents.upload", lambda w: C.format(w=w) + "/documents", page("edit", 302),
+         body=lambda w: DOCUMENT_FORM | {"file": (io.BytesIO(PDF), "bao-cao.pdf")}),
+    Case("GET", "documents.edit", lambda w: D.format(id=_document_id(w)) + "/edit",
+         page("edit", 200), setup=_document),
+    Case("POST", "documents.edit", lambda w: D.format(id=_document_id(w)) + "/edit",
+         page("edit", 302), body=lambda w: DOCUMENT_FORM, setup=_document),
+    Case("POST", "documents.new_version", lambda w: D.format(id=_document_id(w)) + "/versions",
+         page("edit", 302), body=lambda w: {"file": (io.BytesIO(PDF), "v2.pdf")},
+         setup=_document),
+    Case("POST", "documents.delete", lambda w: D.format(id=_document_id(w)) + "/delete",
+         page("edit", 302), setup=_document),
+    Case("GET", "documents.version_file", lambda w: D.format(id=_document_id(w)) + "/versions/1",
+         page("edit", 200), setup=_document),
+    Case("GET", "documents.thumbnail", lambda w: D.format(id=_document_id(w)) + "/thumbnail.png",
+         page("edit", 200), setup=_picture_document),
+    Case("GET", "documents.public_thumbnail",
+         lambda w: f"/c/{w.congress.slug}/documents/{_document_id(w)}/thumbnail.png",
+         everyone(200), setup=_picture_document),
+    Case("GET", "documents.reads", lambda w: C.format(w=w) + "/documents/reads",
+         page("edit", 200)),
+    Case("GET", "documents.reads_csv", lambda w: C.format(w=w) + "/documents/reads.csv",
+         page("edit", 200)),
+    Case("GET", "documents.comments", lambda w: C.format(w=w) + "/comments", page("edit", 200),
+         setup=_document),
+    Case("POST", "documents.comment_handled",
+         lambda w: f"/manage/comments/{_comment_id(w)}/handled", page("edit", 302),
+         body=lambda w: {"handled": "1"}, setup=_document),
+    Case("GET", "documents.comments_export", lambda w: C.format(w=w) + "/comments.csv",
+         page("edit", 200), label="csv", setup=_document),
+    Case("GET", "documents.comments_export", lambda w: C.format(w=w) + "/comments.xlsx",
+         page("edit", 200), label="xlsx", setup=_document),
+    Case("GET", "documents.public_file",
+         lambda w: f"/c/{w.congress.slug}/documents/{_document_id(w)}", everyone(200),
+         setup=_document),
+    Case("GET", "portal.portal_file", lambda w: f"/b/{_token(w)}/documents/{_document_id(w)}",
+         everyone(200), setup=_document),
+    Case("GET", "portal.portal_comment",
+         lambda w: f"/b/{_token(w)}/documents/{_document_id(w)}/comment", everyone(200),
+         setup=_document),
+    Case("POST", "portal.portal_comment",
+         lambda w: f"/b/{_token(w)}/documents/{_document_id(w)}/comment", everyone(303),
+         body=lambda w: {"text": "Đề nghị bổ sung số liệu", "section": "Phần II"},
+         setup=_document),
+    # The table sends JSON, so the allowed roles get "no file" (422); uploads are tested in
+    # tests/test_documents_api.py.
+    Case("POST", "api.create_document", lambda w: f"/api/v1/congresses/{w.congress.id}/documents",
+         api("edit", 422), label="no file"),
+    Case("GET", "api.list_documents", lambda w: f"/api/v1/congresses/{w.congress.id}/documents",
+         api("edit", 200), setup=_document),
+    Case("POST", "api.create_version", lambda w: f"/api/v1/documents/{_document_id(w)}/versions",
+         api("edit", 422), label="no file", setup=_document),
+    Case("GET", "api.document_reads", lambda w: f"/api/v1/documents/{_document_id(w)}/reads",
+         api("edit", 200), setup=_document),
+    Case("GET", "api.list_comments", lambda w: f"/api/v1/congresses/{w.congress.id}/comments",
+         api("edit", 200), setup=_document),
+]
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 
@@ -548,6 +642,7 @@ def test_role_gets_the_expected_status(app, world, case, role):
         assert location.startswith("/login"), location
     if case.method != "GET" and is_refusal(expected, location):
         assert snapshot() == before, "a refused request changed the database"
+    response.close()  # a served file stays open until then, as under a WSGI server
 
 
 def test_every_route_is_in_the_table(app):

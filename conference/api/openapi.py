@@ -19,6 +19,7 @@ from conference.api import bp
 from conference.checkin.service import CheckInInput
 from conference.congresses.service import CongressInput
 from conference.delegates.service import DelegateInput
+from conference.documents.service import CommentInput, DocumentInput
 from conference.streams.models import Platform
 from conference.streams.service import StreamInput
 from conference.validation import Schema
@@ -241,10 +242,94 @@ class BadgeReissued(BaseModel):
     portal_url: str
 
 
+class DocumentVersion(BaseModel):
+    """One uploaded file; `kind` is what its content is (pdf, docx, xlsx, png, jpeg)."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: int
+    filename: str
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class Document(DocumentInput):
+    """A document; `version` is the current one (delegates get it), `versions` all of them,
+    newest first."""
+
+    id: int
+    congress_id: int
+    version: int
+    versions: list[DocumentVersion]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[Document]
+
+
+class DocumentReadEntry(BaseModel):
+    """A delegate opened `version` of the document at `read_at`."""
+
+    model_config = ConfigDict(extra="forbid")
+    delegate_id: int
+    delegate_code: str
+    full_name: str
+    version: int
+    read_at: datetime
+
+
+class DocumentReads(BaseModel):
+    """Every open of a document, newest first; `readers` counts different delegates."""
+
+    model_config = ConfigDict(extra="forbid")
+    document_id: int
+    total: int
+    readers: int
+    reads: list[DocumentReadEntry]
+
+
+class Comment(CommentInput):
+    """A delegate's comment on a draft (plain text, as typed) on `version` of the document."""
+
+    id: int
+    document_id: int
+    delegate_id: int
+    delegate_code: str
+    full_name: str
+    version: int
+    created_at: datetime
+    handled: bool
+    handled_at: datetime | None
+
+
+class CommentList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comments: list[Comment]
+
+
+class DocumentUpload(DocumentInput):
+    """The file (PDF, DOCX, XLSX, PNG or JPEG, judged by its content) and its details as
+    form fields."""
+
+    file: bytes
+
+
+class DocumentVersionUpload(Schema):
+    """The new version's file."""
+
+    file: bytes
+
+
 RESPONSE_MODELS = (Item, Session, Congress, CongressList, AgendaState, Error, CheckInDelegate,
                    CheckIn, CheckInResult, AttendanceCounts, Quorum, DelegationAttendance,
                    CategoryAttendance, Attendance, Delegate, DelegateList, ImportResult,
-                   ImportProblem, BadgeReissued)
+                   ImportProblem, BadgeReissued, DocumentVersion, Document, DocumentList,
+                   DocumentReadEntry, DocumentReads, Comment, CommentList)
 # Response properties that may be left out; every other one is always there.
 OPTIONAL_PROPERTIES = {"ErrorDetail": {"fields"}, "Error": {"errors"}}
 # Component name -> (model, fields that must be sent); None keeps the model's own required list.
@@ -261,6 +346,8 @@ REQUEST_MODELS: dict[str, tuple[type[BaseModel], tuple[str, ...] | None]] = {
     "DelegateCreate": (DelegateInput, ("full_name",)),  # a code is made when none is sent
     "DelegatePatch": (DelegateInput, ()),
     "DelegateImportUpload": (DelegateImportUpload, None),
+    "DocumentUpload": (DocumentUpload, ("file", "title")),
+    "DocumentVersionUpload": (DocumentVersionUpload, None),
 }
 
 
@@ -289,6 +376,13 @@ C, A, K = "congresses", "agenda", "checkin"
 ATTENDANCE = "attendance"
 D = "delegates"
 BADGES = "badges"
+DOCS = "documents"
+FILE_ERRORS = {
+    413: "`too_large`: the file is larger than CONFERENCE_MAX_DOCUMENT_MB.",
+    415: "`unsupported_file`: the content is not PDF, DOCX, XLSX, PNG or JPEG, whatever "
+         "the file's name says; `type_mismatch`: the name claims another kind than the "
+         "content (e.g. a PNG named .pdf).",
+}
 BADGE_LAYOUT = ("string", "sheet (A4 sheets of 8 badges with cut marks), single (one A6 badge a "
                           "page) or card (one CR80 card, 85.6 × 54 mm, a page).")
 BADGE_LANG = ("string", "Language of the printed labels: vi or en (default: the site's).")
@@ -457,6 +551,35 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "reissue_delegate_badge", "Replace a lost badge: the old QR code stops working (the "
         "door answers `badge_revoked`); answers the new badge's address. Print it again.",
         BADGES, response="BadgeReissued", errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("POST", "/congresses/{congress_id}/documents"): Operation(
+        "create_document", "Upload a document (version 1) with its title, category, who may "
+        "read it and an optional session of the congress.", DOCS, status=201,
+        response="Document", request="DocumentUpload", content_type="multipart/form-data",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, **FILE_ERRORS,
+                422: "`empty_file`: the file is empty; `file_missing`: no `file` field; "
+                     "`validation_failed`: e.g. `visibility` is not public, delegates or "
+                     "organizers, or `session_id` names no session of this congress."}),
+    ("GET", "/congresses/{congress_id}/documents"): Operation(
+        "list_documents", "List the congress's documents with all their versions, newest "
+        "first.", DOCS, response="DocumentList", errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("POST", "/documents/{document_id}/versions"): Operation(
+        "create_version", "Upload a new version; it supersedes the current one for "
+        "delegates and the public, older ones stay listed.", DOCS, status=201,
+        response="Document", request="DocumentVersionUpload",
+        content_type="multipart/form-data",
+        errors={403: FORBIDDEN, 404: NOT_FOUND, **FILE_ERRORS,
+                422: "`empty_file`: the file is empty; `file_missing`: no `file` field."}),
+    ("GET", "/documents/{document_id}/reads"): Operation(
+        "document_reads", "The read log of a document: which delegate opened which version "
+        "when.", DOCS, response="DocumentReads", errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("GET", "/congresses/{congress_id}/comments"): Operation(
+        "list_comments", "Delegates' comments on draft documents, newest first.", DOCS,
+        response="CommentList",
+        query={"document_id": "Only the comments on this document."},
+        options={"handled": ("boolean", "true: only handled comments; false: only those "
+                                        "not handled yet.")},
+        errors={403: FORBIDDEN, 404: NOT_FOUND,
+                422: "`validation_failed`: `document_id` or `handled` is not valid."}),
 }
 
 # --- livestreams ---------------------------------------------------------------------------
@@ -654,6 +777,8 @@ def build_document() -> dict:
                  {"name": D, "description": "Delegates: register, edit, withdraw, import."},
                  {"name": BADGES, "description": "Badge PDFs and reissuing a lost badge."},
                  {"name": S, "description": "Livestreams and their status."},
+                 {"name": DOCS, "description": "Congress documents, their read log and "
+                                              "comments on drafts."},
                  {"name": "meta", "description": "About the API itself."}],
         "paths": dict(sorted(paths.items())),
         "components": {

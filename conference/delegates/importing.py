@@ -384,6 +384,14 @@ def write_csv(rows: list[list]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def table_file(name: str, kind: str, rows: list[list], title: str,
+               widths: list[int] | None = None) -> tuple[str, str, bytes]:
+    """Rows as a download, XLSX or else CSV: (file name, content type, bytes)."""
+    if kind == "xlsx":
+        return f"{name}.xlsx", XLSX_TYPE, write_xlsx(rows, title, widths)
+    return f"{name}.csv", "text/csv; charset=utf-8", write_csv(rows)
+
+
 def write_xlsx(rows: list[list], title: str = "Sheet1", widths: list[int] | None = None) -> bytes:
     """An XLSX workbook of one sheet: the first row bold and frozen, every cell text."""
     import openpyxl

@@ -26,16 +26,15 @@ from conference.delegates import photos
 from conference.delegates.importing import (
     EXPORT_FIELDS,
     MAX_IMPORT_BYTES,
-    XLSX_TYPE,
     Problem,
     Sheet,
     check_file,
     fold,
     header_label,
     read_table,
+    table_file,
     value_label,
     write_csv,
-    write_xlsx,
 )
 from conference.delegates.models import (
     Delegate,
@@ -475,10 +474,7 @@ def export_delegates(actor: Actor, congress: Congress, kind: str, *, q: str = ""
     record(actor, "delegate.export", congress_id=congress.id,
            details={"format": kind, "rows": len(rows) - 1})
     db.session.commit()
-    name = f"delegates-{congress.slug}"
-    if kind == "xlsx":
-        return f"{name}.xlsx", XLSX_TYPE, write_xlsx(rows, congress.slug, EXPORT_WIDTHS)
-    return f"{name}.csv", "text/csv; charset=utf-8", write_csv(rows)
+    return table_file(f"delegates-{congress.slug}", kind, rows, congress.slug, EXPORT_WIDTHS)
 
 
 # --- import -------------------------------------------------------------------------------

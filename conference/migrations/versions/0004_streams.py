@@ -1,7 +1,7 @@
 """livestreams, and the congress's stream revision
 
-Revision ID: 0003_streams
-Revises: 0002
+Revision ID: 0004_streams
+Revises: 0003_documents
 Create Date: 2026-12-01 12:46:18.238836
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0003_streams'
-down_revision = '0002'
+revision = '0004_streams'
+down_revision = '0003_documents'
 branch_labels = None
 depends_on = None
 
