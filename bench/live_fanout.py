@@ -110,9 +110,8 @@ def seed(settings: dict, event: str) -> dict:
 
 
 def seed_stream(congress) -> int:
-    from conference.streams.models import Stream
-
     from conference.extensions import db
+    from conference.streams.models import Stream
 
     stream = Stream(congress_id=congress.id, platform="facebook", title="Phát trực tiếp",
                     url="https://www.facebook.com/congdoanhatinh/live")
@@ -302,8 +301,10 @@ def run_app(mode: str, args, instance: Path) -> dict:
                 "WEBSOCKET_COMPRESSION": args.compression}
     seeded = seed(settings, args.event)
     port = free_port()
-    worker = (["-k", "gevent", "--worker-connections", str(args.clients + 500)]
-              if mode == "gevent" else ["-k", "gthread", "--threads", str(args.clients + 50)])
+    # Every open socket holds one connection (and, with gthread, one thread) for good.
+    connections = ["--worker-connections", str(args.clients + 500)]
+    worker = (["-k", "gevent", *connections] if mode == "gevent"
+              else ["-k", "gthread", "--threads", str(args.clients + 50), *connections])
     server = start_server(settings, port, ["--workers", "1", *worker],
                           instance / f"{mode}.log")
     try:
