@@ -49,7 +49,8 @@ from bench.serving import (  # noqa: E402  (after the path is set)
 SLUG = "dai-hoi-fanout"
 CLIENT_PROCESSES = 2
 # Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
-PAYLOAD_SIZES = {"agenda": 5740, "stream": 700}
+PAYLOAD_SIZES = {"agenda": 5740, "stream": 400}
+CONNECT_SPREAD = 10.0  # seconds over which the clients connect
 ROUND_GAP = 1.0  # seconds between two changes: every push has arrived long before
 
 
@@ -214,8 +215,9 @@ def client_process(target: Target, count: int, connected_count, done, results) -
         tasks = []
         for number in range(count):
             tasks.append(asyncio.create_task(client(target.url, arrivals[number], on_connect)))
-            if number % 50 == 49:
-                await asyncio.sleep(0.05)  # phones do not all connect in the same millisecond
+            # Phones open their pages over a while, not in one instant (which would also line
+            # up every Engine.IO ping and its answer in the same instant, 25 s later).
+            await asyncio.sleep(CONNECT_SPREAD / count)
         while not done.is_set():
             await asyncio.sleep(0.1)
         for task in tasks:
@@ -239,7 +241,7 @@ def measure(target: Target, clients: int, rounds: int, change, server_pid: int) 
         target, share, connected, done, results)) for share in shares]
     for process in processes:
         process.start()
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 180 + CONNECT_SPREAD
     while connected.value < clients and time.monotonic() < deadline:
         time.sleep(0.2)
     if connected.value < clients:
