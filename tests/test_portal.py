@@ -73,6 +73,22 @@ def test_the_photo_is_shown_through_the_badge(client, agenda, holder, create_use
     assert client.get(f"/b/{'B' * 22}/photo.jpg").status_code == 404
 
 
+def test_phones_get_a_small_copy_of_the_photo_made_once(client, agenda, holder):
+    delegate, token = holder
+    buffer = io.BytesIO()
+    Image.new("RGB", (450, 600), (30, 90, 200)).save(buffer, "JPEG")
+    name = photos.store_photo(delegate.id, photos.process_photo(buffer.getvalue()))
+    delegate.photo = name
+    db.session.commit()
+    picture = client.get(f"/b/{token}/photo.jpg")
+    assert Image.open(io.BytesIO(picture.data)).size == (180, 240)
+    small = photos.small_photo_path(delegate)
+    assert small.is_file() and small != photos.photo_path(delegate)
+    assert client.get(f"/b/{token}/photo.jpg").data == picture.data  # the same copy again
+    photos.delete_photo_file(name)
+    assert not small.exists()
+
+
 def test_the_agenda_waits_until_the_congress_is_published(client, agenda, holder):
     congress, _sessions, items = agenda
     congress.published = False

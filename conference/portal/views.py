@@ -110,8 +110,8 @@ def photo(token: str):
     delegate = _current_badge(token)
     if delegate is None:
         return render_template("portal/replaced.html"), 410
-    path = photos.photo_path(delegate)
+    path = photos.small_photo_path(delegate)
     if path is None:
         raise NotFound(_("This delegate has no photo."))
-    # Small (at most 600 pixels a side): read at once rather than hold a file open per request.
+    # Small (a few kilobytes): read at once rather than hold a file open per request.
     return Response(path.read_bytes(), mimetype="image/jpeg")
