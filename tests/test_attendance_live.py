@@ -196,17 +196,7 @@ def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
     """The job's own process has no way to the dashboards; the web process tells them."""
     app = make_app(JOB_RUNNER="process")
     with app.app_context():
-        congress = Congress(slug="job", name="Đại hội nhập danh sách",
-                            starts_on=date(2023, 9, 27), ends_on=date(2023, 9, 28))
-        admin = User(username="job-admin", password_hash="-", is_admin=True)
-        db.session.add_all([congress, admin])
-        db.session.commit()
-        browser = app.test_client()
-        with browser.session_transaction() as cookie:
-            cookie["_user_id"] = admin.get_id()
-        sock = IsolatedSocketClient(socketio.test_client(
-            app, namespace=NAMESPACE, auth={"congress_id": congress.id},
-            flask_test_client=browser))
+        congress, admin, sock = admin_dashboard(app, "job")
         try:
             assert only_state(sock)["official"]["expected"] == 0
             actor = Actor(admin, source="cli")
@@ -221,6 +211,22 @@ def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
             assert received and received[-1]["official"]["expected"] == 2
         finally:
             sock.disconnect(NAMESPACE)
+
+
+def admin_dashboard(app, slug: str):
+    """In an app of its own: a congress, an administrator and their connected dashboard socket."""
+    congress = Congress(slug=slug, name="Đại hội Công đoàn ngành Giáo dục",
+                        starts_on=date(2023, 9, 27), ends_on=date(2023, 9, 28))
+    admin = User(username=f"{slug}-admin", password_hash="-", is_admin=True)
+    db.session.add_all([congress, admin])
+    db.session.commit()
+    browser = app.test_client()
+    with browser.session_transaction() as cookie:
+        cookie["_user_id"] = admin.get_id()
+    sock = IsolatedSocketClient(socketio.test_client(
+        app, namespace=NAMESPACE, auth={"congress_id": congress.id}, flask_test_client=browser))
+    assert sock.is_connected(NAMESPACE)
+    return congress, admin, sock
 
 
 def wait_for_job(job_id: int, timeout: float = 60) -> Job:
@@ -244,23 +250,12 @@ def test_busy_doors_are_pushed_together(make_app):
     """With an interval, a burst of check-ins becomes one push after it, with all of them."""
     app = make_app(ATTENDANCE_PUSH_INTERVAL=0.2)
     with app.app_context():
-        congress = Congress(slug="busy", name="Đại hội đông người", starts_on=date(2023, 9, 27),
-                            ends_on=date(2023, 9, 28))
-        admin = User(username="busy-admin", password_hash="-", is_admin=True)
-        db.session.add_all([congress, admin])
-        db.session.commit()
+        congress, admin, sock = admin_dashboard(app, "busy")
         delegates = [Delegate(**new_delegate_values(congress, DelegateInput(
             code=f"B{n}", full_name=f"Đại biểu {n}"))) for n in range(5)]
         db.session.add_all(delegates)
         db.session.commit()
-        browser = app.test_client()
-        with browser.session_transaction() as cookie:
-            cookie["_user_id"] = admin.get_id()
-        sock = IsolatedSocketClient(socketio.test_client(
-            app, namespace=NAMESPACE, auth={"congress_id": congress.id},
-            flask_test_client=browser))
         try:
-            assert sock.is_connected(NAMESPACE)
             only_state(sock)
             actor = Actor(admin, source="cli")
             for delegate in delegates:
