@@ -6,8 +6,10 @@ from conference.auth.models import ApiToken, Membership, User
 from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateCategory, RevokedBadge
+from conference.displays.models import Playlist, PlaylistEntry, Scene, Screen
 from conference.jobs.models import Job
 from conference.streams.models import Stream
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
-           "Delegate", "DelegateCategory", "Job", "Membership", "RevokedBadge", "Stream", "User"]
+           "Delegate", "DelegateCategory", "Job", "Membership", "Playlist",
+           "PlaylistEntry", "RevokedBadge", "Scene", "Screen", "Stream", "User"]
