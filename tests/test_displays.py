@@ -513,3 +513,18 @@ def test_kiosk_paths_are_masked_in_logs():
 
 def test_app_version_is_stable(app):
     assert service.app_version() == service.app_version() and len(service.app_version()) == 16
+
+
+def test_demo_congress_has_a_wall_and_a_hall_screen(app):
+    from conference.demo import load_demo
+    from conference.displays.scenes import check_scene
+
+    congress, _created = load_demo()
+    screens = service.list_screens(congress)
+    assert sorted((s.width, s.height) for s in screens) == [(1920, 1080), (3840, 1080)]
+    for screen in screens:
+        state = service.screen_state(screen)
+        assert state["scene"] or state["playlist"]["entries"]
+    for scene in service.list_scenes(congress):
+        stored = {"type": scene.type} | scene.fields
+        assert check_scene(congress, stored) == stored

@@ -511,7 +511,22 @@ def _congress_api(tail: str) -> Callable[[SimpleNamespace], str]:
 
 
 SCENE = {"type": "announcement", "title": "Giải lao", "body": "15 phút"}
+SCREEN_FORM = {"name": "Hội trường", "width": "1920", "height": "1080", "group_name": ""}
+SCENE_FORM = {"name": "Giải lao", "title": "Giải lao", "body": "15 phút", "action": "save"}
+
+
+def _screen_page(tail: str) -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/manage/screens/{getattr(w, 'screen', w.items[0]).id}{tail}"
+
+
+def _page_of(kind: str, w: SimpleNamespace, name: str, tail: str) -> str:
+    return f"/manage/{kind}/{getattr(w, name, w.items[0]).id}{tail}"
+
+
+def _playlist_form(w: SimpleNamespace) -> dict:
+    return {"name": "Vòng", "scene_id": [str(w.scene.id)], "duration": ["10"]}
 CASES += [
+    Case("GET", "displays.service_worker", lambda w: "/k/kiosk-sw.js", everyone(200)),
     Case("GET", "displays.kiosk", lambda w: f"/k/{_kiosk_token(w)}", everyone(200),
          setup=_screens),
     Case("GET", "displays.image", lambda w: f"/screen-images/{getattr(w, 'image', 'x')}",
@@ -519,6 +534,46 @@ CASES += [
     # JSON, so the allowed roles get "no file" (422); uploads are tested in test_displays.py.
     Case("POST", "api.upload_image", _congress_api("/screen-images"), api("drive", 422),
          label="no file"),
+    Case("GET", "displays.console", lambda w: C.format(w=w) + "/screens", page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.control", lambda w: C.format(w=w) + "/screens/control",
+         page("drive", 302), setup=_screens,
+         body=lambda w: {"target": "all", "action": "blackout"}),
+    Case("GET", "displays.new_screen", lambda w: C.format(w=w) + "/screens/new",
+         page("drive", 200)),
+    Case("POST", "displays.new_screen", lambda w: C.format(w=w) + "/screens/new",
+         page("drive", 302), body=lambda w: SCREEN_FORM),
+    Case("GET", "displays.edit_screen", _screen_page("/edit"), page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.edit_screen", _screen_page("/edit"), page("drive", 302),
+         setup=_screens, body=lambda w: SCREEN_FORM),
+    Case("POST", "displays.delete_screen", _screen_page("/delete"), page("drive", 302),
+         setup=_screens),
+    Case("POST", "displays.new_kiosk_url", _screen_page("/kiosk-url"), page("drive", 302),
+         setup=_screens),
+    Case("GET", "displays.new_scene", lambda w: C.format(w=w) + "/scenes/new/announcement",
+         page("drive", 200)),
+    Case("POST", "displays.new_scene", lambda w: C.format(w=w) + "/scenes/new/announcement",
+         page("drive", 302), body=lambda w: SCENE_FORM),
+    Case("GET", "displays.edit_scene", lambda w: _page_of("scenes", w, "scene", "/edit"),
+         page("drive", 200), setup=_screens),
+    Case("POST", "displays.edit_scene", lambda w: _page_of("scenes", w, "scene", "/edit"),
+         page("drive", 302), setup=_screens, body=lambda w: SCENE_FORM),
+    Case("POST", "displays.delete_scene", lambda w: _page_of("scenes", w, "scene", "/delete"),
+         page("drive", 302), setup=_screens),
+    Case("GET", "displays.new_playlist", lambda w: C.format(w=w) + "/playlists/new",
+         page("drive", 200)),
+    Case("POST", "displays.new_playlist", lambda w: C.format(w=w) + "/playlists/new",
+         page("drive", 302), setup=_screens, body=_playlist_form),
+    Case("GET", "displays.edit_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/edit"), page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.edit_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/edit"), page("drive", 302),
+         setup=_screens, body=_playlist_form),
+    Case("POST", "displays.delete_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/delete"), page("drive", 302),
+         setup=_screens),
     Case("POST", "api.create_screen", _congress_api("/screens"), api("drive", 201),
          body=lambda w: {"name": "Hội trường", "width": 1920, "height": 1080}),
     Case("GET", "api.list_screens", _congress_api("/screens"), api("drive", 200),

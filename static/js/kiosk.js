@@ -32,33 +32,9 @@
   }
 
   function fit() {
-    if (!state) { return; }
-    var scale = Math.min(window.innerWidth / state.width, window.innerHeight / state.height);
-    canvas.style.width = state.width + "px";
-    canvas.style.height = state.height + "px";
-    canvas.style.setProperty("--u", (state.height / 100) + "px");
-    canvas.style.transform = "translate(" + (window.innerWidth - state.width * scale) / 2 +
-      "px," + (window.innerHeight - state.height * scale) / 2 + "px) scale(" + scale + ")";
-  }
-
-  // What to draw now: the scene taken, or the playlist's entry at this moment (computed from
-  // the server's clock, so every screen of a group shows the same entry), and until when.
-  function current() {
-    if (state.mode === "scene") { return { scene: state.scene, until: null, index: -1 }; }
-    if (state.mode !== "playlist" || !state.playlist || !state.playlist.entries.length) {
-      return { scene: null, until: null, index: -1 };
+    if (state) {
+      window.Scenes.fit(canvas, state.width, state.height, window.innerWidth, window.innerHeight);
     }
-    var entries = state.playlist.entries;
-    var total = entries.reduce(function (sum, e) { return sum + e.duration; }, 0) * 1000;
-    var elapsed = (now().getTime() - Date.parse(state.playlist.started_at)) % total;
-    if (elapsed < 0) { elapsed += total; }
-    var index = state.playlist.start_index % entries.length;
-    while (elapsed >= entries[index].duration * 1000) {
-      elapsed -= entries[index].duration * 1000;
-      index = (index + 1) % entries.length;
-    }
-    return { scene: entries[index].scene, index: index,
-             until: entries[index].duration * 1000 - elapsed };
   }
 
   function ready(node) {
@@ -76,7 +52,7 @@
 
   function draw() {
     clearTimeout(timer);
-    var shown = current();
+    var shown = window.Scenes.shown(state, now().getTime());
     if (shown.until !== null) { timer = setTimeout(draw, Math.max(200, shown.until + 50)); }
     drawFlash();
     var key = JSON.stringify([state.mode, shown.scene, shown.index, state.step]);
@@ -124,6 +100,20 @@
   if (stored && stored.version > served.version) { apply(stored, false); } else { apply(served, true); }
   window.addEventListener("resize", fit);
   setInterval(function () { if (layer) { window.Scenes.tick(layer, context()); } }, 1000);
+
+  // Where the browser allows it (HTTPS, or localhost), keep the page for a reboot offline.
+  if ("serviceWorker" in navigator && root.dataset.worker) {
+    navigator.serviceWorker.register(root.dataset.worker, { scope: "/k/" }).then(function () {
+      // Keep this page and its files now, not only from the next load on.
+      var urls = [window.location.pathname];
+      document.querySelectorAll("script[src], link[rel=stylesheet]").forEach(function (node) {
+        urls.push(node.getAttribute("src") || node.getAttribute("href"));
+      });
+      return window.caches && window.caches.open("kiosk-v1").then(function (cache) {
+        return cache.addAll(urls);
+      });
+    }).then(function () { root.dataset.cached = "1"; }).catch(function () {});
+  }
 
   if (typeof io === "undefined") { return; }
   socket = io("/screens", { auth: { token: token }, reconnectionDelay: 1000,

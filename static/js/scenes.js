@@ -187,5 +187,36 @@
     if (text) { add(container, "div", "flash-text", text); }
   }
 
-  window.Scenes = { render: render, flash: flash, tick: tick };
+  // What a screen's state shows at `nowMs` (server time): the scene taken, or the playlist's
+  // entry at that moment, computed from the server's clock so every screen of a group shows
+  // the same entry; `until`: ms until the next entry (null for a scene).
+  function shown(state, nowMs) {
+    if (state.mode === "scene") { return { scene: state.scene, until: null, index: -1 }; }
+    if (state.mode !== "playlist" || !state.playlist || !state.playlist.entries.length) {
+      return { scene: null, until: null, index: -1 };
+    }
+    var entries = state.playlist.entries;
+    var total = entries.reduce(function (sum, e) { return sum + e.duration; }, 0) * 1000;
+    var elapsed = (nowMs - Date.parse(state.playlist.started_at)) % total;
+    if (elapsed < 0) { elapsed += total; }
+    var index = state.playlist.start_index % entries.length;
+    while (elapsed >= entries[index].duration * 1000) {
+      elapsed -= entries[index].duration * 1000;
+      index = (index + 1) % entries.length;
+    }
+    return { scene: entries[index].scene, index: index,
+             until: entries[index].duration * 1000 - elapsed };
+  }
+
+  // Size a canvas of the screen's native pixels to fit `box` (width, height) and centre it.
+  function fit(canvas, width, height, boxWidth, boxHeight) {
+    var scale = Math.min(boxWidth / width, boxHeight / height);
+    canvas.style.width = width + "px";
+    canvas.style.height = height + "px";
+    canvas.style.setProperty("--u", (height / 100) + "px");
+    canvas.style.transform = "translate(" + (boxWidth - width * scale) / 2 + "px," +
+      (boxHeight - height * scale) / 2 + "px) scale(" + scale + ")";
+  }
+
+  window.Scenes = { render: render, flash: flash, tick: tick, shown: shown, fit: fit };
 })();

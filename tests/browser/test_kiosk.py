@@ -166,6 +166,7 @@ def test_take_arrives_fast_and_survives_a_server_restart(browser, wall_server, w
                            viewport={"width": 1920, "height": 540})
     try:
         page.wait_for_selector("#kiosk[data-online='1']", state="attached")
+        page.wait_for_selector("#kiosk[data-cached='1']", state="attached")
         started = time.monotonic()
         version = _take(wall_server, screen_id, {"type": "announcement", "title": "Giải lao",
                                                  "body": "Đại hội nghỉ giải lao 15 phút"})
@@ -177,10 +178,13 @@ def test_take_arrives_fast_and_survives_a_server_restart(browser, wall_server, w
         page.wait_for_selector("#kiosk[data-online='0']", state="attached")
         time.sleep(2)
         assert "Đại hội nghỉ giải lao 15 phút" in page.inner_text("#kiosk-canvas")
-        # A reload without the server: the page cannot load, but the state kept in local
-        # storage is what the next load draws first (checked via the stored copy).
         stored = json.loads(page.evaluate(f"localStorage.getItem('kiosk-state:{screen_id}')"))
         assert stored["version"] == version and stored["scene"]["title"] == "Giải lao"
+        # A reboot without the server: the service worker's copy of the page opens, and it
+        # draws the state kept in local storage.
+        page.reload()
+        _rendered(page, version)
+        assert "Đại hội nghỉ giải lao 15 phút" in page.inner_text("#kiosk-canvas")
 
         wall_server.process = _start(wall_server.config, wall_server.port, wall_server.log)
         _wait_until_up(wall_server.url, wall_server.process, wall_server.log)
@@ -238,6 +242,38 @@ def test_each_scene_type_on_the_wall(browser, wall_server, wall):
         assert status == 200
         page.wait_for_selector("#kiosk-flash:not([hidden])")
         screenshot(page, "kiosk-flash")
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_console_previews_and_keys(browser, wall_server, wall):
+    from tests.conftest import PASSWORD
+
+    congress = wall["congress"]
+    screen_id = wall["screen"]["id"]
+    _take(wall_server, screen_id, _scenes(wall)["figures"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
+                                  base_url=wall_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    try:
+        page.goto("/login")
+        page.fill("input[name=username]", "van.long")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.locator("main button[type=submit]").click()
+        page.goto(f"/manage/{congress.id}/screens")
+        page.wait_for_selector("#screens-live-status:not([hidden])")
+        card = page.locator(f"#screen-{screen_id}")
+        assert "125.430" in card.locator(".screen-preview").inner_text()
+        screenshot(page, "screens-console")
+        with page.expect_navigation():
+            page.keyboard.press("b")
+        status, body = wall_server.api("GET", f"/api/v1/screens/{screen_id}/state")
+        assert status == 200 and body["mode"] == "blackout"
         assert page.errors == []
     finally:
         context.close()
