@@ -265,6 +265,12 @@ def screen_seen(screen: Screen, rendered_version: int | None = None, base_url: s
 # --- setting screens up ---------------------------------------------------------------------
 
 
+def _bump(screen: Screen) -> None:
+    """Grow the version in SQL (UPDATE ... SET state_version = state_version + 1), so two
+    operators acting at once never hand out the same version."""
+    screen.state_version = Screen.state_version + 1
+
+
 def _committed(actor: Actor, congress: Congress, action: str, screens: list[Screen],
                details: dict | None = None, kind: str = "state", **extra) -> None:
     """Audit, commit, and only then tell the sockets which screens to push."""
@@ -294,7 +300,7 @@ def update_screen(actor: Actor, screen: Screen, changes: dict) -> Screen:
     values = validate(ScreenInput, current | dict(changes))
     for name, value in values.model_dump().items():
         setattr(screen, name, value)
-    screen.state_version += 1  # the canvas size may have changed: kiosks redraw
+    _bump(screen)  # the canvas size may have changed: kiosks redraw
     _committed(actor, screen.congress, "update", [screen], values.model_dump())
     return screen
 
@@ -337,7 +343,7 @@ def _affected(congress: Congress, scene_ids: set[int] = frozenset(),
     affected = [screen for screen in list_screens(congress)
                 if _shows(screen, scene_ids, playlist_ids)]
     for screen in affected:
-        screen.state_version += 1
+        _bump(screen)
     return affected
 
 
@@ -460,7 +466,7 @@ def _changed(actor: Actor, congress: Congress, screens: list[Screen], action: st
         authorize(actor, screen.congress, CAPABILITY)
         if screen.congress_id != congress.id:
             raise NotFound(_("Screen not found."))
-        screen.state_version += 1
+        _bump(screen)
     _committed(actor, congress, action, screens, details)
     return max(screen.state_version for screen in screens)
 

@@ -217,14 +217,19 @@ def edit_screen(screen_id: int):
     return _screen_form(screen.congress, screen)
 
 
+def _deleted(get, delete, record_id: int, message: str, anchor: str = ""):
+    """Delete a screen, scene or playlist the actor may drive, and go back to the console."""
+    found = get(actor(), record_id)
+    congress_id = found.congress_id
+    delete(actor(), found)
+    flash(message)
+    return _back(congress_id, anchor)
+
+
 @bp.post("/manage/screens/<int:screen_id>/delete")
 @login_required
 def delete_screen(screen_id: int):
-    screen = service.get_screen(actor(), screen_id)
-    congress_id = screen.congress_id
-    service.delete_screen(actor(), screen)
-    flash(_("Screen deleted."))
-    return _back(congress_id)
+    return _deleted(service.get_screen, service.delete_screen, screen_id, _("Screen deleted."))
 
 
 @bp.post("/manage/screens/<int:screen_id>/kiosk-url")
@@ -352,11 +357,8 @@ def edit_scene(scene_id: int):
 @bp.post("/manage/scenes/<int:scene_id>/delete")
 @login_required
 def delete_scene(scene_id: int):
-    scene = service.get_scene(actor(), scene_id)
-    congress_id = scene.congress_id
-    service.delete_scene(actor(), scene)
-    flash(_("Scene deleted."))
-    return _back(congress_id, "#scenes")
+    return _deleted(service.get_scene, service.delete_scene, scene_id, _("Scene deleted."),
+                    "#scenes")
 
 
 # --- playlists ----------------------------------------------------------------------------------
@@ -406,8 +408,5 @@ def edit_playlist(playlist_id: int):
 @bp.post("/manage/playlists/<int:playlist_id>/delete")
 @login_required
 def delete_playlist(playlist_id: int):
-    playlist = service.get_playlist(actor(), playlist_id)
-    congress_id = playlist.congress_id
-    service.delete_playlist(actor(), playlist)
-    flash(_("Playlist deleted."))
-    return _back(congress_id, "#playlists")
+    return _deleted(service.get_playlist, service.delete_playlist, playlist_id,
+                    _("Playlist deleted."), "#playlists")

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -28,34 +24,17 @@ from conference.streams.models import Stream
 from tests.browser.conftest import (
     CHROMIUM,
     LAUNCH_ARGS,
-    PROJECT_ROOT,
     LiveServer,
     _wait_until_up,
     free_port,
     screenshot,
+    start_server,
+    stop_server,
 )
 from tests.conftest import PASSWORD_HASH
 
 pytestmark = pytest.mark.slow
 WALL = {"width": 3840, "height": 1080}
-
-
-def _start(config: dict, port: int, log: Path) -> subprocess.Popen:
-    env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
-    env = {k: v for k, v in env.items() if not k.startswith("CONFERENCE_")}
-    with log.open("ab") as log_file:
-        return subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("serve.py")), json.dumps(config),
-             str(port)], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +57,14 @@ def wall_server(tmp_path_factory):
         db.session.remove()
     port = free_port()
     log = instance / "server.log"
-    server = LiveServer(f"http://127.0.0.1:{port}", app, _start(config, port, log), log,
+    server = LiveServer(f"http://127.0.0.1:{port}", app, start_server(config, port, log), log,
                         {str(Role.OPERATOR): "van.long"}, {"operator": token})
     server.config, server.port = config, port
     try:
         _wait_until_up(server.url, server.process, log)
         yield server
     finally:
-        _stop(server.process)
+        stop_server(server.process)
         with app.app_context():
             db.engine.dispose()
 
@@ -174,7 +153,7 @@ def test_take_arrives_fast_and_survives_a_server_restart(browser, wall_server, w
         assert time.monotonic() - started < 1.0
         assert "Giải lao" in page.inner_text("#kiosk-canvas")
 
-        _stop(wall_server.process)
+        stop_server(wall_server.process)
         page.wait_for_selector("#kiosk[data-online='0']", state="attached")
         time.sleep(2)
         assert "Đại hội nghỉ giải lao 15 phút" in page.inner_text("#kiosk-canvas")
@@ -186,7 +165,7 @@ def test_take_arrives_fast_and_survives_a_server_restart(browser, wall_server, w
         _rendered(page, version)
         assert "Đại hội nghỉ giải lao 15 phút" in page.inner_text("#kiosk-canvas")
 
-        wall_server.process = _start(wall_server.config, wall_server.port, wall_server.log)
+        wall_server.process = start_server(wall_server.config, wall_server.port, wall_server.log)
         _wait_until_up(wall_server.url, wall_server.process, wall_server.log)
         version = _take(wall_server, screen_id, {"type": "announcement",
                                                  "title": "Tiếp tục phiên họp", "body": ""})
