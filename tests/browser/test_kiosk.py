@@ -23,7 +23,6 @@ from conference.extensions import db
 from conference.streams.models import Stream
 from tests.browser.conftest import (
     CHROMIUM,
-    LAUNCH_ARGS,
     LiveServer,
     _wait_until_up,
     free_port,
@@ -69,14 +68,10 @@ def wall_server(tmp_path_factory):
             db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium: one Playwright per process."""
+    return chromium
 
 
 @pytest.fixture(scope="module")
