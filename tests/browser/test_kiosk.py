@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 
 import pytest
@@ -23,6 +24,7 @@ from conference.extensions import db
 from conference.streams.models import Stream
 from tests.browser.conftest import (
     CHROMIUM,
+    PROJECT_ROOT,
     LiveServer,
     _wait_until_up,
     free_port,
@@ -160,12 +162,19 @@ def test_take_arrives_fast_and_survives_a_server_restart(browser, wall_server, w
         _rendered(page, version)
         assert "Đại hội nghỉ giải lao 15 phút" in page.inner_text("#kiosk-canvas")
 
+        # The server comes back upgraded (a template changed): the kiosk reloads itself.
+        served = page.get_attribute("#kiosk", "data-app-version")
+        template = PROJECT_ROOT / "templates" / "displays" / "kiosk.html"
+        os.utime(template, ns=(time.time_ns(), time.time_ns()))
         wall_server.process = start_server(wall_server.config, wall_server.port, wall_server.log)
         _wait_until_up(wall_server.url, wall_server.process, wall_server.log)
         version = _take(wall_server, screen_id, {"type": "announcement",
                                                  "title": "Tiếp tục phiên họp", "body": ""})
         _rendered(page, version, timeout=30_000)
         assert "Tiếp tục phiên họp" in page.inner_text("#kiosk-canvas")
+        upgraded = wall_server.api("GET", f"/api/v1/screens/{screen_id}/state")[1]["app_version"]
+        assert upgraded != served
+        page.wait_for_selector(f"#kiosk[data-app-version='{upgraded}']", state="attached")
         assert page.errors == []
     finally:
         context.close()
