@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference import database, models, web  # noqa: F401
     from conference.agenda import sockets  # noqa: F401
     from conference.attendance import sockets as attendance_sockets  # noqa: F401
+    from conference.displays import sockets as displays_sockets  # noqa: F401
     from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from conference.i18n import compiled_translations, select_locale
     from conference.streams import sockets as streams_sockets  # noqa: F401
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.checkin.views import bp as checkin_bp
     from conference.congresses.views import bp as congresses_bp
     from conference.delegates.views import bp as delegates_bp
+    from conference.displays.views import bp as displays_bp
     from conference.documents.views import bp as documents_bp
     from conference.jobs.views import bp as jobs_bp
     from conference.portal.views import bp as portal_bp
@@ -62,6 +64,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
+                      displays_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies

@@ -63,6 +63,52 @@ def _at(day: int, hhmm: str) -> datetime:
     return localize(datetime(2023, 9, day, hour, minute), TZ)
 
 
+# (name, type, fields) of the demo scenes; the LED wall loops them all.
+SCENES = [
+    ("Chào mừng Đại hội", "announcement", {
+        "title": "Nhiệt liệt chào mừng Đại hội", "body": "Đại hội Công đoàn tỉnh Hà Tĩnh lần thứ "
+        "XIX, nhiệm kỳ 2023–2028\nĐổi mới – Dân chủ – Đoàn kết – Phát triển"}),
+    ("Đang diễn ra", "current_item", {"heading": ""}),
+    ("Đại biểu có mặt", "attendance", {"heading": "", "session_id": None}),
+    ("Kết quả nhiệm kỳ", "figures", {"title": "Kết quả nhiệm kỳ 2018–2023", "figures": [
+        {"value": "98.512", "label": "đoàn viên công đoàn"},
+        {"value": "1.326", "label": "công đoàn cơ sở"},
+        {"value": "12.450", "label": "đoàn viên mới kết nạp"}]}),
+    ("Trang thông tin Đại hội", "qr", {"url": "", "caption": "Quét mã để xem chương trình và "
+                                                          "tài liệu Đại hội"}),
+    ("Đồng hồ", "clock", {"label": "", "countdown_to": None}),
+]
+# (name, width, height, group, what it shows: "playlist" or the index of a scene)
+SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "ngoai-troi", "playlist"),
+           ("Màn hình hội trường", 1920, 1080, "hoi-truong", 1)]
+
+
+def _demo_screens(congress: Congress) -> None:
+    """Two screens, a few scenes and a playlist looping them on the LED wall."""
+    from conference.badges import tokens
+    from conference.dates import utcnow
+    from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
+    from conference.displays.service import kiosk_token
+
+    scenes = [Scene(congress_id=congress.id, name=name, type=kind, fields=fields)
+              for name, kind, fields in SCENES]
+    db.session.add_all(scenes)
+    db.session.flush()
+    playlist = Playlist(congress_id=congress.id, name="Vòng chiếu ngoài trời", entries=[
+        PlaylistEntry(scene_id=scene.id, position=position, duration=15)
+        for position, scene in enumerate(scenes, start=1)])
+    db.session.add(playlist)
+    db.session.flush()
+    for name, width, height, group, shows in SCREENS:
+        screen = Screen(congress_id=congress.id, name=name, width=width, height=height,
+                        group_name=group, token_nonce=tokens.new_nonce(), token_serial=1,
+                        state_version=1, playlist_id=playlist.id, playlist_started_at=utcnow(),
+                        mode=Mode.PLAYLIST if shows == "playlist" else Mode.SCENE,
+                        scene_id=None if shows == "playlist" else scenes[shows].id)
+        screen.token_hash = tokens.token_hash(kiosk_token(screen))
+        db.session.add(screen)
+
+
 def load_demo() -> tuple[Congress, bool]:
     """Create the demo congress unless it exists; returns it and whether it was created."""
     existing = db.session.scalar(select(Congress).where(Congress.slug == SLUG))
@@ -93,6 +139,7 @@ def load_demo() -> tuple[Congress, bool]:
         db.session.add(Stream(congress_id=congress.id, title=title, platform=platform, url=url,
                               session_id=None if session is None else sessions[session].id,
                               scheduled_start=_at(day, start), position=position))
+    _demo_screens(congress)
     record(None, "congress.demo", congress_id=congress.id, target=f"congress:{SLUG}")
     db.session.commit()
     return congress, True

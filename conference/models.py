@@ -6,6 +6,7 @@ from conference.auth.models import ApiToken, Membership, User
 from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateCategory, RevokedBadge
+from conference.displays.models import Playlist, PlaylistEntry, Scene, Screen
 from conference.documents.models import (
     Document,
     DocumentComment,
@@ -17,4 +18,5 @@ from conference.streams.models import Stream
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
            "Delegate", "DelegateCategory", "Document", "DocumentComment", "DocumentRead",
-           "DocumentVersion", "Job", "Membership", "RevokedBadge", "Stream", "User"]
+           "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry", "RevokedBadge",
+           "Scene", "Screen", "Stream", "User"]

@@ -40,3 +40,12 @@ Keyword `stream`: the `Stream` (after "delete" it is gone from the database: rea
 it). Keyword `kind`: "create", "update", "status" (only status or replay link) or "delete".
 Keyword `actor`: who did it. `congress.streams_revision` has already grown by one.
 """
+
+screens_changed = _signals.signal("screens_changed")
+"""What screens show, or the screens themselves, changed. Sender: the `Congress`.
+
+Keywords: `screen_ids` (the screens to push again; a deleted one is gone), `kind` ("state":
+what they show changed and `state_version` grew; "setup": scenes or screens added; "revoked":
+a kiosk URL was replaced or the screen deleted, keyword `revoked` the old token's hash),
+`actor`.
+"""

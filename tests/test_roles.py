@@ -566,6 +566,157 @@ CASES += [
 ]
 
 
+# Screens: operators and organizers set them up and drive them; the images are public.
+
+
+def _screens(w: SimpleNamespace) -> None:
+    from conference.displays import service as displays
+
+    admin = Actor(w.users["admin"])
+    w.screen = displays.create_screen(admin, w.congress, {"name": "LED", "width": 1920,
+                                                          "height": 1080})
+    w.scene = displays.create_scene(admin, w.congress, {"name": "Đồng hồ",
+                                                        "scene": {"type": "clock"}})
+    w.playlist = displays.create_playlist(admin, w.congress, {
+        "name": "Vòng", "entries": [{"scene_id": w.scene.id, "duration": 10}]})
+    w.image = displays.store_image(admin, w.congress, PHOTO)
+
+
+def _screen_api(tail: str = "") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/api/v1/screens/{getattr(w, 'screen', w.items[0]).id}{tail}"
+
+
+def _kiosk_token(w: SimpleNamespace) -> str:
+    from conference.displays.service import kiosk_token
+
+    return kiosk_token(w.screen) if hasattr(w, "screen") else "x" * 22
+
+
+def _scene_api(w: SimpleNamespace) -> str:
+    return f"/api/v1/scenes/{getattr(w, 'scene', w.items[0]).id}"
+
+
+def _playlist_api(w: SimpleNamespace) -> str:
+    return f"/api/v1/playlists/{getattr(w, 'playlist', w.items[0]).id}"
+
+
+def _congress_api(tail: str) -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/api/v1/congresses/{w.congress.id}{tail}"
+
+
+SCENE = {"type": "announcement", "title": "Giải lao", "body": "15 phút"}
+SCREEN_FORM = {"name": "Hội trường", "width": "1920", "height": "1080", "group_name": ""}
+SCENE_FORM = {"name": "Giải lao", "title": "Giải lao", "body": "15 phút", "action": "save"}
+
+
+def _screen_page(tail: str) -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/manage/screens/{getattr(w, 'screen', w.items[0]).id}{tail}"
+
+
+def _page_of(kind: str, w: SimpleNamespace, name: str, tail: str) -> str:
+    return f"/manage/{kind}/{getattr(w, name, w.items[0]).id}{tail}"
+
+
+def _playlist_form(w: SimpleNamespace) -> dict:
+    return {"name": "Vòng", "scene_id": [str(w.scene.id)], "duration": ["10"]}
+CASES += [
+    Case("GET", "displays.service_worker", lambda w: "/k/kiosk-sw.js", everyone(200)),
+    Case("GET", "displays.kiosk", lambda w: f"/k/{_kiosk_token(w)}", everyone(200),
+         setup=_screens),
+    Case("GET", "displays.image", lambda w: f"/screen-images/{getattr(w, 'image', 'x')}",
+         everyone(200), setup=_screens),
+    # JSON, so the allowed roles get "no file" (422); uploads are tested in test_displays.py.
+    Case("POST", "api.upload_image", _congress_api("/screen-images"), api("drive", 422),
+         label="no file"),
+    Case("GET", "displays.console", lambda w: C.format(w=w) + "/screens", page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.control", lambda w: C.format(w=w) + "/screens/control",
+         page("drive", 302), setup=_screens,
+         body=lambda w: {"target": "all", "action": "blackout"}),
+    Case("GET", "displays.new_screen", lambda w: C.format(w=w) + "/screens/new",
+         page("drive", 200)),
+    Case("POST", "displays.new_screen", lambda w: C.format(w=w) + "/screens/new",
+         page("drive", 302), body=lambda w: SCREEN_FORM),
+    Case("GET", "displays.edit_screen", _screen_page("/edit"), page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.edit_screen", _screen_page("/edit"), page("drive", 302),
+         setup=_screens, body=lambda w: SCREEN_FORM),
+    Case("POST", "displays.delete_screen", _screen_page("/delete"), page("drive", 302),
+         setup=_screens),
+    Case("POST", "displays.new_kiosk_url", _screen_page("/kiosk-url"), page("drive", 302),
+         setup=_screens),
+    Case("GET", "displays.new_scene", lambda w: C.format(w=w) + "/scenes/new/announcement",
+         page("drive", 200)),
+    Case("POST", "displays.new_scene", lambda w: C.format(w=w) + "/scenes/new/announcement",
+         page("drive", 302), body=lambda w: SCENE_FORM),
+    Case("GET", "displays.edit_scene", lambda w: _page_of("scenes", w, "scene", "/edit"),
+         page("drive", 200), setup=_screens),
+    Case("POST", "displays.edit_scene", lambda w: _page_of("scenes", w, "scene", "/edit"),
+         page("drive", 302), setup=_screens, body=lambda w: SCENE_FORM),
+    Case("POST", "displays.delete_scene", lambda w: _page_of("scenes", w, "scene", "/delete"),
+         page("drive", 302), setup=_screens),
+    Case("GET", "displays.new_playlist", lambda w: C.format(w=w) + "/playlists/new",
+         page("drive", 200)),
+    Case("POST", "displays.new_playlist", lambda w: C.format(w=w) + "/playlists/new",
+         page("drive", 302), setup=_screens, body=_playlist_form),
+    Case("GET", "displays.edit_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/edit"), page("drive", 200),
+         setup=_screens),
+    Case("POST", "displays.edit_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/edit"), page("drive", 302),
+         setup=_screens, body=_playlist_form),
+    Case("POST", "displays.delete_playlist",
+         lambda w: _page_of("playlists", w, "playlist", "/delete"), page("drive", 302),
+         setup=_screens),
+    Case("POST", "api.create_screen", _congress_api("/screens"), api("drive", 201),
+         body=lambda w: {"name": "Hội trường", "width": 1920, "height": 1080}),
+    Case("GET", "api.list_screens", _congress_api("/screens"), api("drive", 200),
+         setup=_screens),
+    Case("GET", "api.get_screen", _screen_api(), api("drive", 200), setup=_screens),
+    Case("PATCH", "api.update_screen", _screen_api(), api("drive", 200), setup=_screens,
+         body=lambda w: {"name": "Ngoài trời"}),
+    Case("DELETE", "api.delete_screen", _screen_api(), api("drive", 204), setup=_screens),
+    Case("POST", "api.regenerate_kiosk_url", _screen_api("/kiosk-url"), api("drive", 200),
+         setup=_screens),
+    Case("GET", "api.get_screen_state", _screen_api("/state"), api("drive", 200),
+         setup=_screens),
+    Case("POST", "api.take", _screen_api("/take"), api("drive", 200), setup=_screens,
+         body=lambda w: {"scene": SCENE}),
+    Case("POST", "api.resume_playlist", _screen_api("/playlist"), api("drive", 200),
+         setup=_screens, body=lambda w: {"playlist_id": w.playlist.id}),
+    Case("POST", "api.blackout", _screen_api("/blackout"), api("drive", 200), setup=_screens),
+    Case("POST", "api.flash", _screen_api("/flash"), api("drive", 200), setup=_screens,
+         body=lambda w: {"text": "Mời đại biểu vào hội trường", "seconds": 30}),
+    Case("POST", "api.next_step", _screen_api("/next"), api("drive", 409), setup=_screens),
+    Case("POST", "api.previous_step", _screen_api("/previous"), api("drive", 409),
+         setup=_screens),
+    Case("POST", "api.take_all", _congress_api("/screens/take"), api("drive", 200),
+         setup=_screens, body=lambda w: {"scene": SCENE}),
+    Case("POST", "api.blackout_all", _congress_api("/screens/blackout"), api("drive", 200),
+         setup=_screens),
+    Case("POST", "api.resume_playlist_all", _congress_api("/screens/playlist"),
+         api("drive", 200), setup=_screens, body=lambda w: {"playlist_id": w.playlist.id}),
+    Case("POST", "api.create_scene", _congress_api("/scenes"), api("drive", 201),
+         body=lambda w: {"name": "Chào", "scene": SCENE}),
+    Case("GET", "api.list_scenes", _congress_api("/scenes"), api("drive", 200),
+         setup=_screens),
+    Case("PATCH", "api.update_scene", _scene_api,
+         api("drive", 200), setup=_screens, body=lambda w: {"name": "Giờ"}),
+    Case("DELETE", "api.delete_scene", _scene_api,
+         api("drive", 204), setup=_screens),
+    Case("POST", "api.create_playlist", _congress_api("/playlists"), api("drive", 201),
+         setup=_screens,
+         body=lambda w: {"name": "Vòng", "entries": [{"scene_id": w.scene.id,
+                                                      "duration": 10}]}),
+    Case("GET", "api.list_playlists", _congress_api("/playlists"), api("drive", 200),
+         setup=_screens),
+    Case("PATCH", "api.update_playlist", _playlist_api,
+         api("drive", 200), setup=_screens, body=lambda w: {"name": "Vòng 2"}),
+    Case("DELETE", "api.delete_playlist", _playlist_api,
+         api("drive", 204), setup=_screens),
+]
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 
@@ -595,7 +746,8 @@ def sign_in(client, user) -> None:
 
 
 TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
-          "checkins", "streams")
+          "checkins", "streams", "documents", "document_versions", "document_comments",
+          "screens", "scenes", "playlists", "playlist_entries")
 
 
 def snapshot() -> dict:

@@ -66,6 +66,7 @@ from conference.api import (  # noqa: E402, F401
     checkin,
     congresses,
     delegates,
+    displays,
     documents,
     openapi,
     streams,

@@ -19,6 +19,7 @@ from conference.api import bp
 from conference.checkin.service import CheckInInput
 from conference.congresses.service import CongressInput
 from conference.delegates.service import DelegateInput
+from conference.displays.service import FlashInput, PlaylistInput, SceneInput, ScreenInput
 from conference.documents.service import CommentInput, DocumentInput
 from conference.streams.models import Platform
 from conference.streams.service import StreamInput
@@ -636,6 +637,211 @@ OPERATIONS |= {
         errors={403: FORBIDDEN, 404: NOT_FOUND}),
 }
 
+# --- screens ----------------------------------------------------------------------------------
+
+
+class ScreenStatus(ScreenInput):
+    """A screen: `online` when its kiosk was seen within 45 s; `rendered_version` is the last
+    `state_version` it drew. `kiosk_url` opens the kiosk page (it holds the kiosk token)."""
+
+    id: int
+    congress_id: int
+    mode: Literal["scene", "playlist", "blackout"]
+    online: bool
+    last_seen: datetime | None
+    online_since: datetime | None
+    state_version: int
+    rendered_version: int
+    kiosk_url: str
+
+
+class ScreenList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    screens: list[ScreenStatus]
+
+
+class StateVersion(BaseModel):
+    """The screen's new `state_version` (the highest, for several screens)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state_version: int
+
+
+class ScreenState(BaseModel):
+    """What a kiosk draws; the same dict the /screens namespace pushes as `screen_state`."""
+
+    model_config = ConfigDict(extra="allow")
+    screen_id: int
+    version: int
+    mode: Literal["scene", "playlist", "blackout"]
+    server_time: datetime
+    app_version: str
+    scene: dict | None
+    playlist: dict | None
+    flash: dict | None
+
+
+class SavedScene(SceneInput):
+    id: int
+    congress_id: int
+
+
+class SceneList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenes: list[SavedScene]
+
+
+class SavedPlaylist(PlaylistInput):
+    id: int
+    congress_id: int
+
+
+class PlaylistList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    playlists: list[SavedPlaylist]
+
+
+class TakeInput(Schema):
+    """`scene`: {"type": announcement, current_item, agenda, attendance, stream, qr, image,
+    figures, clock or awards, and that type's fields}; or `scene_id` of a saved scene."""
+
+    scene: dict | None = None
+    scene_id: int | None = None
+
+
+class GroupTakeInput(TakeInput):
+    group: str | None = None
+
+
+class GroupInput(Schema):
+    """Leave `group` out for every screen of the congress."""
+
+    group: str | None = None
+
+
+class ResumeInput(Schema):
+    """Leave `playlist_id` out to resume each screen's last playlist."""
+
+    playlist_id: int | None = None
+
+
+class GroupResumeInput(ResumeInput):
+    group: str | None = None
+
+
+class ScreenImageUpload(BaseModel):
+    """A JPEG or PNG (at most 10 MB) as the multipart field `file`."""
+
+    file: bytes
+
+
+class ScreenImage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    image: str
+    url: str
+
+
+SCREENS = "screens"
+SCENE_ERRORS = ("`validation_failed`: `fields` names each wrong field, e.g. `scene.type` for an "
+                "unknown type, `scene.title` for a missing one.")
+STEP_ERRORS = ("`awards_end`: the first or last award is shown; `nothing_to_step`: neither a "
+               "playlist nor awards are shown.")
+RESPONSE_MODELS += (ScreenStatus, ScreenList, StateVersion, ScreenState, SavedScene, SceneList,
+                    SavedPlaylist, PlaylistList, ScreenImage)
+REQUEST_MODELS |= {"ScreenCreate": (ScreenInput, ("name", "width", "height")),
+                   "ScreenPatch": (ScreenInput, ()), "TakeInput": (TakeInput, None),
+                   "GroupTakeInput": (GroupTakeInput, None), "GroupInput": (GroupInput, None),
+                   "ResumeInput": (ResumeInput, None),
+                   "GroupResumeInput": (GroupResumeInput, None),
+                   "FlashInput": (FlashInput, ("text",)),
+                   "SceneCreate": (SceneInput, None), "ScenePatch": (SceneInput, ()),
+                   "PlaylistCreate": (PlaylistInput, None), "PlaylistPatch": (PlaylistInput, ()),
+                   "ScreenImageUpload": (ScreenImageUpload, None)}
+_ONE = "/screens/{screen_id}"
+_ALL = "/congresses/{congress_id}/screens"
+_DRIVE = {403: FORBIDDEN, 404: NOT_FOUND}
+OPERATIONS |= {
+    ("POST", _ALL): Operation(
+        "create_screen", "Register a screen with its native pixel size; answers its "
+        "`kiosk_url` to open once on the screen's computer.", SCREENS, status=201,
+        response="ScreenStatus", request="ScreenCreate", errors=_DRIVE),
+    ("GET", _ALL): Operation("list_screens", "List the screens and their status.", SCREENS,
+                             response="ScreenList", errors=_DRIVE),
+    ("GET", _ONE): Operation("get_screen", "Read a screen: online, last seen, versions.",
+                             SCREENS, response="ScreenStatus", errors=_DRIVE),
+    ("PATCH", _ONE): Operation("update_screen", "Change a screen's name, size or group.",
+                               SCREENS, response="ScreenStatus", request="ScreenPatch",
+                               errors=_DRIVE),
+    ("DELETE", _ONE): Operation("delete_screen", "Remove a screen (its kiosk URL stops "
+                                "working).", SCREENS, status=204, errors=_DRIVE),
+    ("POST", _ONE + "/kiosk-url"): Operation(
+        "regenerate_kiosk_url", "Make a new kiosk URL; the old one stops working at once.",
+        SCREENS, response="ScreenStatus", errors=_DRIVE),
+    ("GET", _ONE + "/state"): Operation(
+        "get_screen_state", "What the screen draws now (as pushed to its kiosk).", SCREENS,
+        response="ScreenState", errors=_DRIVE),
+    ("POST", _ONE + "/take"): Operation(
+        "take", "Show a scene now, over the playlist.", SCREENS, response="StateVersion",
+        request="TakeInput", errors=_DRIVE | {422: SCENE_ERRORS}),
+    ("POST", _ONE + "/playlist"): Operation(
+        "resume_playlist", "Back to the playlist, from its start (body optional).", SCREENS,
+        response="StateVersion", request="ResumeInput",
+        errors=_DRIVE | {409: "`no_playlist`: the screen has no playlist to play."}),
+    ("POST", _ONE + "/blackout"): Operation("blackout", "Black the screen out.", SCREENS,
+                                            response="StateVersion", errors=_DRIVE),
+    ("POST", _ONE + "/flash"): Operation(
+        "flash", "Show an announcement over everything for `seconds` (default 30).", SCREENS,
+        response="StateVersion", request="FlashInput", errors=_DRIVE),
+    ("POST", _ONE + "/next"): Operation(
+        "next_step", "Next award, or next playlist entry.", SCREENS, response="StateVersion",
+        errors=_DRIVE | {409: STEP_ERRORS}),
+    ("POST", _ONE + "/previous"): Operation(
+        "previous_step", "Previous award, or previous playlist entry.", SCREENS,
+        response="StateVersion", errors=_DRIVE | {409: STEP_ERRORS}),
+    ("POST", _ALL + "/take"): Operation(
+        "take_all", "Take a scene on every screen of the congress, or of one `group`.",
+        SCREENS, response="StateVersion", request="GroupTakeInput",
+        errors=_DRIVE | {422: SCENE_ERRORS}),
+    ("POST", _ALL + "/blackout"): Operation(
+        "blackout_all", "Black out every screen, or one `group` (body optional).", SCREENS,
+        response="StateVersion", request="GroupInput", errors=_DRIVE),
+    ("POST", _ALL + "/playlist"): Operation(
+        "resume_playlist_all", "Every screen (or one `group`) back to its playlist.", SCREENS,
+        response="StateVersion", request="GroupResumeInput",
+        errors=_DRIVE | {409: "`no_playlist`: a screen has no playlist to play."}),
+    ("POST", "/congresses/{congress_id}/scenes"): Operation(
+        "create_scene", "Save a scene to take later or put in playlists.", SCREENS,
+        status=201, response="SavedScene", request="SceneCreate",
+        errors=_DRIVE | {422: SCENE_ERRORS}),
+    ("GET", "/congresses/{congress_id}/scenes"): Operation(
+        "list_scenes", "List the saved scenes.", SCREENS, response="SceneList", errors=_DRIVE),
+    ("PATCH", "/scenes/{scene_id}"): Operation(
+        "update_scene", "Change a saved scene; screens showing it redraw.", SCREENS,
+        response="SavedScene", request="ScenePatch", errors=_DRIVE | {422: SCENE_ERRORS}),
+    ("DELETE", "/scenes/{scene_id}"): Operation("delete_scene", "Delete a saved scene.",
+                                                SCREENS, status=204, errors=_DRIVE),
+    ("POST", "/congresses/{congress_id}/playlists"): Operation(
+        "create_playlist", "Save a playlist: scenes with durations in seconds, looped.",
+        SCREENS, status=201, response="SavedPlaylist", request="PlaylistCreate",
+        errors=_DRIVE),
+    ("GET", "/congresses/{congress_id}/playlists"): Operation(
+        "list_playlists", "List the playlists.", SCREENS, response="PlaylistList",
+        errors=_DRIVE),
+    ("PATCH", "/playlists/{playlist_id}"): Operation(
+        "update_playlist", "Change a playlist; screens playing it start it again.", SCREENS,
+        response="SavedPlaylist", request="PlaylistPatch", errors=_DRIVE),
+    ("DELETE", "/playlists/{playlist_id}"): Operation(
+        "delete_playlist", "Delete a playlist.", SCREENS, status=204, errors=_DRIVE),
+    ("POST", "/congresses/{congress_id}/screen-images"): Operation(
+        "upload_image", "Upload an image for image and awards scenes; answers its name.",
+        SCREENS, status=201, response="ScreenImage", request="ScreenImageUpload",
+        content_type="multipart/form-data",
+        errors=_DRIVE | {413: "`too_large`: over 10 MB.",
+                         415: "`not_an_image`: not a JPEG or PNG.",
+                         422: "`file_missing`: no `file` field; `validation_failed`: damaged "
+                              "or too many pixels."}),
+}
+
 STANDARD_ERRORS = {
     400: "`invalid_json`: the body is not a JSON object.",
     401: "`unauthorized`: no valid bearer token.",
@@ -779,6 +985,8 @@ def build_document() -> dict:
                  {"name": S, "description": "Livestreams and their status."},
                  {"name": DOCS, "description": "Congress documents, their read log and "
                                               "comments on drafts."},
+                 {"name": SCREENS, "description": "The LED wall and hall screens: scenes, "
+                                                  "playlists, take, blackout, next."},
                  {"name": "meta", "description": "About the API itself."}],
         "paths": dict(sorted(paths.items())),
         "components": {

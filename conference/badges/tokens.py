@@ -16,8 +16,9 @@ import secrets
 TOKEN_LENGTH = 22  # base64url characters: 132 bits
 
 
-def derive_token(secret_key: str, nonce: str, serial: int) -> str:
-    digest = hmac.new(secret_key.encode(), f"badge:{nonce}:{serial}".encode(),
+def derive_token(secret_key: str, nonce: str, serial: int, purpose: str = "badge") -> str:
+    """The token of one record; `purpose` keeps badge and kiosk tokens apart (e.g. "kiosk")."""
+    digest = hmac.new(secret_key.encode(), f"{purpose}:{nonce}:{serial}".encode(),
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:TOKEN_LENGTH]
 

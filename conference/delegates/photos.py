@@ -29,21 +29,22 @@ ACCEPTED_FORMATS = {"JPEG", "PNG"}
 PHOTO_NAME = re.compile(r"^\d+-[0-9a-f]{16}\.jpg$")
 
 
-def _refuse(cls, message: str, code: str | None = None):
-    return cls(message, code=code, fields={"photo": message})
+def _refuse(cls, message: str, code: str | None = None, field: str = "photo"):
+    return cls(message, code=code, fields={field: message})
 
 
-def process_photo(data: bytes) -> bytes:
-    """The JPEG to store for an uploaded photo, or a domain error that says what is wrong."""
+def process_photo(data: bytes, max_side: int = PHOTO_MAX_SIDE, field: str = "photo") -> bytes:
+    """The JPEG to store for an uploaded photo, or a domain error that says what is wrong;
+    screens pass a larger `max_side` and their own form `field`."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
-        raise _refuse(ValidationFailed, _("Choose a photo to upload."))
+        raise _refuse(ValidationFailed, _("Choose a photo to upload."), field=field)
     if len(data) > MAX_PHOTO_BYTES:
         raise _refuse(PayloadTooLarge, _("The photo is larger than %(n)d MB.",
-                                         n=MAX_PHOTO_BYTES // (1024 * 1024)))
+                                         n=MAX_PHOTO_BYTES // (1024 * 1024)), field=field)
     not_an_image = _refuse(UnsupportedMediaType, _("This file is not a JPEG or PNG photo."),
-                           code="not_an_image")
+                           code="not_an_image", field=field)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -52,14 +53,14 @@ def process_photo(data: bytes) -> bytes:
             if width * height > MAX_PHOTO_PIXELS:
                 raise _refuse(ValidationFailed, _(
                     "The photo has too many pixels (%(width)d × %(height)d). Use a smaller one.",
-                    width=width, height=height))
+                    width=width, height=height), field=field)
             image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
         raise not_an_image from None
     except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's ways of saying "damaged"
         raise _refuse(ValidationFailed, _(
-            "The photo is damaged or incomplete. Upload it again.")) from None
+            "The photo is damaged or incomplete. Upload it again."), field=field) from None
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P", "PA"):
         image = image.convert("RGBA")
@@ -68,7 +69,7 @@ def process_photo(data: bytes) -> bytes:
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     output = io.BytesIO()
     image.save(output, "JPEG", quality=85, optimize=True)
     return output.getvalue()

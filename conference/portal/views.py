@@ -24,8 +24,9 @@ from conference.extensions import limiter
 bp = Blueprint("portal", __name__)
 
 DEFAULT_MISS_LIMIT = "30 per minute"  # app.config["PORTAL_MISS_LIMIT"] overrides it
-# "/b/<token>" as written in a path, and URL-encoded as in "/lang/en?next=%2Fb%2F<token>".
-BADGE_PATH = re.compile(r"(/b/|%2Fb%2F)([A-Za-z0-9_-]{0,4})[^\s/?#&\"']*", re.IGNORECASE)
+# "/b/<token>" (badges) and "/k/<token>" (kiosk screens) as written in a path, and URL-encoded
+# as in "/lang/en?next=%2Fb%2F<token>".
+BADGE_PATH = re.compile(r"(/[bk]/|%2F[bk]%2F)([A-Za-z0-9_-]{0,4})[^\s/?#&\"']*", re.IGNORECASE)
 # Loggers that write request paths: the dev server, gunicorn, and our own error log.
 PATH_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "conference.web")
 

@@ -147,6 +147,26 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the test server did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
+def start_server(config: dict, port: int, log: Path) -> subprocess.Popen:
+    """Serve the app with `config` on `port` in a process of its own (serve.py), logging to
+    `log`; the kiosk tests start it again on the same port and database after a stop."""
+    env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in env.items() if not k.startswith("CONFERENCE_")}
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("serve.py")), json.dumps(config),
+             str(port)], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     if not CHROMIUM.exists():
@@ -176,24 +196,14 @@ def live_server(tmp_path_factory):
 
     port = free_port()
     log = instance / "server.log"
-    env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
-    env = {k: v for k, v in env.items() if not k.startswith("CONFERENCE_")}
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("serve.py")), json.dumps(config),
-             str(port)], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = start_server(config, port, log)
     server = LiveServer(f"http://127.0.0.1:{port}", app, process, log,
                         {str(k): v for k, v in users.items()}, tokens)
     try:
         _wait_until_up(server.url, process, log)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_server(process)
         with app.app_context():
             db.engine.dispose()
 

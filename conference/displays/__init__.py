@@ -1,0 +1,1 @@
+"""Screens: the LED wall and hall screens, their scenes and playlists, driven live."""

@@ -1,0 +1,214 @@
+"""Screens over Socket.IO, namespace `/screens`: kiosks get their state, the console watches.
+
+Kiosk: connect with `auth={"token": <kiosk token>}` (refused for an unknown or replaced one).
+The server emits `screen_state` (service.screen_state) at once and after every change; the
+kiosk answers `rendered` with `{"version": n}` once it drew version n, and sends `heartbeat`
+every 15 s; both keep `last_seen` fresh in the database (online = seen within 45 s, whatever
+process or restart). A replaced kiosk URL hears `revoked` and is disconnected.
+
+Console: connect signed in with `auth={"congress_id": <id>}` (the operator's capability). It
+hears `screen_state` of every screen of the congress (for the previews) and `screen_status`
+(serialize_screen plus `server_time`) whenever a kiosk connects, draws or beats.
+
+Data-driven refreshes (agenda, check-ins, streams) are coalesced per congress: at most one
+per SCREEN_PUSH_INTERVAL seconds (0.5 by default, 0 under TESTING unless a test sets it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+from flask_socketio import disconnect, emit, join_room
+
+from conference.auth.service import Actor, can
+from conference.congresses.models import Congress
+from conference.dates import utcnow
+from conference.displays import service
+from conference.displays.models import Screen
+from conference.extensions import db, socketio
+from conference.signals import (
+    agenda_changed,
+    delegate_checked_in,
+    delegates_changed,
+    screens_changed,
+    stream_changed,
+)
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/screens"
+STATE = "screen_state"
+STATUS = "screen_status"
+DEFAULT_PUSH_INTERVAL = 0.5  # seconds
+
+_lock = threading.Lock()
+# (app, congress id) -> the kinds of data changed since the last refresh; a key is present
+# exactly while a refresh of that congress is scheduled.
+_waiting: dict[tuple[int, int], set[str]] = {}
+
+
+def kiosk_room(token_hash: str) -> str:
+    """The kiosks holding one token: a replaced token's room hears nothing more."""
+    return f"kiosk:{token_hash}"
+
+
+def console_room(congress_id: int) -> str:
+    return f"screens:{congress_id}"
+
+
+def _status(screen: Screen) -> dict:
+    return service.serialize_screen(screen) | {"server_time": utcnow().isoformat()}
+
+
+def push_screen(screen: Screen) -> None:
+    """Send the screen's full state to its kiosks and to the console watching its congress."""
+    state = service.screen_state(screen)
+    socketio.emit(STATE, state, to=kiosk_room(screen.token_hash), namespace=NAMESPACE)
+    socketio.emit(STATE, state, to=console_room(screen.congress_id), namespace=NAMESPACE)
+    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
+                  namespace=NAMESPACE)
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth=None):
+    if not isinstance(auth, dict):
+        return False
+    if "token" in auth:
+        return _connect_kiosk(auth["token"])
+    return _connect_console(auth.get("congress_id"))
+
+
+def _connect_kiosk(token) -> bool:
+    screen = service.find_screen_by_token(token)
+    if screen is None:
+        return False
+    session["screen"] = (screen.id, screen.token_hash)
+    join_room(kiosk_room(screen.token_hash))
+    service.screen_seen(screen, base_url=request.host_url.rstrip("/"))
+    emit(STATE, service.screen_state(screen))
+    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
+                  namespace=NAMESPACE)
+    return True
+
+
+def _connect_console(congress_id) -> bool:
+    if not current_user.is_authenticated or not isinstance(congress_id, int):
+        return False
+    congress = db.session.get(Congress, congress_id)
+    staff = Actor(current_user._get_current_object(), source="socket")
+    if congress is None or not can(staff, congress, service.CAPABILITY):
+        return False
+    join_room(console_room(congress.id))
+    for screen in service.list_screens(congress):
+        emit(STATE, service.screen_state(screen))
+        emit(STATUS, _status(screen))
+    return True
+
+
+def _kiosk_screen() -> Screen | None:
+    """The screen of this kiosk connection, if its token is still the current one."""
+    screen_id, token_hash = session.get("screen") or (None, None)
+    screen = db.session.get(Screen, screen_id) if screen_id else None
+    if screen is None or screen.token_hash != token_hash:
+        if screen_id:
+            emit("revoked", {})
+            disconnect()
+        return None
+    return screen
+
+
+def _report(version=None) -> None:
+    screen = _kiosk_screen()
+    if screen is None:
+        return
+    service.screen_seen(screen, version)
+    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
+                  namespace=NAMESPACE)
+
+
+@socketio.on("rendered", namespace=NAMESPACE)
+def rendered(data=None):
+    """The kiosk drew `version`: the console compares it with the state version."""
+    _report(data.get("version") if isinstance(data, dict) else None)
+
+
+@socketio.on("heartbeat", namespace=NAMESPACE)
+def heartbeat(_data=None):
+    _report()
+
+
+# --- pushes after changes -------------------------------------------------------------------
+
+
+@screens_changed.connect
+def push_changed(congress: Congress, screen_ids=(), revoked: str | None = None, **_extra):
+    """After a committed change, push the screens it names; tell a replaced kiosk it is."""
+    try:
+        if revoked:
+            socketio.emit("revoked", {}, to=kiosk_room(revoked), namespace=NAMESPACE)
+        for screen_id in screen_ids:
+            screen = db.session.get(Screen, screen_id)
+            if screen is not None:
+                push_screen(screen)
+    except Exception:  # a receiver must not raise: the change itself has succeeded
+        log.exception("screen push for congress %s failed", congress.id)
+
+
+def refresh_screens(congress: Congress, kinds: set[str]) -> None:
+    """Push every screen of the congress that shows one of these kinds of data now."""
+    for screen in service.list_screens(congress):
+        if service.data_kinds(screen) & kinds:
+            push_screen(screen)
+
+
+def push_interval(app: Flask) -> float:
+    return float(app.config.get("SCREEN_PUSH_INTERVAL", 0 if app.testing else
+                                DEFAULT_PUSH_INTERVAL))
+
+
+def data_changed(congress: Congress, kind: str) -> None:
+    """Refresh now, or once when the interval is over, however often the data moves meanwhile."""
+    app = current_app._get_current_object()
+    try:
+        delay = push_interval(app)
+        if delay <= 0:
+            refresh_screens(congress, {kind})
+            return
+        with _lock:
+            first = (id(app), congress.id) not in _waiting
+            _waiting.setdefault((id(app), congress.id), set()).add(kind)
+        if first:
+            socketio.start_background_task(_refresh_later, app, congress.id, delay)
+    except Exception:
+        log.exception("screen refresh for congress %s failed", congress.id)
+
+
+def _refresh_later(app: Flask, congress_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    with _lock:
+        kinds = _waiting.pop((id(app), congress_id), set())
+    with app.app_context():
+        try:
+            congress = db.session.get(Congress, congress_id)
+            if congress is not None:
+                refresh_screens(congress, kinds)
+        except Exception:
+            log.exception("screen refresh for congress %s failed", congress_id)
+
+
+@agenda_changed.connect
+def _agenda(congress: Congress, **_extra) -> None:
+    data_changed(congress, "agenda")
+
+
+@delegate_checked_in.connect
+@delegates_changed.connect
+def _attendance(congress: Congress, **_extra) -> None:
+    data_changed(congress, "attendance")
+
+
+@stream_changed.connect
+def _stream(congress: Congress, **_extra) -> None:
+    data_changed(congress, "stream")

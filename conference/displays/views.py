@@ -1,0 +1,412 @@
+"""Screen pages: the kiosk page a screen opens (the token is the key), uploaded images, and
+the operators' console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from conference.agenda.service import ordered_sessions
+from conference.agenda.views import LOCAL_INPUT_FORMAT
+from conference.congresses.models import Congress
+from conference.congresses.service import get_congress
+from conference.dates import to_local, utcnow
+from conference.displays import service
+from conference.displays.scenes import (
+    SCENE_TYPES,
+    SCHEMAS,
+    check_scene,
+    image_path,
+    resolve_scene,
+)
+from conference.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from conference.extensions import db
+from conference.portal.views import portal_limit
+from conference.streams.service import list_streams
+from conference.web import actor, form_page, public_base_url
+
+bp = Blueprint("displays", __name__)
+
+
+def scene_labels() -> dict[str, str]:
+    """The words scenes.js draws, in the page's language."""
+    return {
+        "no_item": _("The congress will begin shortly"),
+        "present": _("Present"), "expected": _("Summoned"), "required": _("Needed"),
+        "quorum_met": _("Quorum reached"), "quorum_not_met": _("Quorum not yet reached"),
+        "guests": _("Guests present"),
+        "live": _("Live now"), "scheduled": _("Scheduled"), "replay": _("Replay"),
+        "ended": _("Ended"), "no_stream": _("Livestream"),
+        "scan": _("Scan the code with your phone"), "started": _("Started"),
+        "days": _("days"),
+        "heading_current_item": _("Now"), "heading_agenda": _("Agenda"),
+        "heading_attendance": _("Attendance"), "heading_stream": "", "heading_qr": "",
+        "heading_image": "", "heading_clock": ""}
+
+
+@bp.get("/k/kiosk-sw.js")
+def service_worker():
+    """The kiosk's service worker, served under /k/ so that its scope covers the kiosk pages."""
+    script = Path(current_app.static_folder or "", "js", "kiosk-sw.js").read_bytes()
+    return Response(script, mimetype="text/javascript",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/k/"})
+
+
+@bp.get("/k/<token>")
+@portal_limit
+def kiosk(token: str):
+    """The kiosk page a screen opens full-screen; its first paint needs no socket."""
+    screen = service.find_screen_by_token(token)
+    if screen is None:
+        raise NotFound(_("This screen address is not known, or it was replaced."))
+    service.screen_seen(screen, base_url=request.host_url.rstrip("/"))
+    response = Response(render_template("displays/kiosk.html", screen=screen, token=token,
+                                        state=service.screen_state(screen),
+                                        labels=scene_labels()))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/screen-images/<name>")
+def image(name: str):
+    """An uploaded screen image: shown on public walls anyway, named unguessably, never
+    rewritten, so cached for long."""
+    path = image_path(name)
+    if path is None:
+        raise NotFound(_("Image not found."))
+    # Read whole (a few hundred KB) rather than hold a file open per request.
+    return Response(path.read_bytes(), mimetype="image/jpeg",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+# --- the operators' console ---------------------------------------------------------------------
+
+
+def _congress(congress_id: int):
+    return get_congress(actor(), congress_id, service.CAPABILITY)
+
+
+def _back(congress_id: int, anchor: str = ""):
+    return redirect(url_for("displays.console", congress_id=congress_id) + anchor)
+
+
+def scene_type_labels() -> dict[str, str]:
+    return {"announcement": _("Announcement"), "current_item": _("Current agenda item"),
+            "agenda": _("The day's agenda"), "attendance": _("Attendance and quorum"),
+            "stream": _("Livestream with QR code"), "qr": _("QR code"), "image": _("Image"),
+            "figures": _("Key figures"), "clock": _("Clock or countdown"),
+            "awards": _("Awards")}
+
+
+@bp.get("/manage/<int:congress_id>/screens")
+@login_required
+def console(congress_id: int):
+    congress = _congress(congress_id)
+    screens = service.list_screens(congress)
+    base = public_base_url()
+    return render_template(
+        "displays/console.html", congress=congress,
+        screens=[(screen, service.serialize_screen(screen, base),
+                  service.screen_state(screen)) for screen in screens],
+        scenes=service.list_scenes(congress), playlists=service.list_playlists(congress),
+        groups=service.groups(congress), types=scene_type_labels(), labels=scene_labels(),
+        mode_labels={"scene": _("Scene"), "playlist": _("Playlist"),
+                     "blackout": _("Blackout")})
+
+
+def _targets(congress, target: str) -> list:
+    """The screens a console form names: "all", "group:<name>" or "screen:<id>"."""
+    kind, _sep, value = target.partition(":")
+    if kind == "screen" and value.isdigit():
+        screen = service.get_screen(actor(), int(value))
+        if screen.congress_id != congress.id:
+            raise NotFound(_("Screen not found."))
+        return [screen]
+    return service.select_screens(actor(), congress, value if kind == "group" else None)
+
+
+def _control(congress, action: str, screens: list) -> str:
+    """Run one console button on the chosen screens; returns what to tell the operator."""
+    form = request.form
+    if action == "take":
+        scene_id = form.get("scene_id", "")
+        service.take_scene(actor(), congress, screens,
+                           {"scene_id": int(scene_id) if scene_id.isdigit() else None})
+        return _("Scene shown.")
+    if action == "playlist":
+        playlist_id = form.get("playlist_id", "")
+        service.resume_playlist(actor(), congress, screens,
+                                int(playlist_id) if playlist_id.isdigit() else None)
+        return _("Back to the playlist.")
+    if action == "blackout":
+        service.blackout(actor(), congress, screens)
+        return _("Screens blacked out.")
+    if action == "flash":
+        service.flash(actor(), congress, screens, {"text": form.get("text", ""),
+                                                   "seconds": form.get("seconds") or 30})
+        return _("Announcement flashed.")
+    if action == "clear_flash":
+        service.clear_flash(actor(), congress, screens)
+        return _("Flash removed.")
+    if action in ("next", "previous"):
+        for screen in screens:
+            service.step_screen(actor(), screen, 1 if action == "next" else -1)
+        return _("Stepped.")
+    raise ValidationFailed(_("Unknown action."), fields={"action": _("Unknown action.")})
+
+
+@bp.post("/manage/<int:congress_id>/screens/control")
+@login_required
+def control(congress_id: int):
+    """The console's buttons (take, playlist, blackout, flash, next, previous), without JS."""
+    congress = _congress(congress_id)
+    try:
+        screens = _targets(congress, request.form.get("target", "all"))
+        flash(_control(congress, request.form.get("action", ""), screens))
+    except (ValidationFailed, Conflict) as exc:
+        flash(" ".join(str(v) for v in exc.fields.values()) or exc.message, "error")
+    return _back(congress.id)
+
+
+def _screen_form(congress, screen=None):
+    if screen is None:
+        values = {"name": "", "width": 1920, "height": 1080, "group_name": ""}
+        save = partial(service.create_screen, actor(), congress)
+    else:
+        values = {name: getattr(screen, name) for name in service.SCREEN_FIELDS}
+        save = partial(service.update_screen, actor(), screen)
+    return form_page("displays/screen_form.html", congress=congress, screen=screen,
+                     values=values, fields=service.SCREEN_FIELDS, save=save,
+                     done=lambda saved: url_for("displays.console",
+                                                congress_id=congress.id) + f"#screen-{saved.id}",
+                     message=_("Screen saved."), groups=service.groups(congress))
+
+
+@bp.route("/manage/<int:congress_id>/screens/new", methods=["GET", "POST"])
+@login_required
+def new_screen(congress_id: int):
+    return _screen_form(_congress(congress_id))
+
+
+@bp.route("/manage/screens/<int:screen_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_screen(screen_id: int):
+    screen = service.get_screen(actor(), screen_id)
+    return _screen_form(screen.congress, screen)
+
+
+def _deleted(get, delete, record_id: int, message: str, anchor: str = ""):
+    """Delete a screen, scene or playlist the actor may drive, and go back to the console."""
+    found = get(actor(), record_id)
+    congress_id = found.congress_id
+    delete(actor(), found)
+    flash(message)
+    return _back(congress_id, anchor)
+
+
+@bp.post("/manage/screens/<int:screen_id>/delete")
+@login_required
+def delete_screen(screen_id: int):
+    return _deleted(service.get_screen, service.delete_screen, screen_id, _("Screen deleted."))
+
+
+@bp.post("/manage/screens/<int:screen_id>/kiosk-url")
+@login_required
+def new_kiosk_url(screen_id: int):
+    screen = service.regenerate_kiosk_url(actor(), service.get_screen(actor(), screen_id))
+    flash(_("New kiosk address made: open it on the screen's computer. The old one no longer "
+            "works."))
+    return _back(screen.congress_id, f"#screen-{screen.id}")
+
+
+# --- scenes -------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[list[str]]:
+    """Textarea rows "a | b | c" -> [["a", "b", "c"], ...], blank rows left out."""
+    return [[part.strip() for part in line.split("|")]
+            for line in text.splitlines() if line.strip()]
+
+
+def _uploads(congress, name: str) -> list[str]:
+    """Store each uploaded file of the field `name`; returns the stored names in order."""
+    stored = []
+    for upload in request.files.getlist(name):
+        if upload and upload.filename:
+            try:
+                data = upload.read()
+            finally:
+                upload.close()
+            stored.append(service.store_image(actor(), congress, data, name))
+    return stored
+
+
+def scene_from_form(congress, kind: str) -> dict:
+    """The scene the editor's form describes (textareas: one figure or award per line)."""
+    form = request.form
+    scene: dict = {"type": kind}
+    known = SCHEMAS[kind].model_fields  # a field of another type's form is left out
+    for name in ("title", "body", "heading", "caption", "url", "label", "countdown_to"):
+        if name in form and name in known:
+            scene[name] = form[name]
+    for name in ("stream_id", "session_id"):
+        if form.get(name, "").isdigit():
+            scene[name] = int(form[name])
+    if kind == "image":
+        scene["image"] = (_uploads(congress, "image_upload") or [form.get("image", "")])[0]
+    if kind == "figures":
+        scene["figures"] = [{"value": row[0], "label": row[1] if len(row) > 1 else ""}
+                            for row in _lines(form.get("figures", ""))]
+    if kind == "awards":
+        photos = iter(_uploads(congress, "photo_upload"))
+        scene["entries"] = []
+        for row in _lines(form.get("entries", "")):
+            photo = row[2] if len(row) > 2 and row[2] else next(photos, "")
+            scene["entries"].append({"name": row[0], "citation": row[1] if len(row) > 1
+                                     else "", "photo": photo})
+    return scene
+
+
+def scene_form_values(scene: dict, tz: str) -> dict:
+    """What the editor's fields show for a stored scene."""
+    values = {key: value for key, value in scene.items() if not isinstance(value, list)}
+    values["figures"] = "\n".join(f"{f['value']} | {f['label']}" for f in scene.get("figures", []))
+    values["entries"] = "\n".join(
+        " | ".join([e["name"], e.get("citation", "")] + ([e["photo"]] if e.get("photo") else []))
+        for e in scene.get("entries", []))
+    if values.get("countdown_to"):
+        values["countdown_to"] = to_local(datetime.fromisoformat(values["countdown_to"]),
+                                          tz).strftime(LOCAL_INPUT_FORMAT)
+    return values
+
+
+def _scene_page(congress, kind: str, saved=None):
+    if kind not in SCENE_TYPES:
+        raise NotFound(_("Unknown scene type."))
+    errors: dict = {}
+    name = saved.name if saved else ""
+    scene = ({"type": saved.type} | saved.fields) if saved else {"type": kind}
+    preview = None
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        try:
+            scene = scene_from_form(congress, kind)
+            data = {"name": name, "scene": scene}
+            if request.form.get("action") == "preview":
+                preview = resolve_scene(congress, check_scene(congress, scene, "scene."),
+                                        utcnow(), public_base_url())
+            else:
+                saved = (service.update_scene(actor(), saved, data) if saved else
+                         service.create_scene(actor(), congress, data))
+                flash(_("Scene saved."))
+                return redirect(url_for("displays.edit_scene", scene_id=saved.id))
+        except (ValidationFailed, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
+            errors = {key.removeprefix("scene."): value for key, value in exc.fields.items()}
+            errors = errors or {"_": exc.message}
+    elif saved:
+        preview = resolve_scene(congress, scene, utcnow(), public_base_url())
+    values = scene_form_values(scene, congress.timezone)
+    if scene.get("countdown_to") and request.method == "POST":
+        values["countdown_to"] = request.form.get("countdown_to", "")
+    return render_template(
+        "displays/scene_form.html", congress=congress, kind=kind, saved=saved, name=name,
+        values=values, errors=errors, preview=preview, types=scene_type_labels(),
+        labels=scene_labels(),
+        stream_options=[("", "–")] + [(stream.id, stream.title or stream.url)
+                                      for stream in list_streams(congress)],
+        session_options=[("", _("The whole congress"))] + [
+            (session.id, session.title) for session in ordered_sessions(congress)]
+    ), 422 if errors else 200
+
+
+@bp.route("/manage/<int:congress_id>/scenes/new/<kind>", methods=["GET", "POST"])
+@login_required
+def new_scene(congress_id: int, kind: str):
+    return _scene_page(_congress(congress_id), kind)
+
+
+@bp.route("/manage/scenes/<int:scene_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_scene(scene_id: int):
+    scene = service.get_scene(actor(), scene_id)
+    return _scene_page(db.session.get(Congress, scene.congress_id), scene.type, scene)
+
+
+@bp.post("/manage/scenes/<int:scene_id>/delete")
+@login_required
+def delete_scene(scene_id: int):
+    return _deleted(service.get_scene, service.delete_scene, scene_id, _("Scene deleted."),
+                    "#scenes")
+
+
+# --- playlists ----------------------------------------------------------------------------------
+
+EMPTY_ROWS = 4  # blank rows the playlist form offers for more entries
+
+
+def _playlist_page(congress, playlist=None):
+    errors: dict = {}
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        entries = [{"scene_id": int(scene_id), "duration": duration}
+                   for scene_id, duration in zip(request.form.getlist("scene_id"),
+                                                 request.form.getlist("duration"), strict=False)
+                   if scene_id.isdigit()]
+        try:
+            data = {"name": name, "entries": entries}
+            playlist = (service.update_playlist(actor(), playlist, data) if playlist else
+                        service.create_playlist(actor(), congress, data))
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("Playlist saved."))
+            return _back(congress.id, "#playlists")
+    else:
+        name = playlist.name if playlist else ""
+        entries = service.serialize_playlist(playlist)["entries"] if playlist else []
+    rows = entries + [{"scene_id": "", "duration": 15}] * EMPTY_ROWS
+    return render_template("displays/playlist_form.html", congress=congress, playlist=playlist,
+                           name=name, rows=rows, errors=errors,
+                           scenes=service.list_scenes(congress)), 422 if errors else 200
+
+
+@bp.route("/manage/<int:congress_id>/playlists/new", methods=["GET", "POST"])
+@login_required
+def new_playlist(congress_id: int):
+    return _playlist_page(_congress(congress_id))
+
+
+@bp.route("/manage/playlists/<int:playlist_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_playlist(playlist_id: int):
+    playlist = service.get_playlist(actor(), playlist_id)
+    return _playlist_page(db.session.get(Congress, playlist.congress_id), playlist)
+
+
+@bp.post("/manage/playlists/<int:playlist_id>/delete")
+@login_required
+def delete_playlist(playlist_id: int):
+    return _deleted(service.get_playlist, service.delete_playlist, playlist_id,
+                    _("Playlist deleted."), "#playlists")

@@ -1,0 +1,165 @@
+"""The screens console: pages and plain form posts that work without JavaScript."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from conference.auth.service import Actor
+from conference.displays import service
+from conference.displays.models import Playlist, Scene, Screen
+from conference.extensions import db
+from tests.test_displays import png
+
+pytestmark = pytest.mark.english
+
+
+@pytest.fixture
+def operator(agenda, create_user, login):
+    user = create_user(role="operator", congress=agenda[0])
+    login(user)
+    return Actor(user)
+
+
+@pytest.fixture
+def screen(agenda, operator):
+    return service.create_screen(operator, agenda[0], {"name": "LED wall", "width": 3840,
+                                                       "height": 1080, "group_name": "outside"})
+
+
+def test_console_lists_screens_with_status_preview_and_kiosk_url(client, agenda, screen):
+    page = client.get(f"/manage/{agenda[0].id}/screens")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "LED wall" in html and "3840×1080" in html and "Offline" in html
+    assert f"/k/{service.kiosk_token(screen)}" in html
+    assert 'class="screen-state"' in html and "js/screens-console.js" in html
+    assert "Keys: → or PageDown next" in html
+
+
+def test_checkin_staff_cannot_open_the_console(client, agenda, create_user, login):
+    login(create_user(role="checkin", congress=agenda[0]))
+    assert client.get(f"/manage/{agenda[0].id}/screens").status_code == 403
+
+
+def test_control_buttons_drive_the_screens(client, agenda, operator, screen):
+    congress = agenda[0]
+    saved = service.create_scene(operator, congress, {"name": "Clock",
+                                                      "scene": {"type": "clock"}})
+    url = f"/manage/{congress.id}/screens/control"
+    response = client.post(url, data={"target": f"screen:{screen.id}", "action": "take",
+                                      "scene_id": saved.id})
+    assert response.status_code == 302
+    db.session.refresh(screen)
+    assert screen.mode == "scene" and screen.scene_id == saved.id
+    client.post(url, data={"target": "group:outside", "action": "flash", "text": "Xin mời",
+                           "seconds": "20"})
+    client.post(url, data={"target": "all", "action": "blackout"})
+    db.session.refresh(screen)
+    assert screen.mode == "blackout" and screen.flash_text == "Xin mời"
+    assert screen.state_version == 4
+    page = client.post(url, data={"target": "all", "action": "next"}, follow_redirects=True)
+    assert "Nothing to step through" in page.get_data(as_text=True)
+    page = client.post(url, data={"target": "all", "action": "playlist"}, follow_redirects=True)
+    assert "has no playlist to play" in page.get_data(as_text=True)
+
+
+def test_control_refuses_a_screen_of_another_congress(client, agenda, operator, screen,
+                                                      create_congress, create_user):
+    other = create_congress()
+    outsider = service.create_screen(Actor(create_user(admin=True)), other,
+                                     {"name": "X", "width": 100, "height": 100})
+    response = client.post(f"/manage/{agenda[0].id}/screens/control",
+                           data={"target": f"screen:{outsider.id}", "action": "blackout"})
+    assert response.status_code == 404
+
+
+def test_add_edit_and_replace_the_kiosk_url_of_a_screen(client, agenda, operator):
+    congress = agenda[0]
+    bad = client.post(f"/manage/{congress.id}/screens/new",
+                      data={"name": "", "width": "5", "height": "1080", "group_name": ""})
+    assert bad.status_code == 422
+    response = client.post(f"/manage/{congress.id}/screens/new",
+                           data={"name": "Hall", "width": "1920", "height": "1080",
+                                 "group_name": "hall"})
+    assert response.status_code == 302
+    screen = db.session.scalar(db.select(Screen))
+    client.post(f"/manage/screens/{screen.id}/edit",
+                data={"name": "Hall left", "width": "1536", "height": "512", "group_name": ""})
+    db.session.refresh(screen)
+    assert (screen.name, screen.width, screen.height) == ("Hall left", 1536, 512)
+    old = service.kiosk_token(screen)
+    client.post(f"/manage/screens/{screen.id}/kiosk-url")
+    db.session.refresh(screen)
+    assert client.get(f"/k/{old}").status_code == 404
+    client.post(f"/manage/screens/{screen.id}/delete")
+    assert db.session.scalar(db.select(Screen)) is None
+
+
+def test_scene_editor_previews_without_saving_then_saves(client, agenda, operator):
+    congress = agenda[0]
+    url = f"/manage/{congress.id}/scenes/new/figures"
+    form = {"name": "Results", "title": "Term results", "figures": "125.430 | members\n1.247 |"
+            " unions\n"}
+    preview = client.post(url, data=form | {"action": "preview"})
+    assert preview.status_code == 200 and 'id="preview-scene"' in preview.get_data(as_text=True)
+    assert db.session.scalar(db.select(Scene)) is None
+    assert client.post(url, data=form | {"action": "save"}).status_code == 302
+    scene = db.session.scalar(db.select(Scene))
+    assert scene.fields["figures"][1] == {"value": "1.247", "label": "unions"}
+    page = client.get(f"/manage/scenes/{scene.id}/edit").get_data(as_text=True)
+    assert "125.430 | members" in page and 'id="preview-scene"' in page
+    bad = client.post(url, data={"name": "x", "title": "", "figures": "", "action": "save"})
+    assert bad.status_code == 422 and "This field is required." in bad.get_data(as_text=True)
+    assert client.get(f"/manage/{congress.id}/scenes/new/nope").status_code == 404
+
+
+def test_scene_editor_for_images_awards_and_countdowns(client, agenda, operator):
+    congress = agenda[0]
+    response = client.post(f"/manage/{congress.id}/scenes/new/image", data={
+        "name": "Hall", "caption": "Hội trường", "action": "save",
+        "image_upload": (io.BytesIO(png()), "hall.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    response = client.post(f"/manage/{congress.id}/scenes/new/awards", data={
+        "name": "Awards", "title": "Khen thưởng", "action": "save",
+        "entries": "Nguyễn Văn A | Xuất sắc\nTrần Thị B",
+        "photo_upload": [(io.BytesIO(png()), "a.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    response = client.post(f"/manage/{congress.id}/scenes/new/clock", data={
+        "name": "Countdown", "label": "Khai mạc", "countdown_to": "2023-09-28T08:00",
+        "action": "save"})
+    assert response.status_code == 302
+    scenes = {s.type: s for s in db.session.scalars(db.select(Scene))}
+    assert scenes["image"].fields["image"].endswith(".jpg")
+    entries = scenes["awards"].fields["entries"]
+    assert entries[0]["photo"].endswith(".jpg") and entries[1]["photo"] == ""
+    assert scenes["clock"].fields["countdown_to"] == "2023-09-28T01:00:00Z"
+    page = client.get(f"/manage/scenes/{scenes['clock'].id}/edit").get_data(as_text=True)
+    assert 'value="2023-09-28T08:00"' in page
+    bad = client.post(f"/manage/{congress.id}/scenes/new/image", data={
+        "name": "Bad", "action": "save", "image_upload": (io.BytesIO(b"not an image"), "x.png")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422
+
+
+def test_playlist_form(client, agenda, operator):
+    congress = agenda[0]
+    first = service.create_scene(operator, congress, {"name": "A", "scene": {"type": "clock"}})
+    url = f"/manage/{congress.id}/playlists/new"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, data={"name": "Loop", "scene_id": [str(first.id)],
+                                 "duration": ["1"]})
+    assert bad.status_code == 422
+    response = client.post(url, data={"name": "Loop", "scene_id": [str(first.id), ""],
+                                      "duration": ["20", "15"]})
+    assert response.status_code == 302
+    playlist = db.session.scalar(db.select(Playlist))
+    assert [(e.scene_id, e.duration) for e in playlist.entries] == [(first.id, 20)]
+    client.post(f"/manage/playlists/{playlist.id}/edit",
+                data={"name": "Loop 2", "scene_id": [str(first.id)], "duration": ["30"]})
+    db.session.refresh(playlist)
+    assert playlist.name == "Loop 2" and playlist.entries[0].duration == 30
+    client.post(f"/manage/playlists/{playlist.id}/delete")
+    client.post(f"/manage/scenes/{first.id}/delete")
+    assert db.session.scalar(db.select(Scene)) is None
