@@ -49,7 +49,9 @@ from bench.serving import (  # noqa: E402  (after the path is set)
 SLUG = "dai-hoi-fanout"
 CLIENT_PROCESSES = 2
 # Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
-PAYLOAD_SIZES = {"agenda": 5740, "stream": 400}
+PAYLOAD_SIZES = {"agenda": 5740, "stream": 400, "take": 700}
+PUSHES = {"agenda_state", "streams_state", "screen_state"}
+BADGES = 300
 CONNECT_SPREAD = 10.0  # seconds over which the clients connect
 ROUND_GAP = 1.0  # seconds between two changes: every push has arrived long before
 
@@ -61,13 +63,16 @@ class Target:
     label: str
     url: str
     protocol: str  # "socketio" or "plain"
+    namespace: str = "/live"
+    auths: tuple[dict, ...] = ({"congress": SLUG},)  # client n connects with auths[n % len]
 
 
 # --- the app -------------------------------------------------------------------------------
 
 
-def seed(settings: dict, event: str) -> dict:
-    """A published congress with an agenda (and a stream), an operator and an API token."""
+def seed(settings: dict, event: str, screens: int = 1) -> dict:
+    """A published congress with an agenda (and a stream, or screens), an operator and an API
+    token."""
     from conference import create_app
     from conference.agenda.models import AgendaItem, CongressSession
     from conference.auth.models import User
@@ -105,6 +110,8 @@ def seed(settings: dict, event: str) -> dict:
                   "item_ids": [item.id for item in items]}
         if event == "stream":
             seeded["stream_id"] = seed_stream(congress)
+        if event == "take":
+            seeded["kiosk_tokens"] = seed_screens(congress, admin, screens)
         db.session.remove()
         db.engine.dispose()
     return seeded
@@ -121,6 +128,16 @@ def seed_stream(congress) -> int:
     return stream.id
 
 
+def seed_screens(congress, admin, count: int) -> list[str]:
+    """COUNT LED walls; returns their kiosk tokens."""
+    from conference.auth.service import Actor
+    from conference.displays.service import create_screen, kiosk_token
+
+    return [kiosk_token(create_screen(Actor(admin, "", "cli"), congress, {
+        "name": f"Màn hình {number}", "width": 3840, "height": 1080}))
+        for number in range(1, count + 1)]
+
+
 def api(port: int, token: str, method: str, path: str, body: dict) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1{path}", method=method, data=json.dumps(body).encode(),
@@ -134,6 +151,10 @@ def make_change(port: int, seeded: dict, event: str, number: int) -> None:
         status = ("live", "scheduled")[number % 2]
         api(port, seeded["token"], "PATCH", f"/streams/{seeded['stream_id']}",
             {"status": status})
+    elif event == "take":
+        api(port, seeded["token"], "POST", f"/congresses/{seeded['congress_id']}/screens/take",
+            {"scene": {"type": "announcement", "title": f"Thông báo số {number + 1}",
+                       "body": "Đề nghị các đại biểu về vị trí, phiên họp sắp bắt đầu."}})
     else:
         item_ids = seeded["item_ids"]
         api(port, seeded["token"], "POST", f"/congresses/{seeded['congress_id']}/agenda/current",
@@ -172,37 +193,43 @@ def plain_server(port: int, compression: bool, ready) -> None:
 # --- the clients ---------------------------------------------------------------------------
 
 
-async def socketio_client(url: str, arrivals: list, connected) -> None:
-    """One phone on the live page: Engine.IO over WebSocket, answering pings."""
+async def socketio_client(target: Target, auth: dict, arrivals: list, connected) -> None:
+    """One phone on a live page, or one kiosk: Engine.IO over WebSocket, answering pings; a
+    kiosk also answers every state with `rendered`, as kiosk.js does once it drew it."""
     from websockets.asyncio.client import connect
 
-    async with connect(url, max_size=None, open_timeout=120) as connection:
+    namespace = target.namespace
+    async with connect(target.url, max_size=None, open_timeout=120) as connection:
         await connection.recv()  # the Engine.IO open packet
-        await connection.send("40/live," + json.dumps({"congress": SLUG}))
+        await connection.send(f"40{namespace}," + json.dumps(auth))
         async for message in connection:
             if message == "2":
                 await connection.send("3")
-            elif message.startswith("42/live,"):
+            elif message.startswith(f"42{namespace},"):
                 arrived = time.time()
-                name = json.loads(message[len("42/live,"):])[0]
-                if name in ("agenda_state", "streams_state"):
+                name, payload = json.loads(message[len(namespace) + 3:])[:2]
+                if name in PUSHES:
                     arrivals.append((len(message), arrived))
-            elif message.startswith("40/live"):
+                if name == "screen_state":
+                    await connection.send(f'42{namespace},["rendered",'
+                                          f'{{"version":{payload["version"]}}}]')
+            elif message.startswith(f"40{namespace}"):
                 connected()
-            elif message.startswith("44/live"):
+            elif message.startswith(f"44{namespace}"):
                 raise SystemExit(f"connection refused: {message}")
 
 
-async def plain_client(url: str, arrivals: list, connected) -> None:
+async def plain_client(target: Target, _auth: dict, arrivals: list, connected) -> None:
     from websockets.asyncio.client import connect
 
-    async with connect(url, max_size=None, open_timeout=120) as connection:
+    async with connect(target.url, max_size=None, open_timeout=120) as connection:
         connected()
         async for message in connection:
             arrivals.append((len(message), time.time()))
 
 
-def client_process(target: Target, count: int, connected_count, done, results) -> None:
+def client_process(target: Target, count: int, offset: int, connected_count, done,
+                   results) -> None:
     """COUNT clients in one asyncio loop; reports every arrival time when `done` is set."""
     arrivals: list[list] = [[] for _ in range(count)]
 
@@ -214,7 +241,8 @@ def client_process(target: Target, count: int, connected_count, done, results) -
         client = socketio_client if target.protocol == "socketio" else plain_client
         tasks = []
         for number in range(count):
-            tasks.append(asyncio.create_task(client(target.url, arrivals[number], on_connect)))
+            auth = target.auths[(offset + number) % len(target.auths)]
+            tasks.append(asyncio.create_task(client(target, auth, arrivals[number], on_connect)))
             # Phones open their pages over a while, not in one instant (which would also line
             # up every Engine.IO ping and its answer in the same instant, 25 s later).
             await asyncio.sleep(CONNECT_SPREAD / count)
@@ -237,8 +265,10 @@ def measure(target: Target, clients: int, rounds: int, change, server_pid: int) 
     results = multiprocessing.Queue()
     shares = [clients // CLIENT_PROCESSES + (n < clients % CLIENT_PROCESSES)
               for n in range(CLIENT_PROCESSES)]
+    offsets = [sum(shares[:n]) for n in range(len(shares))]
     processes = [multiprocessing.Process(target=client_process, args=(
-        target, share, connected, done, results)) for share in shares]
+        target, share, offset, connected, done, results))
+        for share, offset in zip(shares, offsets, strict=True)]
     for process in processes:
         process.start()
     deadline = time.monotonic() + 180 + CONNECT_SPREAD
@@ -301,7 +331,9 @@ def run_app(mode: str, args, instance: Path) -> dict:
                 "DATABASE_URL": f"sqlite:///{instance / f'{mode}.db'}", "ASYNC_MODE": mode,
                 "RATELIMIT_STORAGE_URL": "memory://", "JOB_RUNNER": "inline",
                 "WEBSOCKET_COMPRESSION": args.compression}
-    seeded = seed(settings, args.event)
+    seeded = seed(settings, args.event, args.screens)
+    if args.badge_job:
+        seed_delegates(settings, BADGES)
     port = free_port()
     # Every open socket holds one connection (and, with gthread, one thread) for good.
     connections = ["--worker-connections", str(args.clients + 500)]
@@ -310,13 +342,83 @@ def run_app(mode: str, args, instance: Path) -> dict:
     server = start_server(settings, port, ["--workers", "1", *worker],
                           instance / f"{mode}.log")
     try:
-        target = Target(f"Flask-SocketIO, {mode} mode (gunicorn {' '.join(worker)})",
-                        f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
-                        "socketio")
-        return measure(target, args.clients, args.rounds,
-                       lambda number: make_change(port, seeded, args.event, number), server.pid)
+        label = f"Flask-SocketIO, {mode} mode (gunicorn {' '.join(worker)})"
+        url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+        target = (Target(f"{label}, kiosks of {args.screens} screen(s)", url, "socketio",
+                         "/screens", tuple({"token": t} for t in seeded["kiosk_tokens"]))
+                  if args.event == "take" else Target(label, url, "socketio"))
+
+        def change(number):
+            make_change(port, seeded, args.event, number)
+
+        idle = measure(target, args.clients, args.rounds, change, server.pid)
+        if not args.badge_job:
+            return idle
+        stop = multiprocessing.Event()
+        printer = multiprocessing.Process(target=print_badges_meanwhile,
+                                          args=(settings, stop))
+        printer.start()
+        try:
+            target.label += f", while {BADGES}-badge print jobs run one after another"
+            busy = measure(target, args.clients, args.rounds, change, server.pid)
+        finally:
+            stop.set()
+            printer.join(120)
+        print(f"\nlast-client p99 during the print jobs: {busy['last_p99']:.1f} ms, "
+              f"{busy['last_p99'] / idle['last_p99']:.2f} times idle (target at most 2)")
+        return idle
     finally:
         stop_server(server)
+
+
+def seed_delegates(settings: dict, count: int) -> None:
+    """COUNT delegates with Vietnamese names, for the badge print runs."""
+    from sqlalchemy import insert
+
+    from conference import create_app
+    from conference.congresses.models import Congress
+    from conference.delegates.models import Delegate
+    from conference.delegates.service import DelegateInput, new_delegate_values
+    from conference.extensions import db
+
+    app = create_app(settings)
+    with app.app_context():
+        congress = db.session.scalar(db.select(Congress).where(Congress.slug == SLUG))
+        db.session.execute(insert(Delegate), [new_delegate_values(congress, DelegateInput(
+            code=f"DB{n:04d}", full_name=f"Nguyễn Thị Hoàng Phương Thảo {n}",
+            position="Chủ tịch Công đoàn cơ sở", unit="Công ty Điện lực Hà Tĩnh",
+            delegation=f"Đoàn {n % 12 + 1}", seat=f"A-{n:03d}")) for n in range(1, count + 1)])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def print_badges_meanwhile(settings: dict, stop) -> None:
+    """Run badge print jobs (each in its own process, as the print page starts them) until
+    `stop` is set."""
+    from conference import create_app
+    from conference.auth.models import User
+    from conference.auth.service import Actor
+    from conference.badges.service import parse_selection, start_badge_job
+    from conference.congresses.models import Congress
+    from conference.extensions import db
+    from conference.jobs.models import Job, JobStatus
+
+    app = create_app(settings | {"JOB_RUNNER": "process"})
+    with app.app_context():
+        congress = db.session.scalar(db.select(Congress).where(Congress.slug == SLUG))
+        admin = db.session.scalar(db.select(User).where(User.is_admin.is_(True)))
+        runs = 0
+        while not stop.is_set():
+            job = start_badge_job(Actor(admin, "", "cli"), congress,
+                                  parse_selection({"layout": "sheet"}), "https://daihoi.vn")
+            while not stop.is_set():
+                db.session.expire_all()
+                if db.session.get(Job, job.id).status in (JobStatus.DONE, JobStatus.FAILED):
+                    runs += 1
+                    break
+                time.sleep(0.2)
+        print(f"  ({runs} print jobs of {BADGES} badges finished meanwhile)")
 
 
 def run_plain(args, payload_size: int) -> dict:
@@ -345,7 +447,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--mode", choices=("gevent", "threading", "both"), default="gevent")
-    parser.add_argument("--event", choices=("agenda", "stream"), default="agenda")
+    parser.add_argument("--event", choices=("agenda", "stream", "take"), default="agenda")
+    parser.add_argument("--screens", type=int, default=1,
+                        help="with --event take: screens the kiosk clients are spread over")
+    parser.add_argument("--badge-job", action="store_true",
+                        help="measure again while badge print jobs run")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--compression", action="store_true",
                         help="servers accept the clients' offer of permessage-deflate")

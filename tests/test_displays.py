@@ -304,6 +304,32 @@ def test_rendered_and_heartbeat_mark_the_screen_online(app, agenda, boss, screen
     assert body["state_version"] == 2 and body["last_seen"]
 
 
+def test_kiosks_of_one_screen_drawing_a_version_are_stored_once(app, agenda, boss, screen,
+                                                                 socket_client, login):
+    """Two players of one wall draw each version: the console hears about it once."""
+    console_client = app.test_client()
+    login(boss.user, the_client=console_client)
+    console = socket_client("/screens", auth={"congress_id": agenda[0].id},
+                            flask_client=console_client)
+    players = [kiosk(socket_client, app, screen) for _ in range(2)]
+    console.get_received("/screens")
+
+    def statuses():
+        return [e["args"][0] for e in console.get_received("/screens")
+                if e["name"] == "screen_status"]
+
+    service.take_scene(boss, agenda[0], [screen], {"scene": SCENES["clock"]})
+    statuses()  # the take's own status
+    for player in players:
+        player.emit("rendered", {"version": 2}, namespace="/screens")
+        player.emit("heartbeat", namespace="/screens")
+    assert [status["rendered_version"] for status in statuses()] == [2]
+    service.take_scene(boss, agenda[0], [screen], {"scene": SCENES["clock"]})
+    statuses()
+    players[1].emit("rendered", {"version": 3}, namespace="/screens")
+    assert [status["rendered_version"] for status in statuses()] == [3]
+
+
 def test_a_replaced_kiosk_hears_revoked_and_nothing_more(app, agenda, boss, screen,
                                                          socket_client):
     sock = kiosk(socket_client, app, screen)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
@@ -42,6 +43,7 @@ NAMESPACE = "/screens"
 STATE = "screen_state"
 STATUS = "screen_status"
 DEFAULT_PUSH_INTERVAL = 0.5  # seconds
+SEEN_PRECISION = 10.0  # seconds between two writes of a screen's last_seen (online: 45 s)
 
 _lock = threading.Lock()
 # (app, congress id) -> the kinds of data changed since the last refresh; a key is present
@@ -120,10 +122,25 @@ def _kiosk_screen() -> Screen | None:
 
 
 def _report(version=None) -> None:
+    """Store that a kiosk drew `version` (or beat), unless this process stored as much lately.
+
+    A screen may have several kiosks (a wall fed by two players, a preview left open) that all
+    draw every version, and each beats every 15 s: one write per version, and one at most
+    every SEEN_PRECISION seconds otherwise, keep `online` and `rendered_version` as true.
+    """
+    screen_id, _token_hash = session.get("screen") or (None, None)
+    stored: dict[int, tuple[int, float]] = current_app.extensions.setdefault(
+        "displays.seen", {})
+    known = stored.get(screen_id)
+    now = time.monotonic()
+    if known is not None and now - known[1] < SEEN_PRECISION and (
+            version is None or (isinstance(version, int) and version <= known[0])):
+        return
     screen = _kiosk_screen()
     if screen is None:
         return
     service.screen_seen(screen, version)
+    stored[screen.id] = (screen.rendered_version, now)
     socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
                   namespace=NAMESPACE)
 
