@@ -26,6 +26,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,7 @@ CLIENT_PROCESSES = 2
 PAYLOAD_SIZES = {"agenda": 5740, "stream": 400, "take": 700}
 PUSHES = {"agenda_state", "streams_state", "screen_state"}
 BADGES = 300
+REPORT_SPREAD = 1.0  # seconds: kiosk.js answers `rendered` a random moment up to this late
 CONNECT_SPREAD = 10.0  # seconds over which the clients connect
 ROUND_GAP = 1.0  # seconds between two changes: every push has arrived long before
 
@@ -195,7 +197,7 @@ def plain_server(port: int, compression: bool, ready) -> None:
 
 async def socketio_client(target: Target, auth: dict, arrivals: list, connected) -> None:
     """One phone on a live page, or one kiosk: Engine.IO over WebSocket, answering pings; a
-    kiosk also answers every state with `rendered`, as kiosk.js does once it drew it."""
+    kiosk also answers every state with `rendered` within REPORT_SPREAD, as kiosk.js does."""
     from websockets.asyncio.client import connect
 
     namespace = target.namespace
@@ -211,8 +213,10 @@ async def socketio_client(target: Target, auth: dict, arrivals: list, connected)
                 if name in PUSHES:
                     arrivals.append((len(message), arrived))
                 if name == "screen_state":
-                    await connection.send(f'42{namespace},["rendered",'
-                                          f'{{"version":{payload["version"]}}}]')
+                    answer = f'42{namespace},["rendered",{{"version":{payload["version"]}}}]'
+                    asyncio.get_running_loop().call_later(
+                        random.random() * REPORT_SPREAD,
+                        lambda answer=answer: asyncio.ensure_future(connection.send(answer)))
             elif message.startswith(f"40{namespace}"):
                 connected()
             elif message.startswith(f"44{namespace}"):

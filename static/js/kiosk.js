@@ -80,9 +80,15 @@
     if (left > 0) { setTimeout(drawFlash, left + 50); }
   }
 
+  // The answer waits a random moment up to REPORT_SPREAD ms: a hall of screens answering one
+  // push at the same instant would queue in front of the push still going out to the others.
+  var REPORT_SPREAD = 1000;
+
   function report(version) {
     root.dataset.rendered = String(version);
-    if (socket && socket.connected) { socket.emit("rendered", { version: version }); }
+    setTimeout(function () {
+      if (socket && socket.connected) { socket.emit("rendered", { version: version }); }
+    }, Math.random() * REPORT_SPREAD);
   }
 
   function apply(next, fresh) {
