@@ -209,6 +209,11 @@ def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
                 time.sleep(0.1)
                 received = states(sock)
             assert received and received[-1]["official"]["expected"] == 2
+            # The watcher that pushed it gives its connection back before the app goes.
+            db.session.remove()
+            deadline = time.monotonic() + 10
+            while db.engine.pool.checkedout() and time.monotonic() < deadline:
+                time.sleep(0.05)
         finally:
             sock.disconnect(NAMESPACE)
 
