@@ -9,12 +9,19 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
 from conference.auth.service import Actor, user_for_token
-from conference.errors import ConferenceError, Unauthorized, UnsupportedMediaType
+from conference.config import TRUE_WORDS
+from conference.errors import (
+    ConferenceError,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from conference.extensions import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 # Against token guessing: each 401 counts against the client's address, one count for the whole
 # API; past the limit every API request from that address gets 429 until the minute is over.
 AUTH_FAILURE_LIMIT = "20 per minute"
@@ -56,6 +63,30 @@ def json_body(allow_null: bool = False) -> dict:
     if not isinstance(body, dict) and not (allow_null and body is None):
         raise ConferenceError(_("Send a JSON object."), code="invalid_json")
     return body or {}
+
+
+def query_flag(name: str) -> bool | None:
+    """A yes/no query parameter (true/false, 1/0, yes/no, on/off); None when absent."""
+    value = request.args.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    message = _("Write true or false.")
+    raise ValidationFailed(message, fields={name: message})
+
+
+def query_number(name: str, default: int) -> int:
+    """A positive whole-number query parameter, or `default` when absent."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        message = _("Enter a whole number.")
+        raise ValidationFailed(message, fields={name: message})
+    return int(value)
 
 
 # The route modules, imported last: they add their routes to `bp`.

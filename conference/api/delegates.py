@@ -5,45 +5,19 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from conference.api import api_actor, bp, json_body
+from conference.api import api_actor, bp, json_body, query_flag, query_number
 from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
-from conference.config import TRUE_WORDS
 from conference.congresses.service import get_congress
 from conference.delegates import service
 from conference.delegates.importing import UnreadableFile
-from conference.errors import ValidationFailed
 from conference.web import public_base_url
-
-FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def _serialize(delegate, may_edit: bool) -> dict:
     """Badge tokens (in portal_url) only go to those who may edit delegates."""
     url = service.portal_url(delegate, public_base_url()) if may_edit else None
     return service.serialize_delegate(delegate, url)
-
-
-def _flag(name: str) -> bool | None:
-    value = request.args.get(name, "").strip().lower()
-    if not value:
-        return None
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
-    message = _("Write true or false.")
-    raise ValidationFailed(message, fields={name: message})
-
-
-def _number(name: str, default: int) -> int:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        message = _("Enter a whole number.")
-        raise ValidationFailed(message, fields={name: message})
-    return int(value)
 
 
 @bp.post("/congresses/<int:congress_id>/delegates")
@@ -56,13 +30,13 @@ def create_delegate(congress_id: int):
 @bp.get("/congresses/<int:congress_id>/delegates")
 def list_delegates(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.VIEW_DELEGATES)
-    present = _flag("present")
+    present = query_flag("present")
     found = service.search_delegates(
         congress, q=request.args.get("q", ""), category=request.args.get("category", ""),
         status=request.args.get("status", ""), delegation=request.args.get("delegation"),
         present=present, present_ids=present_ids(congress) if present is not None else None,
-        sort=request.args.get("sort", "name"), page=_number("page", 1),
-        page_size=_number("page_size", service.PAGE_SIZE))
+        sort=request.args.get("sort", "name"), page=query_number("page", 1),
+        page_size=query_number("page_size", service.PAGE_SIZE))
     may_edit = can(api_actor(), congress, Capability.EDIT_DELEGATES)
     return {"delegates": [_serialize(d, may_edit) for d in found.delegates],
             "total": found.total, "page": found.page, "pages": found.pages,
@@ -85,7 +59,7 @@ def update_delegate(delegate_id: int):
 def delete_delegate(delegate_id: int):
     """Withdraw (kept on record); ?purge=true erases one who never checked in."""
     delegate = service.get_delegate(api_actor(), delegate_id, Capability.EDIT_DELEGATES)
-    if _flag("purge"):
+    if query_flag("purge"):
         service.delete_delegate(api_actor(), delegate)
         return "", 204
     return _serialize(service.withdraw_delegate(api_actor(), delegate), True)
@@ -99,7 +73,7 @@ def import_delegates(congress_id: int):
         message = _("Send the list as the multipart/form-data field “file”.")
         raise UnreadableFile(message, code="file_missing", fields={"file": message})
     result = service.import_file(api_actor(), congress, upload.filename or "", upload.read(),
-                                 dry_run=bool(_flag("dry_run")))
+                                 dry_run=bool(query_flag("dry_run")))
     if result.errors:
         shown = result.errors[:service.MAX_REPORTED_PROBLEMS]
         message = _("%(n)d problems found; nothing was imported.", n=len(result.errors))

@@ -8,8 +8,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from conference.api import api_actor, bp
-from conference.api.delegates import _flag, _number
+from conference.api import api_actor, bp, query_flag, query_number
 from conference.auth.service import Capability
 from conference.congresses.service import get_congress
 from conference.documents import service
@@ -60,7 +59,7 @@ def document_reads(document_id: int):
 @bp.get("/congresses/<int:congress_id>/comments")
 def list_comments(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_CONGRESS)
-    document_id = _number("document_id", 0) or None
+    document_id = query_number("document_id", 0) or None
     comments = service.list_comments(api_actor(), congress, document_id=document_id,
-                                     handled=_flag("handled"))
+                                     handled=query_flag("handled"))
     return {"comments": [service.serialize_comment(c) for c in comments]}
