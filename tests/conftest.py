@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import os
 import shutil
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from conference.auth.service import create_api_token
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.extensions import db, socketio
+from conference.jobs.models import Job, JobStatus
+from conference.signals import job_finished
 
 PASSWORD = "correct horse battery"
 # scrypt is slow on purpose; hash the shared test password once.
@@ -289,3 +292,46 @@ def socket_client(app, client):
     for sock, namespace in made:
         if sock.is_connected(namespace):
             sock.disconnect(namespace)
+
+
+# --- jobs in their own processes -------------------------------------------------------------
+
+
+def wait_for_job(job_id: int, timeout: float = 120) -> Job:
+    """Poll a job run in another process until it is done; fail if it failed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        job = db.session.get(Job, job_id)
+        if job.status in (JobStatus.DONE, JobStatus.FAILED):
+            assert job.status == JobStatus.DONE, job.error
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+@pytest.fixture
+def job_announcements():
+    """The ids of the jobs whose end this process announced (`job_finished`), as they come.
+
+    On leaving, wait until each announcing watcher gave its database connection back: a
+    watcher still holding one when the test's app is disposed leaks it into the next tests.
+    """
+    announced: list[int] = []
+
+    def receiver(_congress, job, **_extra):
+        announced.append(job.id)
+
+    with job_finished.connected_to(receiver):
+        yield announced
+
+
+def wait_for_announcement(announced: list[int], job_id: int, timeout: float = 10) -> None:
+    """Wait until the job's end was announced and its watcher is done with the database."""
+    deadline = time.monotonic() + timeout
+    while job_id not in announced and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job_id in announced, f"the end of job {job_id} was not announced"
+    db.session.remove()
+    while db.engine.pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -28,9 +28,8 @@ from conference.delegates.service import (
     withdraw_delegate,
 )
 from conference.extensions import db, socketio
-from conference.jobs.models import Job, JobStatus
 from tests import test_attendance as shared
-from tests.conftest import IsolatedSocketClient
+from tests.conftest import IsolatedSocketClient, wait_for_announcement, wait_for_job
 
 # The attendance fixtures of tests/test_attendance.py, used here too.
 add_delegate, admin_actor, arrive, hall = (shared.add_delegate, shared.admin_actor, shared.arrive,
@@ -192,7 +191,7 @@ def test_who_is_expected_follows_the_delegate_list(hall, watch, admin_actor):
 
 
 @pytest.mark.slow
-def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
+def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, job_announcements):
     """The job's own process has no way to the dashboards; the web process tells them."""
     app = make_app(JOB_RUNNER="process")
     with app.app_context():
@@ -202,18 +201,15 @@ def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, tmp_path):
             actor = Actor(admin, source="cli")
             data = "Họ và tên\nLý Thị Một\nLý Văn Hai\n".encode()
             checked = wait_for_job(stage_import(actor, congress, "list.csv", data).id)
-            wait_for_job(confirm_import(actor, congress, checked).id)
+            imported = wait_for_job(confirm_import(actor, congress, checked).id)
             received: list[dict] = []
             deadline = time.monotonic() + 10
             while not received and time.monotonic() < deadline:
                 time.sleep(0.1)
                 received = states(sock)
             assert received and received[-1]["official"]["expected"] == 2
-            # The watcher that pushed it gives its connection back before the app goes.
-            db.session.remove()
-            deadline = time.monotonic() + 10
-            while db.engine.pool.checkedout() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            for job in (checked, imported):
+                wait_for_announcement(job_announcements, job.id)
         finally:
             sock.disconnect(NAMESPACE)
 
@@ -232,18 +228,6 @@ def admin_dashboard(app, slug: str):
         app, namespace=NAMESPACE, auth={"congress_id": congress.id}, flask_test_client=browser))
     assert sock.is_connected(NAMESPACE)
     return congress, admin, sock
-
-
-def wait_for_job(job_id: int, timeout: float = 60) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        job = db.session.get(Job, job_id)
-        if job.status in (JobStatus.DONE, JobStatus.FAILED):
-            assert job.status == JobStatus.DONE, job.error
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_rooms_are_per_congress_and_session():

@@ -11,6 +11,7 @@ from conference.delegates.models import DelegateStatus
 from conference.delegates.service import portal_url
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
+from tests.conftest import wait_for_announcement, wait_for_job
 from tests.test_badges import add_congress, add_delegate, decode_qr, page_count
 
 pytestmark = pytest.mark.english
@@ -207,7 +208,7 @@ def test_the_public_url_is_printed_when_set(make_app, login, create_user):
 
 
 @pytest.mark.slow
-def test_a_print_run_in_its_own_process(make_app, tmp_path):
+def test_a_print_run_in_its_own_process(make_app, job_announcements):
     """The real runner: a spawned process that knows the badge job (registered on import)."""
     from datetime import date
 
@@ -232,17 +233,11 @@ def test_a_print_run_in_its_own_process(make_app, tmp_path):
 
         job = service.start_badge_job(Actor(Admin()), congress, service.BadgeSelection(),
                                       "https://daihoi.example.vn")
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            db.session.expire_all()
-            job = db.session.get(Job, job.id)
-            if job.status in (JobStatus.DONE, JobStatus.FAILED):
-                break
-            time.sleep(0.2)
-        assert job.status == JobStatus.DONE, job.error
+        job = wait_for_job(job.id)
         from conference.jobs.service import job_result
 
         assert page_count(job_result(job)) == 3
+        wait_for_announcement(job_announcements, job.id)
 
 
 def test_a_code_with_a_slash_makes_a_safe_file_name(client, signed_in, congress, make_delegate):
