@@ -123,6 +123,14 @@ def test_a_badge_qr_is_small_and_robust(base):
     assert not code.is_micro
 
 
+def test_a_code_made_for_a_poster_is_not_handed_to_a_badge():
+    """Posters and screens allow larger codes; the codes kept in memory remember for whom."""
+    url = "https://" + "x" * 80 + "/b/" + "A" * 22
+    assert qr.qr_data_url(url, None, max_version=40).startswith("data:image/png;base64,")
+    with pytest.raises(qr.QrTooLarge):
+        qr.qr_data_url(url, None)
+
+
 def test_a_public_url_too_long_for_a_small_code_is_refused(app, congress, make_delegate):
     with pytest.raises(qr.QrTooLarge):
         qr.make_qr("https://" + "x" * 80 + "/b/" + "A" * 22)

@@ -23,7 +23,7 @@ BORDER = 4  # the quiet zone the QR standard asks for
 FORMAT = f"L{SCALE}"  # cache folder: a change of format never serves an older file
 MEMORY_LIMIT = 4096  # codes kept in memory per process (about 2 KB each as a data URL)
 
-_memory: dict[str, str] = {}
+_memory: dict[tuple[str, int], str] = {}  # (url, largest version allowed) -> data URL
 _lock = threading.Lock()
 
 
@@ -80,7 +80,8 @@ def qr_png(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> 
 
 def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> str:
     """The QR code of `url` as a data: URL for the badge template (the only URLs PDFs fetch)."""
-    cached = _memory.get(url)
+    key = (url, max_version)  # a code allowed for a poster may be too large for a badge
+    cached = _memory.get(key)
     if cached is not None:
         return cached
     png = qr_png(url, cache_dir, max_version)
@@ -88,5 +89,5 @@ def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION
     with _lock:
         if len(_memory) >= MEMORY_LIMIT:
             _memory.clear()
-        _memory[url] = data_url
+        _memory[key] = data_url
     return data_url

@@ -41,7 +41,7 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import db
-from conference.portal.views import portal_limit
+from conference.portal.views import portal_limit, private
 from conference.streams.service import list_streams
 from conference.web import actor, form_page, public_base_url
 
@@ -80,13 +80,9 @@ def kiosk(token: str):
     if screen is None:
         raise NotFound(_("This screen address is not known, or it was replaced."))
     service.screen_seen(screen, base_url=request.host_url.rstrip("/"))
-    response = Response(render_template("displays/kiosk.html", screen=screen, token=token,
-                                        state=service.screen_state(screen),
-                                        labels=scene_labels()))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return private(Response(render_template("displays/kiosk.html", screen=screen, token=token,
+                                            state=service.screen_state(screen),
+                                            labels=scene_labels())))
 
 
 @bp.get("/screen-images/<name>")

@@ -71,7 +71,8 @@ portal_limit = limiter.shared_limit(_miss_limit, scope="portal-miss",
 
 
 @bp.after_request
-def _private(response):
+def private(response):
+    """A page opened by a secret token: never cached, never sent as a Referer, not indexed."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"

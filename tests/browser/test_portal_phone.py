@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from bench.portal import PDF
 from conference.auth.models import User
 from conference.auth.service import Actor
 from conference.badges.service import single_badge_pdf
@@ -18,12 +19,6 @@ from tests.browser.conftest import PHONE, no_horizontal_overflow, screenshot
 from tests.test_badges import decode_qr
 
 pytestmark = pytest.mark.slow
-
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
 
 def test_a_phone_opens_the_portal_from_the_badge_and_follows_the_stream(
         live_server, congress, new_page, tmp_path):
