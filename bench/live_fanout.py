@@ -16,12 +16,14 @@ an announcement is taken on every screen) and every client notes when the push a
 --badge-job the rounds run again while 300-badge print jobs run one after another.
 
 In the same run a plain `websockets` broadcast server gets the same clients and a payload of the
-same size, twice: as the library comes (compressing what the clients ask it to) and uncompressed.
+same size, twice: as the library comes (compressing what the clients ask it to) and uncompressed;
+and so does the bare stack (bench/bare_socketio.py: Flask-SocketIO under the same gunicorn worker,
+one route that emits, none of the app), which shows what the required stack costs by itself.
 
 Prints, per server: deliveries per round, the latency of every delivery (p50, p99, max), the
 latency of the last client of each round (p50, p99), the slowest rounds, lost deliveries and the
 server's CPU time per delivery (everything it did during the rounds, answers and heartbeats
-included); then the ratios of our last-client p99 to the plain server's.
+included); then the ratios of the last-client p99s.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ SLUG = "dai-hoi-fanout"
 CLIENT_PROCESSES = 2
 # Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
 PAYLOAD_SIZES = {"agenda": 5740, "stream": 400, "take": 700}
-PUSHES = {"agenda_state", "streams_state", "screen_state"}
+PUSH_EVENTS = {"agenda": "agenda_state", "stream": "streams_state", "take": "screen_state"}
+PUSHES = set(PUSH_EVENTS.values())
 BADGES = 300
 REPORT_SPREAD = 1.0  # seconds: kiosk.js answers `rendered` a random moment up to this late
 CONNECT_SPREAD = 10.0  # seconds over which the clients connect
@@ -349,10 +352,7 @@ def run_app(mode: str, args, instance: Path) -> dict:
     if args.badge_job:
         seed_delegates(settings, BADGES)
     port = free_port()
-    # Every open socket holds one connection (and, with gthread, one thread) for good.
-    connections = ["--worker-connections", str(args.clients + 500)]
-    worker = (["-k", "gevent", *connections] if mode == "gevent"
-              else ["-k", "gthread", "--threads", str(args.clients + 50), *connections])
+    worker = worker_args(mode, args.clients)
     server = start_server(settings, port, ["--workers", "1", *worker],
                           instance / f"{mode}.log")
     try:
@@ -381,6 +381,36 @@ def run_app(mode: str, args, instance: Path) -> dict:
         print(f"\nlast-client p99 during the print jobs: {busy['last_p99']:.1f} ms, "
               f"{busy['last_p99'] / idle['last_p99']:.2f} times idle (target at most 2)")
         return idle
+    finally:
+        stop_server(server)
+
+
+def worker_args(mode: str, clients: int) -> list[str]:
+    # Every open socket holds one connection (and, with gthread, one thread) for good.
+    connections = ["--worker-connections", str(clients + 500)]
+    return (["-k", "gevent", *connections] if mode == "gevent"
+            else ["-k", "gthread", "--threads", str(clients + 50), *connections])
+
+
+def run_bare(mode: str, args, instance: Path) -> dict:
+    """The same clients and changes against the bare stack (bench/bare_socketio.py)."""
+    namespace = "/screens" if args.event == "take" else "/live"
+    settings = {"ASYNC_MODE": mode, "NAMESPACE": namespace, "EVENT": PUSH_EVENTS[args.event],
+                "PAYLOAD_SIZE": PAYLOAD_SIZES[args.event],
+                "WEBSOCKET_COMPRESSION": args.compression}
+    port = free_port()
+    worker = worker_args(mode, args.clients)
+    server = start_server(settings, port, ["--workers", "1", *worker],
+                          instance / f"bare-{mode}.log", app="bench.bare_socketio:create_app()")
+    # Requests of the same shape as the app's; the bare route takes any path and token.
+    stand_in = {"token": "-", "congress_id": 0, "stream_id": 0, "item_ids": [0]}
+    try:
+        target = Target(f"bare Flask-SocketIO, {mode} mode (gunicorn {' '.join(worker)})",
+                        f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
+                        "socketio", namespace, ({"token": "-"},))
+        return measure(target, args.clients, args.rounds,
+                       lambda number: make_change(port, stand_in, args.event, number),
+                       server.pid)
     finally:
         stop_server(server)
 
@@ -494,16 +524,21 @@ def main() -> None:
         for mode in (("gevent", "threading") if args.mode == "both" else (args.mode,)):
             outcomes[mode] = run_app(mode, args, instance)
         if not args.no_baseline:
+            bare = {mode: run_bare(mode, args, instance) for mode in outcomes}
             # The yardstick as the websockets library comes (compressing, as browsers ask it
             # to), and without compression, like the app by default.
             plain = {compression: run_plain(args, PAYLOAD_SIZES[args.event], compression)
                      for compression in (True, False)}
             print()
             for mode, outcome in outcomes.items():
-                print(f"{mode}: last-client p99 is "
-                      f"{outcome['last_p99'] / plain[True]['last_p99']:.2f} times the plain "
-                      f"server's with its defaults, "
-                      f"{outcome['last_p99'] / plain[False]['last_p99']:.2f} times uncompressed")
+                for label, last_p99 in ((f"the app, {mode}", outcome["last_p99"]),
+                                        (f"the bare stack, {mode}", bare[mode]["last_p99"])):
+                    print(f"{label}: last-client p99 is "
+                          f"{last_p99 / plain[True]['last_p99']:.2f} times the plain server's "
+                          f"with its defaults, "
+                          f"{last_p99 / plain[False]['last_p99']:.2f} times uncompressed")
+                print(f"the app, {mode}: last-client p99 is "
+                      f"{outcome['last_p99'] / bare[mode]['last_p99']:.2f} times the bare stack's")
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 

@@ -20,13 +20,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(settings: dict, port: int, worker_args: list[str], log: Path) -> subprocess.Popen:
-    """Serve `conference:create_app()` with gunicorn and wait until /healthz answers."""
+def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
+                 app: str = "conference:create_app()") -> subprocess.Popen:
+    """Serve `app` (the conference app unless told) with gunicorn and wait until /healthz
+    answers; `settings` reach it as CONFERENCE_* environment variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
     env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
     env["PYTHONPATH"] = str(ROOT)
     command = [sys.executable, "-m", "gunicorn", *worker_args, "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "--keep-alive", "30", "conference:create_app()"]
+               "--log-level", "warning", "--keep-alive", "30", app]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)

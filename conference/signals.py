@@ -37,8 +37,10 @@ stream_changed = _signals.signal("stream_changed")
 """A livestream was added, edited, removed or changed status. Sender: the `Congress`.
 
 Keyword `stream`: the `Stream` (after "delete" it is gone from the database: read nothing from
-it). Keyword `kind`: "create", "update", "status" (only status or replay link) or "delete".
-Keyword `actor`: who did it. `congress.streams_revision` has already grown by one.
+it; None after "sessions"). Keyword `kind`: "create", "update", "status" (only status or replay
+link), "delete" or "sessions" (the agenda's sessions changed: a deleted session's streams now
+belong to the whole congress). Keyword `actor`: who did it. `congress.streams_revision` has
+already grown by one.
 """
 
 screens_changed = _signals.signal("screens_changed")

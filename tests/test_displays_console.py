@@ -163,3 +163,18 @@ def test_playlist_form(client, agenda, operator):
     client.post(f"/manage/playlists/{playlist.id}/delete")
     client.post(f"/manage/scenes/{first.id}/delete")
     assert db.session.scalar(db.select(Scene)) is None
+
+
+def test_playlist_form_marks_the_wrong_row_after_blank_ones(client, agenda, operator):
+    congress = agenda[0]
+    scene = service.create_scene(operator, congress, {"name": "A", "scene": {"type": "clock"}})
+    url = f"/manage/{congress.id}/playlists/new"
+    page = client.post(url, data={"name": "Loop",
+                                  "scene_id": ["", str(scene.id), "²", str(scene.id)],
+                                  "duration": ["15", "20", "15", "2"]})
+    assert page.status_code == 422
+    rows = page.get_data(as_text=True).split("<tbody>")[1].split("<tr>")[1:]
+    # Blank rows dropped: the two kept entries come first, each with what was typed.
+    assert 'value="20"' in rows[0] and 'class="error"' not in rows[0]
+    assert 'value="2"' in rows[1] and 'class="error"' in rows[1]
+    assert db.session.scalar(db.select(Playlist)) is None

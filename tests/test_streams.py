@@ -381,6 +381,24 @@ def test_a_listener_hears_the_streams_on_connect_and_after_each_change(app, agen
     assert streams_pushed(sock)[0]["streams"] == []
 
 
+def test_deleting_a_session_pushes_its_streams_under_the_whole_congress(app, agenda, boss,
+                                                                         socket_client):
+    from conference.agenda.service import delete_session
+
+    congress, sessions, _items = agenda
+    stream = service.create_stream(boss, congress, {"url": YOUTUBE, "session_id": sessions[0].id})
+    sock = socket_client(auth={"congress": congress.slug}, flask_client=app.test_client())
+    greeting = streams_pushed(sock)[0]
+    assert greeting["streams"][0]["session_id"] == sessions[0].id
+    delete_session(boss, sessions[0])
+    pushed = streams_pushed(sock)
+    assert len(pushed) == 1
+    assert pushed[0]["streams"][0]["id"] == stream.id
+    assert pushed[0]["streams"][0]["session_id"] is None
+    assert pushed[0]["revision"] > greeting["revision"]
+    assert pushed[0]["layout"] != greeting["layout"]  # pages fetch the list again
+
+
 def test_an_unpublished_congress_pushes_nothing_but_that(app, agenda, boss, stream,
                                                          socket_client):
     congress = agenda[0]

@@ -369,7 +369,7 @@ def _playlist_page(congress, playlist=None):
         entries = [{"scene_id": int(scene_id), "duration": duration}
                    for scene_id, duration in zip(request.form.getlist("scene_id"),
                                                  request.form.getlist("duration"), strict=False)
-                   if scene_id.isdigit()]
+                   if scene_id.isdecimal()]  # a blank row is dropped (isdigit takes "²")
         try:
             data = {"name": name, "entries": entries}
             playlist = (service.update_playlist(actor(), playlist, data) if playlist else

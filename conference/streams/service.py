@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.errors import NotFound, ValidationFailed
 from conference.extensions import db
-from conference.signals import stream_changed
+from conference.signals import agenda_changed, stream_changed
 from conference.streams.embed import embed_url, is_facebook_video, youtube_id
 from conference.streams.models import Platform, Stream, StreamStatus
 from conference.validation import (
@@ -30,6 +31,7 @@ from conference.validation import (
     validate,
 )
 
+log = logging.getLogger(__name__)
 MAX_URL_LENGTH = 1000
 # Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
 # than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
@@ -221,3 +223,22 @@ def delete_stream(actor: Actor, stream: Stream) -> None:
     authorize(actor, congress, Capability.EDIT_CONGRESS)
     db.session.delete(stream)
     _committed(actor, congress, stream, "delete", {"title": stream.title, "url": stream.url})
+
+
+@agenda_changed.connect
+def _sessions_changed(congress: Congress, kind: str, actor: Actor | None = None,
+                      **_extra) -> None:
+    """Sessions edited or deleted: a deleted one's streams now belong to the whole congress
+    (the database let go of them), so pages showing the streams must hear a new revision."""
+    if kind != "structure":
+        return
+    try:
+        if not db.session.scalar(select(func.count(Stream.id))
+                                 .where(Stream.congress_id == congress.id)):
+            return
+        congress.streams_revision = Congress.streams_revision + 1
+        db.session.commit()
+        stream_changed.send(congress, stream=None, kind="sessions", actor=actor)
+    except Exception:  # a receiver must not raise: the agenda change itself has succeeded
+        db.session.rollback()
+        log.exception("streams of congress %s not refreshed after an agenda change", congress.id)
