@@ -29,8 +29,9 @@ def create_app() -> Flask:
     event = os.environ["CONFERENCE_EVENT"]
     size = int(os.environ["CONFERENCE_PAYLOAD_SIZE"])
     payload = json.loads(sample_payload(size))
-    while len(json.dumps(payload)) > size and payload["items"]:
+    while len(json.dumps(payload | {"note": ""})) > size and payload["items"]:
         payload["items"].pop()  # as sent: python-socketio writes a Vietnamese letter as \uXXXX
+    payload["note"] = "x" * (size - len(json.dumps(payload | {"note": ""})))  # to the character
     app = Flask(__name__)
     if os.environ.get("CONFERENCE_WEBSOCKET_COMPRESSION") != "True":
         app.wsgi_app = WithoutWebSocketCompression(app.wsgi_app)
