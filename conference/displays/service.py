@@ -450,9 +450,16 @@ def store_image(actor: Actor, congress: Congress, data: bytes, field: str = "ima
 # --- driving the screens ----------------------------------------------------------------------
 
 
-def select_screens(actor: Actor, congress: Congress, group: str | None = None) -> list[Screen]:
-    """All screens of the congress, or those of one group; none is a 404 for that group."""
+def select_screens(actor: Actor, congress: Congress, group: str | None = None,
+                   screen_id: int | None = None) -> list[Screen]:
+    """All screens of the congress, those of one group, or the one screen `screen_id`; none,
+    or a screen of another congress, is a 404."""
     authorize(actor, congress, CAPABILITY)
+    if screen_id is not None:
+        screen = db.session.get(Screen, screen_id)
+        if screen is None or screen.congress_id != congress.id:
+            raise NotFound(_("Screen not found."))
+        return [screen]
     screens = [screen for screen in list_screens(congress)
                if not group or screen.group_name == group]
     if not screens:

@@ -136,10 +136,7 @@ def _targets(congress, target: str) -> list:
     """The screens a console form names: "all", "group:<name>" or "screen:<id>"."""
     kind, _sep, value = target.partition(":")
     if kind == "screen" and value.isdigit():
-        screen = service.get_screen(actor(), int(value))
-        if screen.congress_id != congress.id:
-            raise NotFound(_("Screen not found."))
-        return [screen]
+        return service.select_screens(actor(), congress, screen_id=int(value))
     return service.select_screens(actor(), congress, value if kind == "group" else None)
 
 
