@@ -20,6 +20,7 @@ from conference.auth.models import ApiToken, Role
 from conference.congresses.service import get_congress, list_congresses
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db, limiter
+from conference.validation import record_id
 from conference.web import actor, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -82,7 +83,7 @@ def account():
                 _token, new_token = service.create_api_token(
                     actor(), current_user._get_current_object(), request.form.get("name", ""))
             elif action == "revoke_token":
-                token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
+                token = db.session.get(ApiToken, request.form.get("token_id", 0, type=record_id))
                 if token is None:
                     raise NotFound(_("Token not found."))
                 service.revoke_api_token(actor(), token)
@@ -131,11 +132,11 @@ def user_detail(user_id: int):
         action = request.form.get("action")
         try:
             if action == "grant":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.grant_role(actor(), user, congress, request.form.get("role", ""))
                 flash(_("Role granted."))
             elif action == "revoke":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.revoke_role(actor(), user, congress)
                 flash(_("Role removed."))
             elif action == "update":

@@ -24,6 +24,7 @@ from conference.delegates import photos, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
 from conference.jobs.models import JobStatus
+from conference.validation import record_id
 from conference.web import actor, file_response, form_page, public_base_url
 
 bp = Blueprint("delegates", __name__)
@@ -56,7 +57,7 @@ def index(congress_id: int):
     found = service.search_delegates(
         congress, q=filters["q"], category=filters["category"], status=filters["status"],
         delegation=filters["delegation"], sort=filters["sort"] or "name",
-        page=request.args.get("page", 1, type=int) or 1)
+        page=request.args.get("page", 1, type=record_id))
 
     def list_url(**changes) -> str:
         args = {k: v for k, v in (filters | changes).items() if v not in ("", None)}

@@ -27,6 +27,8 @@ from conference.streams.models import Stream
 from conference.streams.poster import qr_cache_dir
 from conference.streams.service import QR_MAX_VERSION, OptionalWebAddress, display_status
 from conference.validation import (
+    MAX_ID,
+    Id,
     OptionalLocalDateTime,
     OptionalText,
     Schema,
@@ -70,12 +72,12 @@ class AttendanceScene(Schema):
 
     type: Literal["attendance"]
     heading: Heading = ""
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
 
 
 class StreamScene(Schema):
     type: Literal["stream"]
-    stream_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    stream_id: Id
     caption: Heading = ""
 
 
