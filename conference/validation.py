@@ -40,8 +40,30 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
-def _blank_to_none(value: Any) -> Any:
+def _from_json(info: ValidationInfo) -> bool:
+    """Whether the data is a JSON body checked as the API's document states it (see JSON)."""
+    return bool((info.context or {}).get("json"))
+
+
+def _blank_to_none(value: Any, info: ValidationInfo) -> Any:
+    """An empty form field means none; in JSON, null does and "" is not a number or a time."""
+    if _from_json(info):
+        return value
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _blank_time_to_none(value: Any, info: ValidationInfo) -> Any:
+    """As _blank_to_none; JSON writes a time as text, never as a number."""
+    if _from_json(info) and value is not None and not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "a time is written as text")
+    return _blank_to_none(value, info)
+
+
+def _none_to_empty(value: Any, info: ValidationInfo) -> Any:
+    """A form or a spreadsheet may leave text out as None; JSON must send a string."""
+    if value is None and not _from_json(info):
+        return ""
+    return _clean_text(value)
 
 
 def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -53,13 +75,16 @@ def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
 
 
 Text = Annotated[str, BeforeValidator(_clean_text)]
-OptionalText = Annotated[str, BeforeValidator(lambda v: "" if v is None else _clean_text(v))]
+OptionalText = Annotated[str, BeforeValidator(_none_to_empty)]
 LocalDateTime = Annotated[datetime, AfterValidator(_localized)]
 OptionalLocalDateTime = Annotated[
-    datetime | None, BeforeValidator(_blank_to_none), AfterValidator(_localized)
+    datetime | None, BeforeValidator(_blank_time_to_none), AfterValidator(_localized)
 ]
 
 
+# The validation context of a JSON body checked at the API's edge: types as JSON has them, so
+# null is not text and "" is neither a number nor a time there (forms keep their leniency).
+JSON = {"json": True}
 MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER keys; SQLite's go further
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -143,14 +168,19 @@ def _message(error: dict) -> str:
     return messages.get(kind, lambda: _("Invalid value."))()
 
 
+def validation_failed(exc: PydanticValidationError, code: str | None = None) -> ValidationFailed:
+    """Pydantic's errors as ours: one translated message per field ("scene.type" when nested)."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        ctx = error.get("ctx") or {}
+        loc = ctx.get("field") or ".".join(str(part) for part in error["loc"]) or "_"
+        fields.setdefault(loc, _message(error))
+    return ValidationFailed(_("Please correct the marked fields."), code=code, fields=fields)
+
+
 def validate(schema: type[SchemaT], data: Any, *, tz: str = "UTC") -> SchemaT:
     """Check `data` against `schema`, raising ValidationFailed with one message per field."""
     try:
         return schema.model_validate(data, context={"tz": tz})
     except PydanticValidationError as exc:
-        fields: dict[str, str] = {}
-        for error in exc.errors(include_url=False):
-            ctx = error.get("ctx") or {}
-            loc = ctx.get("field") or ".".join(str(part) for part in error["loc"]) or "_"
-            fields.setdefault(loc, _message(error))
-        raise ValidationFailed(_("Please correct the marked fields."), fields=fields) from None
+        raise validation_failed(exc) from None

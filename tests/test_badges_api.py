@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conference.api.openapi import BadgeReissued
 from conference.delegates.models import DelegateStatus
+from conference.delegates.schemas import BadgeReissued
 from conference.delegates.service import find_badge, portal_url
 from conference.extensions import db
 from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text

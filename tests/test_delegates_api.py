@@ -6,16 +6,17 @@ import io
 
 import pytest
 
-from conference.api.openapi import RESPONSE_MODELS
+from conference.api.spec import Error
 from conference.auth.service import Actor
 from conference.checkin.service import check_in_delegate
-from conference.delegates import service
+from conference.delegates import schemas, service
 from conference.delegates.models import Delegate
 from conference.extensions import db
 
 pytestmark = pytest.mark.english
 
-MODELS = {model.__name__: model for model in RESPONSE_MODELS}
+MODELS = {"Delegate": schemas.Delegate, "DelegateList": schemas.DelegateList, "Error": Error,
+          "ImportResult": schemas.ImportResult}
 LIST = ("\ufeffMã đại biểu,Họ và tên,Loại đại biểu,Điện thoại\n"
         "DB001,Lê Anh Khánh,Chính thức,0981924865\n"
         "DB002,Hồ Thu Hương,Khách mời,\n").encode()

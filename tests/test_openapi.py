@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from conference.api.openapi import API_PREFIX, OPERATIONS, RESPONSE_MODELS
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from flask import current_app
 from flask_babel import gettext as _
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +35,7 @@ from conference.delegates.service import find_badge
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import delegate_checked_in
-from conference.validation import OptionalText, Schema, Text, validate
+from conference.validation import Id, OptionalText, Schema, Text, validate
 
 TOKEN_IN_URL = re.compile(r"/b/([A-Za-z0-9_-]{22})(?:[/?#]|$)")
 BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -49,7 +49,7 @@ class CheckInInput(Schema):
 
     scan: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
     gate: Annotated[OptionalText, StringConstraints(max_length=GATE_LENGTH)] = ""
-    session_id: Annotated[int, Field(ge=1)] | None = None
+    session_id: Id | None = None
 
 
 @dataclass(frozen=True)
@@ -272,27 +272,3 @@ def undo_checkin(actor: Actor, checkin: CheckIn) -> None:
     db.session.delete(checkin)
     db.session.commit()
     delegate_checked_in.send(congress, delegate=delegate, checkin=None, actor=actor)
-
-
-# --- what the API answers ---------------------------------------------------------------------
-
-
-def serialize_door_delegate(delegate: Delegate) -> dict:
-    """What the door needs to know about a delegate (no phone, e-mail or notes)."""
-    return {"id": delegate.id, "code": delegate.code, "full_name": delegate.full_name,
-            "category": delegate.category, "position": delegate.position,
-            "unit": delegate.unit, "delegation": delegate.delegation, "seat": delegate.seat,
-            "status": delegate.status, "has_photo": bool(delegate.photo)}
-
-
-def serialize_checkin(checkin: CheckIn) -> dict:
-    return {"id": checkin.id, "congress_id": checkin.congress_id,
-            "delegate_id": checkin.delegate_id, "session_id": checkin.session_id,
-            "gate": checkin.gate, "checked_in_at": checkin.checked_in_at.isoformat()}
-
-
-def serialize_result(result: CheckInResult) -> dict:
-    checkin = serialize_checkin(result.checkin)
-    return {"result": "checked_in" if result.created else "already_checked_in",
-            "checked_in_at": checkin["checked_in_at"], "gate": checkin["gate"],
-            "delegate": serialize_door_delegate(result.delegate), "checkin": checkin}

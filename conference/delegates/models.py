@@ -77,6 +77,10 @@ class Delegate(db.Model):
 
     congress = relationship("Congress")
 
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo)
+
 
 def delegate_keys(full_name: str, code: str, unit: str, seat: str) -> dict[str, str]:
     """The search and sort keys of a delegate, for the ORM events and for bulk writes."""

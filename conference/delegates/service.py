@@ -441,16 +441,6 @@ def delegations(congress: Congress) -> list[str]:
         .distinct().order_by(Delegate.delegation)) if name]
 
 
-def serialize_delegate(delegate: Delegate, portal_url: str | None = None) -> dict:
-    """The delegate as the API shows it; `portal_url` only for those who may edit delegates."""
-    data = {name: getattr(delegate, name) for name in FIELDS}
-    data.update(id=delegate.id, congress_id=delegate.congress_id,
-                has_photo=bool(delegate.photo), portal_url=portal_url)
-    data["gender"] = str(data["gender"] or "")
-    data["status"] = str(data["status"])
-    return data
-
-
 # --- export ---------------------------------------------------------------------------------
 
 

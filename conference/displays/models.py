@@ -9,7 +9,7 @@ kiosk last said it drew.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
 from conference.extensions import db
+
+ONLINE_WINDOW = timedelta(seconds=45)  # seen this recently: online (kiosks beat every 15 s)
 
 
 class Mode(StrEnum):
@@ -64,6 +66,19 @@ class Screen(db.Model):
     scene = relationship("Scene")
     playlist = relationship("Playlist")
 
+    def is_online(self, now: datetime | None = None) -> bool:
+        """Seen within ONLINE_WINDOW (kiosks beat every 15 s)."""
+        return self.last_seen is not None and (now or utcnow()) - self.last_seen <= ONLINE_WINDOW
+
+    @property
+    def online(self) -> bool:
+        return self.is_online()
+
+    @property
+    def online_now_since(self) -> datetime | None:
+        """When the kiosk came online, while it is."""
+        return self.online_since if self.online else None
+
 
 class Scene(db.Model):
     """A saved scene: its type (announcement, agenda, qr, ...) and the fields that type takes."""
@@ -77,6 +92,11 @@ class Scene(db.Model):
     type: Mapped[str] = mapped_column(String(20))
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def definition(self) -> dict:
+        """The scene as it is taken and stored: {"type": ..., and that type's fields}."""
+        return {"type": self.type} | self.fields
 
 
 class Playlist(db.Model):

@@ -25,7 +25,7 @@ from conference.errors import ConferenceError, ValidationFailed
 from conference.extensions import db
 from conference.streams.models import Stream
 from conference.streams.poster import qr_cache_dir
-from conference.streams.service import QR_MAX_VERSION, OptionalWebAddress, display_status
+from conference.streams.service import QR_MAX_VERSION, OptionalWebAddress
 from conference.validation import (
     MAX_ID,
     Id,
@@ -273,9 +273,9 @@ def _resolve_stream(congress: Congress, scene: dict, now) -> dict:
     if stream is None or stream.congress_id != congress.id:
         return {"stream": None, "qr": ""}
     return {"stream": {"title": stream.title, "status": stream.status,
-                       "display": display_status(stream), "url": stream.url,
+                       "display": stream.display, "url": stream.url,
                        "platform": stream.platform},
-            "qr": _qr(stream.replay_url if display_status(stream) == "replay" else stream.url)}
+            "qr": _qr(stream.replay_url if stream.display == "replay" else stream.url)}
 
 
 def _resolve_qr(congress: Congress, scene: dict, now, base_url: str = "") -> dict:

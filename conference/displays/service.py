@@ -33,6 +33,7 @@ from conference.dates import utcnow
 from conference.delegates.photos import process_photo
 from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
 from conference.displays.scenes import DATA_KINDS, check_scene, images_dir, resolve_scene
+from conference.displays.schemas import SavedPlaylist
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import screens_changed
@@ -40,7 +41,6 @@ from conference.validation import Id, OptionalText, Schema, Text, validate
 
 CAPABILITY = Capability.DRIVE_AGENDA  # operators drive the screens as they drive the agenda
 TOKEN_PURPOSE = "kiosk"  # noqa: S105 (a label, not a password)
-ONLINE_WINDOW = timedelta(seconds=45)  # seen this recently: online (kiosks beat every 15 s)
 IMAGE_MAX_SIDE = 3840
 MAX_FLASH_SECONDS = 3600
 
@@ -139,33 +139,9 @@ def groups(congress: Congress) -> list[str]:
     return sorted({screen.group_name for screen in list_screens(congress) if screen.group_name})
 
 
-def is_online(screen: Screen, now: datetime | None = None) -> bool:
-    return screen.last_seen is not None and (now or utcnow()) - screen.last_seen <= ONLINE_WINDOW
-
-
-def serialize_screen(screen: Screen, base_url: str | None = None) -> dict:
-    """What the API and the console tell about a screen; `kiosk_url` when a base is given."""
-    data = {"id": screen.id, "congress_id": screen.congress_id, "name": screen.name,
-            "width": screen.width, "height": screen.height, "group_name": screen.group_name,
-            "mode": screen.mode, "online": is_online(screen),
-            "last_seen": screen.last_seen.isoformat() if screen.last_seen else None,
-            "online_since": (screen.online_since.isoformat()
-                             if screen.online_since and is_online(screen) else None),
-            "state_version": screen.state_version, "rendered_version": screen.rendered_version}
-    if base_url is not None:
-        data["kiosk_url"] = f"{base_url}/k/{kiosk_token(screen)}"
-    return data
-
-
-def serialize_scene(scene: Scene) -> dict:
-    return {"id": scene.id, "congress_id": scene.congress_id, "name": scene.name,
-            "scene": {"type": scene.type} | scene.fields}
-
-
-def serialize_playlist(playlist: Playlist) -> dict:
-    return {"id": playlist.id, "congress_id": playlist.congress_id, "name": playlist.name,
-            "entries": [{"scene_id": entry.scene_id, "duration": entry.duration}
-                        for entry in playlist.entries]}
+def kiosk_url(screen: Screen, base_url: str) -> str:
+    """The address to open once on the screen's computer (it holds the kiosk token)."""
+    return f"{base_url}/k/{kiosk_token(screen)}"
 
 
 # --- the state a screen draws -----------------------------------------------------------------
@@ -252,7 +228,7 @@ def data_kinds(screen: Screen) -> set[str]:
 def screen_seen(screen: Screen, rendered_version: int | None = None, base_url: str = "") -> None:
     """A kiosk is there (connected, beat or drew a version): keep last_seen fresh."""
     now = utcnow()
-    if not is_online(screen, now):
+    if not screen.is_online(now):
         screen.online_since = now
     screen.last_seen = now
     if isinstance(rendered_version, int) and not isinstance(rendered_version, bool) and (
@@ -418,7 +394,7 @@ def create_playlist(actor: Actor, congress: Congress, data: dict) -> Playlist:
 def update_playlist(actor: Actor, playlist: Playlist, data: dict) -> Playlist:
     congress = db.session.get(Congress, playlist.congress_id)
     authorize(actor, congress, CAPABILITY)
-    current = serialize_playlist(playlist)
+    current = SavedPlaylist.model_validate(playlist).model_dump()
     values = _playlist_values(congress, {"name": current["name"],
                                          "entries": current["entries"]} | dict(data))
     _set_entries(playlist, values)

@@ -8,7 +8,7 @@ process or restart). A replaced kiosk URL hears `revoked` and is disconnected.
 
 Console: connect signed in with `auth={"congress_id": <id>}` (the operator's capability). It
 hears `screen_state` of every screen of the congress (for the previews) and `screen_status`
-(serialize_screen plus `server_time`) whenever a kiosk connects, draws or beats.
+(`ScreenStatus` without `kiosk_url`, plus `server_time`) whenever a kiosk connects, draws or beats.
 
 Data-driven refreshes (agenda, check-ins, streams) are coalesced per congress: at most one
 per SCREEN_PUSH_INTERVAL seconds (0.5 by default, 0 under TESTING unless a test sets it).
@@ -29,6 +29,7 @@ from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.displays import service
 from conference.displays.models import Screen
+from conference.displays.schemas import ScreenStatus
 from conference.extensions import db, socketio
 from conference.signals import (
     agenda_changed,
@@ -61,7 +62,8 @@ def console_room(congress_id: int) -> str:
 
 
 def _status(screen: Screen) -> dict:
-    return service.serialize_screen(screen) | {"server_time": utcnow().isoformat()}
+    status = ScreenStatus.model_validate(screen).model_dump(mode="json", exclude={"kiosk_url"})
+    return status | {"server_time": utcnow().isoformat()}
 
 
 def push_screen(screen: Screen) -> None:

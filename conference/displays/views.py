@@ -33,6 +33,7 @@ from conference.displays.scenes import (
     image_path,
     resolve_scene,
 )
+from conference.displays.schemas import ScreenStatus
 from conference.errors import (
     Conflict,
     NotFound,
@@ -125,7 +126,7 @@ def console(congress_id: int):
     base = public_base_url()
     return render_template(
         "displays/console.html", congress=congress,
-        screens=[(screen, service.serialize_screen(screen, base),
+        screens=[(screen, ScreenStatus.shown(screen, service.kiosk_url(screen, base)),
                   service.screen_state(screen)) for screen in screens],
         scenes=service.list_scenes(congress), playlists=service.list_playlists(congress),
         groups=service.groups(congress), types=scene_type_labels(), labels=scene_labels(),
@@ -376,7 +377,8 @@ def _playlist_page(congress, playlist=None):
             return _back(congress.id, "#playlists")
     else:
         name = playlist.name if playlist else ""
-        entries = service.serialize_playlist(playlist)["entries"] if playlist else []
+        entries = [{"scene_id": entry.scene_id, "duration": entry.duration}
+                   for entry in playlist.entries] if playlist else []
     rows = entries + [{"scene_id": "", "duration": 15}] * EMPTY_ROWS
     return render_template("displays/playlist_form.html", congress=congress, playlist=playlist,
                            name=name, rows=rows, errors=errors,

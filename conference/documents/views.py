@@ -57,7 +57,7 @@ def _labels() -> dict:
 def send_version(document, version, cache: str):
     """The file with its real type: PDFs open in the browser, the rest download; ranges work."""
     response = send_file(
-        service.file_path(document, version), mimetype=service.content_type(version),
+        service.file_path(document, version), mimetype=version.content_type,
         as_attachment=version.kind != "pdf", download_name=version.filename,
         conditional=True, etag=version.sha256, max_age=None)
     response.headers["Cache-Control"] = cache

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
 from conference.extensions import db
+from conference.streams.embed import embed_url
 
 
 class Platform(StrEnum):
@@ -48,6 +49,18 @@ class Stream(db.Model):
 
     congress = relationship("Congress")
     session = relationship("CongressSession")
+
+    @property
+    def display(self) -> str:
+        """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
+        if self.status == StreamStatus.ENDED and self.replay_url:
+            return "replay"
+        return self.status
+
+    @property
+    def embed_url(self) -> str | None:
+        """The player for an iframe (YouTube, Facebook videos), else None."""
+        return embed_url(self.url)
 
 
 PLATFORM_LABELS = {

@@ -20,8 +20,10 @@ from conference.congresses.models import Congress
 from conference.errors import NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import agenda_changed, stream_changed
-from conference.streams.embed import embed_url, is_facebook_video, youtube_id
+from conference.streams.embed import is_facebook_video, youtube_id
 from conference.streams.models import Platform, Stream, StreamStatus
+from conference.streams.schemas import Stream as StreamOut
+from conference.streams.schemas import StreamsState
 from conference.validation import (
     MAX_ID,
     OptionalLocalDateTime,
@@ -108,23 +110,6 @@ def get_stream(actor: Actor, stream_id: int,
     return stream
 
 
-def display_status(stream: Stream) -> str:
-    """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
-    if stream.status == StreamStatus.ENDED and stream.replay_url:
-        return "replay"
-    return stream.status
-
-
-def serialize_stream(stream: Stream) -> dict:
-    return {"id": stream.id, "congress_id": stream.congress_id, "session_id": stream.session_id,
-            "platform": stream.platform, "url": stream.url, "title": stream.title,
-            "status": stream.status, "display": display_status(stream),
-            "replay_url": stream.replay_url,
-            "scheduled_start": (stream.scheduled_start.isoformat()
-                                if stream.scheduled_start else None),
-            "position": stream.position, "embed_url": embed_url(stream.url)}
-
-
 def _layout(streams: list[dict]) -> str:
     """A short digest of everything but the status: pages refetch their list when it changes,
     and only relabel the streams when it does not."""
@@ -139,11 +124,11 @@ def streams_state(congress: Congress, streams: list[Stream] | None = None) -> di
     `revision` grows with every change, so a client drops a push older than what it shows.
     A page that lists the `streams` itself passes them in, to read them once.
     """
-    streams = [serialize_stream(stream)
-               for stream in (list_streams(congress) if streams is None else streams)]
-    return {"congress_id": congress.id, "slug": congress.slug,
-            "revision": congress.streams_revision, "published": congress.published,
-            "layout": _layout(streams), "streams": streams}
+    shown = [StreamOut.model_validate(stream).model_dump(mode="json")
+             for stream in (list_streams(congress) if streams is None else streams)]
+    return StreamsState(congress_id=congress.id, slug=congress.slug,
+                        revision=congress.streams_revision, published=congress.published,
+                        layout=_layout(shown), streams=shown).model_dump(mode="json")
 
 
 # --- changing ----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import to_local
 from conference.errors import ValidationFailed
 from conference.streams import poster, service
-from conference.streams.embed import embed_url
 from conference.streams.models import DISPLAY_LABELS, PLATFORM_LABELS, Platform, StreamStatus
 from conference.web import actor, file_response, form_page, public_base_url
 
@@ -29,7 +28,6 @@ def public_streams(congress) -> dict:
     """The streams part of a public page: the rows to list and the state live pushes update."""
     streams = service.list_streams(congress)
     return {"streams": streams, "state": service.streams_state(congress, streams),
-            "display": service.display_status, "embed_url": embed_url,
             "labels": DISPLAY_LABELS, "platforms": PLATFORM_LABELS}
 
 
@@ -46,7 +44,7 @@ def manage(congress_id: int):
     return render_template(
         "streams/manage.html", congress=congress, streams=service.list_streams(congress),
         may_edit=can(actor(), congress, Capability.EDIT_CONGRESS),
-        display=service.display_status, labels=DISPLAY_LABELS, platforms=PLATFORM_LABELS,
+        labels=DISPLAY_LABELS, platforms=PLATFORM_LABELS,
         statuses=[(StreamStatus.SCHEDULED, _("Scheduled")), (StreamStatus.LIVE, _("Live now")),
                   (StreamStatus.ENDED, _("Ended"))])
 
