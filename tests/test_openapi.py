@@ -3,6 +3,7 @@
 import re
 
 import pytest
+
 from conference.agenda.schemas import AgendaState, Item, Session
 from conference.api.spec import API_PREFIX, Error
 from conference.congresses.schemas import Congress, CongressList

@@ -26,8 +26,8 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, model_serializer
 from spectree import Response, SecurityScheme, SpecTree, Tag
-from spectree.models import SecureType, SecuritySchemeData
 from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
+from spectree.models import SecureType, SecuritySchemeData
 
 from conference.delegates.schemas import ImportProblem
 from conference.errors import ConferenceError, UnsupportedMediaType
@@ -93,6 +93,11 @@ class EdgeAdapter(PydanticModelAdapter):
                 "strict"):
             return model.model_validate_json(json.dumps(value), context=JSON)
         return super().validate_obj(model, value)
+
+    def validation_errors(self, err):
+        """What spectree puts in the 422 it drafts (ours replaces it): not the input, which
+        may be an uploaded file."""
+        return err.errors(include_context=False, include_input=False)
 
 
 def _refuse_invalid(_request, _response, error, _instance, _adapter) -> None:
