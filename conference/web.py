@@ -12,7 +12,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -22,8 +21,8 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -34,8 +33,9 @@ from conference.auth.service import Actor, load_user_from_session_id
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import compress, login_manager
-from conference.i18n import LANGUAGE_COOKIE, LANGUAGES
+from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, page_locale
 from conference.streams.embed import FRAME_SOURCES
+from conference.token_pages import install_log_filter
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
@@ -66,13 +66,6 @@ def actor() -> Actor:
         user = current_user._get_current_object() if current_user.is_authenticated else None
         g.actor = Actor(user, request.remote_addr or "", "web")
     return g.actor
-
-
-def public_base_url() -> str:
-    """The site address QR codes and portal links carry: PUBLIC_URL if set, else this host."""
-    from conference.badges.service import public_base_url as base_url
-
-    return base_url(request.host_url)
 
 
 def is_api_request() -> bool:
@@ -194,16 +187,14 @@ def health():
 
 
 def _template_context():
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return {"languages": LANGUAGES, "current_locale": locale,
+    return {"languages": LANGUAGES, "current_locale": page_locale(),
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "kind_label": lambda kind: SESSION_KIND_LABELS.get(kind, kind)}
 
 
 def when(value, congress, style: str = "full") -> str:
     """Jinja filter: a stored instant in the congress's time zone and the page's language."""
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return format_when(value, congress.timezone, locale, style)
+    return format_when(value, congress.timezone, page_locale(), style)
 
 
 def init_app(app: Flask) -> None:
@@ -223,6 +214,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_compressed)
     app.context_processor(_template_context)
     app.add_template_filter(when, "when")
+    install_log_filter()
     app.register_blueprint(bp)
 
 

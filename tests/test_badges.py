@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from conference import qr
 from conference.auth.service import Actor
-from conference.badges import fit, qr, render, service
+from conference.badges import fit, render, service
 from conference.badges.render import LAYOUTS, BadgeLayout, ink_for
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
@@ -27,6 +28,7 @@ from conference.delegates.service import (
 )
 from conference.errors import Conflict, Forbidden, ValidationFailed
 from conference.extensions import db
+from conference.urls import public_base_url
 
 BASE = "https://daihoi.example.vn"
 LONG_NAME = "Tôn Nữ Thị Hoàng Phương Thảo Nguyên Công Huyền Tôn Nữ Bảo Ngọc Khánh Linh"
@@ -508,12 +510,12 @@ def test_layout_and_language_are_checked(app):
 def test_the_public_url_wins_over_the_host(make_app):
     app = make_app(PUBLIC_URL="https://daihoi.example.vn/")
     with app.app_context():
-        assert service.public_base_url("http://10.0.0.5/") == "https://daihoi.example.vn"
+        assert public_base_url("http://10.0.0.5/") == "https://daihoi.example.vn"
     other = make_app()
     with other.app_context():
-        assert service.public_base_url("http://10.0.0.5/") == "http://10.0.0.5"
+        assert public_base_url("http://10.0.0.5/") == "http://10.0.0.5"
         with pytest.raises(Conflict):
-            service.public_base_url(None)
+            public_base_url(None)
 
 
 # --- workers -----------------------------------------------------------------------------------

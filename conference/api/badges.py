@@ -9,7 +9,8 @@ from conference.auth.service import Capability
 from conference.badges import service
 from conference.congresses.service import get_congress
 from conference.delegates.service import get_delegate, portal_url, reissue_badge
-from conference.web import file_response, public_base_url
+from conference.urls import public_base_url
+from conference.web import file_response
 
 
 @bp.get("/congresses/<int:congress_id>/badges.pdf")

@@ -11,7 +11,7 @@ from conference.auth.service import Capability, can
 from conference.congresses.service import get_congress
 from conference.delegates import service
 from conference.delegates.importing import UnreadableFile
-from conference.web import public_base_url
+from conference.urls import public_base_url
 
 
 def _serialize(delegate, may_edit: bool) -> dict:

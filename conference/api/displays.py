@@ -12,7 +12,7 @@ from conference.api import api_actor, bp, json_body
 from conference.congresses.service import get_congress
 from conference.displays import service
 from conference.errors import ValidationFailed
-from conference.web import public_base_url
+from conference.urls import public_base_url
 
 
 def _congress(congress_id: int):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +20,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from conference import qr
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges import qr
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
@@ -39,10 +38,11 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
-from conference.delegates.service import categories, category_label, portal_url
+from conference.delegates.service import categories, portal_url
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
-from conference.i18n import LANGUAGES
+from conference.i18n import LANGUAGES, category_label
+from conference.images import cropped_jpeg, write_atomically
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
 
@@ -60,18 +60,6 @@ WORKERS = 2
 MIN_PART = 40
 PARTS_PER_WORKER = 2
 PHOTO_PIXELS = (240, 320)  # 3:4; 280 dpi on a sheet badge, 185 dpi on an A6 one
-
-
-# --- URLs ----------------------------------------------------------------------------------
-
-
-def public_base_url(host_url: str | None = None) -> str:
-    """The site address printed in QR codes: PUBLIC_URL if set, else the request's host."""
-    base = current_app.config["CONFERENCE"].get("PUBLIC_URL") or host_url or ""
-    if not base:
-        raise Conflict(_("Set PUBLIC_URL: badges need the address delegates will open."),
-                       code="public_url_missing")
-    return base.rstrip("/")
 
 
 # --- which badges ----------------------------------------------------------------------------
@@ -181,18 +169,9 @@ def _photo_thumbnail(path: Path) -> bytes:
         return cached.read_bytes()
     except FileNotFoundError:
         pass
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        image = ImageOps.fit(image, PHOTO_PIXELS, method=Image.Resampling.BICUBIC)
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=82)
-    data = out.getvalue()
+    data = cropped_jpeg(path, PHOTO_PIXELS)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(cached)
+    write_atomically(cached, data)
     return data
 
 

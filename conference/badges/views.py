@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -11,13 +11,14 @@ from conference.auth.service import Capability
 from conference.badges import service
 from conference.badges.render import LAYOUTS
 from conference.congresses.service import get_congress
-from conference.delegates.service import categories, category_label, delegations, get_delegate
+from conference.delegates.service import category_labels, delegations, get_delegate
 from conference.errors import ValidationFailed
 from conference.extensions import db
 from conference.i18n import LANGUAGES
 from conference.jobs.models import Job
 from conference.jobs.service import get_job
-from conference.web import actor, file_response, public_base_url
+from conference.urls import public_base_url
+from conference.web import actor, file_response
 
 bp = Blueprint("badges", __name__)
 
@@ -25,14 +26,13 @@ RECENT_JOBS = 5
 
 
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     recent = list(db.session.scalars(
         select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
         .order_by(Job.id.desc()).limit(RECENT_JOBS)))
     return render_template(
         "badges/print.html", congress=congress, values=values, errors=errors, job=job,
         recent=recent, layouts=LAYOUT_CHOICES, languages=LANGUAGES,
-        categories=[(c.key, category_label(c, locale)) for c in categories(congress)],
+        categories=list(category_labels(congress).items()),
         delegations=delegations(congress),
         printable=service.count_badges(congress, service.BadgeSelection())), status
 

@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -31,7 +30,7 @@ from conference.congresses.service import get_congress
 from conference.dates import to_local, utcnow
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import categories, search_delegates
+from conference.delegates.service import category_labels, search_delegates
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.web import actor
@@ -54,12 +53,6 @@ class Panel:
     delegate: Delegate | None = None
     checkin: CheckIn | None = None
     session: CongressSession | None = None
-
-
-def category_labels(congress: Congress) -> dict[str, str]:
-    """Category key -> its label in the page's language."""
-    english = str(get_locale() or "") == "en"
-    return {c.key: (c.label_en if english else c.label_vi) for c in categories(congress)}
 
 
 def staff_photo_url(delegate: Delegate | None) -> str | None:

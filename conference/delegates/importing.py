@@ -1,4 +1,4 @@
-"""Delegate lists as files: read what units send (CSV or XLSX), write exports.
+"""Delegate lists as files: read what units send (CSV or XLSX); the headers exports write.
 
 Reading never writes to the database: it turns a file into rows of strings keyed by our field
 names. A file that cannot be read at all raises a domain error that says why (wrong type, too
@@ -59,9 +59,6 @@ VALUE_ALIASES = {
 }
 EXPORT_FIELDS = ("code", "full_name", "gender", "category", "unit", "position", "delegation",
                  "seat", "phone", "email", "status", "notes")
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _strip_marks(char: str) -> str:
@@ -365,55 +362,3 @@ def value_label(name: str, value: str) -> str:
     """The word exports write for a gender or status (the one lists use)."""
     words = VALUE_ALIASES.get(name, {}).get(value)
     return words[0] if words else value
-
-
-# --- writing --------------------------------------------------------------------------------
-
-
-def _safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def write_csv(rows: list[list]) -> bytes:
-    """CSV in UTF-8 with a BOM (so Excel shows Vietnamese right), formulas defused."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_safe_cell(value) for value in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
-def table_file(name: str, kind: str, rows: list[list], title: str,
-               widths: list[int] | None = None) -> tuple[str, str, bytes]:
-    """Rows as a download, XLSX or else CSV: (file name, content type, bytes)."""
-    if kind == "xlsx":
-        return f"{name}.xlsx", XLSX_TYPE, write_xlsx(rows, title, widths)
-    return f"{name}.csv", "text/csv; charset=utf-8", write_csv(rows)
-
-
-def write_xlsx(rows: list[list], title: str = "Sheet1", widths: list[int] | None = None) -> bytes:
-    """An XLSX workbook of one sheet: the first row bold and frozen, every cell text."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet1")
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths or [], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    bold = Font(bold=True)
-    for number, row in enumerate(rows):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-            cell.data_type = "s"  # never a formula, and phone numbers keep their leading zero
-            if number == 0:
-                cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -32,9 +32,7 @@ from conference.delegates.importing import (
     fold,
     header_label,
     read_table,
-    table_file,
     value_label,
-    write_csv,
 )
 from conference.delegates.models import (
     Delegate,
@@ -46,9 +44,11 @@ from conference.delegates.models import (
 )
 from conference.errors import ConferenceError, Conflict, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.i18n import category_label
 from conference.jobs.models import Job, JobStatus
 from conference.jobs.service import job_handler, start_job
 from conference.signals import delegates_changed, job_finished
+from conference.tables import table_file, write_csv
 from conference.validation import OptionalText, Schema, Text, field_error, validate
 
 PAGE_SIZE = 50
@@ -132,8 +132,9 @@ def categories(congress: Congress) -> list[DelegateCategory]:
     return categories(congress)
 
 
-def category_label(category: DelegateCategory, locale: str) -> str:
-    return category.label_vi if str(locale).startswith("vi") else category.label_en
+def category_labels(congress: Congress, locale: str | None = None) -> dict[str, str]:
+    """Category key -> its name in `locale` (by default the page's language)."""
+    return {category.key: category_label(category, locale) for category in categories(congress)}
 
 
 def _check_category(congress: Congress, key: str) -> None:

@@ -7,14 +7,12 @@ from functools import partial
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -23,22 +21,20 @@ from conference.congresses.service import get_congress
 from conference.delegates import photos, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
+from conference.i18n import category_label
 from conference.jobs.models import JobStatus
-from conference.web import actor, file_response, form_page, public_base_url
+from conference.urls import public_base_url
+from conference.web import actor, file_response, form_page
 
 bp = Blueprint("delegates", __name__)
 
 FILTERS = ("q", "category", "status", "delegation", "sort")
 
 
-def _locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def _labels(congress) -> dict:
     """What the templates need to show keys as words."""
     cats = service.categories(congress)
-    return {"category_labels": {c.key: service.category_label(c, _locale()) for c in cats},
+    return {"category_labels": {c.key: category_label(c) for c in cats},
             "category_colors": {c.key: c.color for c in cats},
             "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
             "gender_labels": {k.value: v for k, v in GENDER_LABELS.items()}}
@@ -87,8 +83,7 @@ def _form(congress, delegate=None):
         "delegates/form.html", congress=congress, delegate=delegate, values=values,
         fields=service.FIELDS, save=save, message=message,
         done=lambda saved: url_for("delegates.detail", delegate_id=saved.id),
-        category_options=[(c.key, service.category_label(c, _locale()))
-                          for c in service.categories(congress)],
+        category_options=[(c.key, category_label(c)) for c in service.categories(congress)],
         gender_options=[(g.value, GENDER_LABELS[g]) for g in
                         (Gender.UNSPECIFIED, Gender.MALE, Gender.FEMALE)],
         status_options=[(s.value, STATUS_LABELS[s]) for s in DelegateStatus])
@@ -212,8 +207,7 @@ def import_upload(congress_id: int):
                                         job_id=job.id))
     return render_template("delegates/import.html", congress=congress, error=error,
                            max_mb=service.MAX_IMPORT_MB,
-                           categories=service.categories(congress),
-                           locale=_locale()), status
+                           category_names=service.category_labels(congress).values()), status
 
 
 @bp.get("/manage/<int:congress_id>/delegates/import/<int:job_id>")

@@ -15,20 +15,19 @@ from flask import current_app
 from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
+from conference import qr
 from conference.agenda.service import current_item, ordered_sessions
 from conference.attendance.service import attendance_session, attendance_state
-from conference.badges import qr
-from conference.badges.service import public_base_url
 from conference.congresses.models import Congress
 from conference.dates import to_local
 from conference.errors import ConferenceError, ValidationFailed
 from conference.extensions import db
 from conference.streams.models import Stream
-from conference.streams.poster import qr_cache_dir
-from conference.streams.service import QR_MAX_VERSION, OptionalWebAddress, display_status
+from conference.urls import public_base_url
 from conference.validation import (
     OptionalLocalDateTime,
     OptionalText,
+    OptionalWebAddress,
     Schema,
     Text,
     optional_int,
@@ -202,7 +201,7 @@ def image_url(name: str) -> str:
 
 def _qr(url: str) -> str:
     try:
-        return qr.qr_data_url(url, qr_cache_dir(), QR_MAX_VERSION) if url else ""
+        return qr.large_qr_data_url(url) if url else ""
     except qr.QrTooLarge:
         return ""
 
@@ -271,9 +270,9 @@ def _resolve_stream(congress: Congress, scene: dict, now) -> dict:
     if stream is None or stream.congress_id != congress.id:
         return {"stream": None, "qr": ""}
     return {"stream": {"title": stream.title, "status": stream.status,
-                       "display": display_status(stream), "url": stream.url,
+                       "display": stream.display, "url": stream.url,
                        "platform": stream.platform},
-            "qr": _qr(stream.replay_url if display_status(stream) == "replay" else stream.url)}
+            "qr": _qr(stream.replay_url if stream.display == "replay" else stream.url)}
 
 
 def _resolve_qr(congress: Congress, scene: dict, now, base_url: str = "") -> dict:

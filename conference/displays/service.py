@@ -29,11 +29,11 @@ from conference.badges import tokens
 from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
 from conference.dates import utcnow
-from conference.delegates.photos import process_photo
 from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
 from conference.displays.scenes import DATA_KINDS, check_scene, images_dir, resolve_scene
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.images import process_image
 from conference.signals import screens_changed
 from conference.validation import OptionalText, Schema, Text, validate
 
@@ -439,7 +439,7 @@ def delete_playlist(actor: Actor, playlist: Playlist) -> None:
 def store_image(actor: Actor, congress: Congress, data: bytes, field: str = "image") -> str:
     """Check an uploaded JPEG or PNG with Pillow, keep it as a JPEG; returns its name."""
     authorize(actor, congress, CAPABILITY)
-    jpeg = process_photo(data, max_side=IMAGE_MAX_SIDE, field=field)
+    jpeg = process_image(data, IMAGE_MAX_SIDE, field)
     name = f"{congress.id}-{secrets.token_hex(8)}.jpg"
     (images_dir() / name).write_bytes(jpeg)
     record(actor, "screen.image_upload", congress_id=congress.id, target=name)

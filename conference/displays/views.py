@@ -21,10 +21,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import ordered_sessions
-from conference.agenda.views import LOCAL_INPUT_FORMAT
 from conference.congresses.models import Congress
 from conference.congresses.service import get_congress
-from conference.dates import to_local, utcnow
+from conference.dates import local_input, utcnow
 from conference.displays import service
 from conference.displays.scenes import (
     SCENE_TYPES,
@@ -41,9 +40,10 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import db
-from conference.portal.views import portal_limit, private
 from conference.streams.service import list_streams
-from conference.web import actor, form_page, public_base_url
+from conference.token_pages import miss_limit, private
+from conference.urls import public_base_url
+from conference.web import actor, form_page
 
 bp = Blueprint("displays", __name__)
 
@@ -73,7 +73,7 @@ def service_worker():
 
 
 @bp.get("/k/<token>")
-@portal_limit
+@miss_limit
 def kiosk(token: str):
     """The kiosk page a screen opens full-screen; its first paint needs no socket."""
     screen = service.find_screen_by_token(token)
@@ -290,8 +290,7 @@ def scene_form_values(scene: dict, tz: str) -> dict:
         " | ".join([e["name"], e.get("citation", "")] + ([e["photo"]] if e.get("photo") else []))
         for e in scene.get("entries", []))
     if values.get("countdown_to"):
-        values["countdown_to"] = to_local(datetime.fromisoformat(values["countdown_to"]),
-                                          tz).strftime(LOCAL_INPUT_FORMAT)
+        values["countdown_to"] = local_input(datetime.fromisoformat(values["countdown_to"]), tz)
     return values
 
 

@@ -31,7 +31,7 @@ from conference.documents.models import (
 )
 from conference.errors import ConferenceError, Gone, NotFound, ValidationFailed
 from conference.portal.views import bp as portal_bp
-from conference.portal.views import portal_limit
+from conference.token_pages import miss_limit
 from conference.web import actor, file_response, form_page, form_values, safe_next
 
 bp = Blueprint("documents", __name__)
@@ -286,7 +286,7 @@ def _opens_the_file() -> bool:
 
 
 @portal_bp.get("/b/<token>/documents/<int:document_id>")
-@portal_limit
+@miss_limit
 def portal_file(token: str, document_id: int):
     delegate = _holder(token)
     document = service.delegate_document(delegate, document_id)
@@ -298,7 +298,7 @@ def portal_file(token: str, document_id: int):
 
 
 @portal_bp.route("/b/<token>/documents/<int:document_id>/comment", methods=["GET", "POST"])
-@portal_limit
+@miss_limit
 def portal_comment(token: str, document_id: int):
     delegate = _holder(token)
     document = service.delegate_document(delegate, document_id)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
@@ -48,6 +48,19 @@ class Stream(db.Model):
 
     congress = relationship("Congress")
     session = relationship("CongressSession")
+
+    @property
+    def display(self) -> str:
+        """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
+        if self.status == StreamStatus.ENDED and self.replay_url:
+            return "replay"
+        return self.status
+
+    @classmethod
+    def in_order(cls, congress_id: int):
+        """The congress's streams in the order pages list them (a query to run)."""
+        return (select(cls).where(cls.congress_id == congress_id)
+                .order_by(cls.position, cls.scheduled_start, cls.id))
 
 
 PLATFORM_LABELS = {

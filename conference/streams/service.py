@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import func, select
 
 from conference.agenda.models import CongressSession
@@ -25,43 +24,16 @@ from conference.streams.models import Platform, Stream, StreamStatus
 from conference.validation import (
     OptionalLocalDateTime,
     OptionalText,
+    OptionalWebAddress,
     Schema,
-    Text,
+    WebAddress,
     optional_int,
     validate,
 )
 
 log = logging.getLogger(__name__)
-MAX_URL_LENGTH = 1000
-# Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
-# than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
-QR_MAX_VERSION = 40
 # Fields an operator may change while driving the congress; the rest are the organizers'.
 STATUS_FIELDS = {"status", "replay_url"}
-
-
-def _is_web_address(value: str) -> bool:
-    if any(char.isspace() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. a broken [IPv6] host
-        return False
-
-
-def _web_address(value: str) -> str:
-    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
-    if value and not _is_web_address(value):
-        raise PydanticCustomError(
-            "custom", _("Enter a web address starting with http:// or https://."))
-    return value
-
-
-WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
-                       AfterValidator(_web_address)]
-OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
-                               AfterValidator(_web_address)]
 
 
 class StreamInput(Schema):
@@ -92,9 +64,7 @@ def guess_platform(url: str) -> Platform:
 
 
 def list_streams(congress: Congress) -> list[Stream]:
-    return list(db.session.scalars(
-        select(Stream).where(Stream.congress_id == congress.id)
-        .order_by(Stream.position, Stream.scheduled_start, Stream.id)))
+    return list(db.session.scalars(Stream.in_order(congress.id)))
 
 
 def get_stream(actor: Actor, stream_id: int,
@@ -107,17 +77,10 @@ def get_stream(actor: Actor, stream_id: int,
     return stream
 
 
-def display_status(stream: Stream) -> str:
-    """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
-    if stream.status == StreamStatus.ENDED and stream.replay_url:
-        return "replay"
-    return stream.status
-
-
 def serialize_stream(stream: Stream) -> dict:
     return {"id": stream.id, "congress_id": stream.congress_id, "session_id": stream.session_id,
             "platform": stream.platform, "url": stream.url, "title": stream.title,
-            "status": stream.status, "display": display_status(stream),
+            "status": stream.status, "display": stream.display,
             "replay_url": stream.replay_url,
             "scheduled_start": (stream.scheduled_start.isoformat()
                                 if stream.scheduled_start else None),
