@@ -35,6 +35,7 @@ from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.images import process_image
 from conference.signals import screens_changed
+from conference.streams.models import Stream
 from conference.validation import OptionalText, Schema, Text, validate
 
 CAPABILITY = Capability.DRIVE_AGENDA  # operators drive the screens as they drive the agenda
@@ -105,6 +106,11 @@ def list_screens(congress: Congress) -> list[Screen]:
 def list_scenes(congress: Congress) -> list[Scene]:
     return list(db.session.scalars(select(Scene).where(Scene.congress_id == congress.id)
                                    .order_by(Scene.name, Scene.id)))
+
+
+def list_streams(congress: Congress) -> list[Stream]:
+    """The livestreams a stream scene may show."""
+    return list(db.session.scalars(Stream.in_order(congress.id)))
 
 
 def list_playlists(congress: Congress) -> list[Playlist]:

@@ -40,7 +40,6 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import db
-from conference.streams.service import list_streams
 from conference.token_pages import miss_limit, private
 from conference.urls import public_base_url
 from conference.web import actor, form_page
@@ -327,7 +326,7 @@ def _scene_page(congress, kind: str, saved=None):
         values=values, errors=errors, preview=preview, types=scene_type_labels(),
         labels=scene_labels(),
         stream_options=[("", "–")] + [(stream.id, stream.title or stream.url)
-                                      for stream in list_streams(congress)],
+                                      for stream in service.list_streams(congress)],
         session_options=[("", _("The whole congress"))] + [
             (session.id, session.title) for session in ordered_sessions(congress)]
     ), 422 if errors else 200
