@@ -219,10 +219,10 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
         return None
     from conference import qr
     from conference.badges import service
+    from conference.badges.identity import portal_url
     from conference.badges.render import LAYOUTS
     from conference.congresses.models import Congress
     from conference.delegates.photos import photo_path
-    from conference.delegates.service import portal_url
     from conference.extensions import db
     from conference.urls import public_base_url
 

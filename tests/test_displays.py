@@ -7,12 +7,12 @@ import io
 import pytest
 from PIL import Image
 
-from conference import images
+from conference import images, tokens
 from conference.auth.service import Actor
-from conference.badges import tokens
+from conference.badges.identity import badge_token
 from conference.checkin.service import perform_checkin
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.displays import service
 from conference.displays.models import Screen
 from conference.extensions import db
@@ -89,8 +89,8 @@ def test_a_new_kiosk_url_replaces_the_old(screen, boss):
     assert service.find_screen_by_token(service.kiosk_token(screen)) == screen
 
 
-def test_kiosk_tokens_differ_from_badge_tokens():
-    assert tokens.derive_token("k", "n", 1) != tokens.derive_token("k", "n", 1, "kiosk")
+def test_kiosk_tokens_differ_from_badge_tokens(app):
+    assert tokens.derive_token("n", 1) != tokens.derive_token("n", 1, "kiosk")
 
 
 # --- scenes ----------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from conference.auth.service import Actor
+from conference.badges.identity import reissue_badge
 from conference.delegates import photos
 from conference.delegates.models import DelegateStatus
-from conference.delegates.service import reissue_badge
 from conference.extensions import db
 from conference.token_pages import TokenFilter, mask_token_paths
 from tests.test_checkin import add_delegate, bare_congress

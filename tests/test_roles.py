@@ -335,7 +335,7 @@ CASES: list[Case] = [
 
 
 def _badge(w: SimpleNamespace) -> None:
-    from conference.delegates.service import badge_token
+    from conference.badges.identity import badge_token
 
     w.token = badge_token(w.delegate)
 

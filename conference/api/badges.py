@@ -7,8 +7,9 @@ from flask import request
 from conference.api import api_actor, bp
 from conference.auth.service import Capability
 from conference.badges import service
+from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
-from conference.delegates.service import get_delegate, portal_url, reissue_badge
+from conference.delegates.service import get_delegate
 from conference.urls import public_base_url
 from conference.web import file_response
 

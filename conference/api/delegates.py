@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from conference.api import api_actor, bp, json_body, query_flag, query_number
 from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
+from conference.badges.identity import portal_url
 from conference.congresses.service import get_congress
 from conference.delegates import service
 from conference.delegates.importing import UnreadableFile
@@ -16,7 +17,7 @@ from conference.urls import public_base_url
 
 def _serialize(delegate, may_edit: bool) -> dict:
     """Badge tokens (in portal_url) only go to those who may edit delegates."""
-    url = service.portal_url(delegate, public_base_url()) if may_edit else None
+    url = portal_url(delegate, public_base_url()) if may_edit else None
     return service.serialize_delegate(delegate, url)
 
 

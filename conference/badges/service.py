@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from conference import qr
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
+from conference.badges.identity import portal_url
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
@@ -38,7 +39,7 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
-from conference.delegates.service import categories, portal_url
+from conference.delegates.service import categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
 from conference.i18n import LANGUAGES, category_label

@@ -63,8 +63,8 @@ class Delegate(db.Model):
     photo: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default=DelegateStatus.REGISTERED)
     notes: Mapped[str] = mapped_column(Text, default="")
-    # The badge token is derived from the secret key, this nonce and the serial (see
-    # badges/tokens.py); reissuing bumps the serial.
+    # The badge token is derived from the token key, this nonce and the serial (see
+    # badges/identity.py); reissuing bumps the serial.
     badge_nonce: Mapped[str] = mapped_column(String(32))
     badge_serial: Mapped[int] = mapped_column(default=1)
     badge_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -92,16 +92,6 @@ def _set_keys(_mapper, _connection, delegate: Delegate) -> None:
     for name, value in delegate_keys(delegate.full_name, delegate.code, delegate.unit or "",
                                      delegate.seat or "").items():
         setattr(delegate, name, value)
-
-
-class RevokedBadge(db.Model):
-    """A badge that was replaced: its scan says so instead of 'unknown'."""
-
-    __tablename__ = "revoked_badges"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
-    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 STATUS_LABELS = {

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from conference.audit.service import record
 from conference.auth.models import User
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.tokens import derive_token, looks_like_token, new_nonce, token_hash
+from conference.badges.identity import new_badge
 from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.delegates import photos
@@ -39,7 +39,6 @@ from conference.delegates.models import (
     DelegateCategory,
     DelegateStatus,
     Gender,
-    RevokedBadge,
     delegate_keys,
 )
 from conference.errors import ConferenceError, Conflict, NotFound, ValidationFailed
@@ -143,57 +142,6 @@ def _check_category(congress: Congress, key: str) -> None:
                                fields={"category": _("Unknown category.")})
 
 
-# --- badge tokens ---------------------------------------------------------------------------
-
-
-def badge_token(delegate: Delegate) -> str:
-    return derive_token(current_app.config["SECRET_KEY"], delegate.badge_nonce,
-                        delegate.badge_serial)
-
-
-def portal_url(delegate: Delegate, base_url: str) -> str:
-    """The address a delegate's badge opens: their portal (base_url: PUBLIC_URL or the host)."""
-    return f"{base_url.rstrip('/')}/b/{badge_token(delegate)}"
-
-
-@dataclass(frozen=True)
-class BadgeLookup:
-    """What a scanned token is: a delegate's current badge, or a replaced one."""
-
-    delegate: Delegate
-    revoked: bool
-
-
-def find_badge(token: str) -> BadgeLookup | None:
-    """Look a badge token up; None if it is not one of ours."""
-    if not looks_like_token(token):
-        return None
-    digest = token_hash(token)
-    delegate = db.session.scalar(select(Delegate).where(Delegate.badge_token_hash == digest))
-    if delegate is not None:
-        return BadgeLookup(delegate, revoked=False)
-    replaced = db.session.get(RevokedBadge, digest)
-    if replaced is not None:
-        return BadgeLookup(db.session.get(Delegate, replaced.delegate_id), revoked=True)
-    return None
-
-
-def _assign_token(delegate: Delegate) -> None:
-    delegate.badge_token_hash = token_hash(badge_token(delegate))
-
-
-def reissue_badge(actor: Actor, delegate: Delegate) -> str:
-    """Replace a lost badge: the old token stops working, the new one is returned."""
-    authorize(actor, delegate.congress, Capability.EDIT_DELEGATES)
-    db.session.add(RevokedBadge(token_hash=delegate.badge_token_hash, delegate_id=delegate.id))
-    delegate.badge_serial += 1
-    _assign_token(delegate)
-    record(actor, "delegate.badge_reissue", congress_id=delegate.congress_id,
-           target=f"delegate:{delegate.code}", details={"serial": delegate.badge_serial})
-    db.session.commit()
-    return badge_token(delegate)
-
-
 # --- delegates ------------------------------------------------------------------------------
 
 
@@ -224,12 +172,9 @@ def _code_conflict(code: str) -> Conflict:
 
 def new_delegate_values(congress: Congress, values: DelegateInput) -> dict:
     """The column values of a new delegate, badge token included (for one or a bulk insert)."""
-    nonce = new_nonce()
-    token = derive_token(current_app.config["SECRET_KEY"], nonce, 1)
     data = values.model_dump()
     return data | delegate_keys(data["full_name"], data["code"], data["unit"], data["seat"]) | {
-        "congress_id": congress.id, "badge_nonce": nonce, "badge_serial": 1,
-        "badge_token_hash": token_hash(token)}
+        "congress_id": congress.id} | new_badge()
 
 
 def delegate_values(delegate: Delegate) -> dict:
@@ -305,8 +250,6 @@ def delete_delegate(actor: Actor, delegate: Delegate) -> None:
     photo, congress = delegate.photo, delegate.congress
     record(actor, "delegate.delete", congress_id=delegate.congress_id,
            target=f"delegate:{delegate.code}", details={"full_name": delegate.full_name})
-    db.session.execute(RevokedBadge.__table__.delete().where(
-        RevokedBadge.delegate_id == delegate.id))
     db.session.delete(delegate)
     db.session.commit()
     photos.delete_photo_file(photo)

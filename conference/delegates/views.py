@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.auth.service import Capability, can
+from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
 from conference.delegates import photos, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
@@ -108,7 +109,7 @@ def _detail_page(delegate, photo_error: str = "", status: int = 200):
     return render_template(
         "delegates/detail.html", congress=congress, delegate=delegate, may_edit=may_edit,
         photo_error=photo_error, checked_in=service.has_checked_in(delegate),
-        portal_url=service.portal_url(delegate, public_base_url()) if may_edit else "",
+        portal_url=portal_url(delegate, public_base_url()) if may_edit else "",
         max_photo_mb=photos.MAX_PHOTO_BYTES // (1024 * 1024), **_labels(congress)), status
 
 
@@ -146,7 +147,7 @@ def delete(delegate_id: int):
 @login_required
 def reissue(delegate_id: int):
     delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
-    service.reissue_badge(actor(), delegate)
+    reissue_badge(actor(), delegate)
     flash(_("A new badge was issued; the old one no longer works. Print the new badge."))
     return redirect(url_for("delegates.detail", delegate_id=delegate.id))
 

@@ -35,7 +35,7 @@ class Screen(db.Model):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     group_name: Mapped[str] = mapped_column(String(50), default="")
-    # Kiosk token material (badges/tokens.py): only the SHA-256 of the token is stored.
+    # Kiosk token material (conference/tokens.py): only the SHA-256 of the token is stored.
     token_nonce: Mapped[str] = mapped_column(String(32))
     token_serial: Mapped[int] = mapped_column(default=1)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

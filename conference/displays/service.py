@@ -23,9 +23,9 @@ from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
+from conference import tokens
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges import tokens
 from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
 from conference.dates import utcnow
@@ -79,14 +79,13 @@ SCREEN_FIELDS = tuple(ScreenInput.model_fields)
 
 
 def kiosk_token(screen: Screen) -> str:
-    """The screen's kiosk token: computed from the secret key, never stored."""
-    return tokens.derive_token(current_app.secret_key, screen.token_nonce, screen.token_serial,
-                               TOKEN_PURPOSE)
+    """The screen's kiosk token: derived from the token key, never stored."""
+    return tokens.derive_token(screen.token_nonce, screen.token_serial, TOKEN_PURPOSE)
 
 
 def find_screen_by_token(token: str) -> Screen | None:
     """The screen whose current kiosk token this is; None for an unknown or replaced one."""
-    if not isinstance(token, str) or not tokens.looks_like_token(token):
+    if not tokens.looks_like_token(token):
         return None
     return db.session.scalar(select(Screen).where(Screen.token_hash == tokens.token_hash(token)))
 

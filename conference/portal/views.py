@@ -10,30 +10,27 @@ from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 
 from conference.agenda.service import agenda_state, current_item, ordered_sessions
+from conference.badges.identity import BadgeRevoked, find_badge
 from conference.delegates import photos
-from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import category_labels, find_badge
+from conference.delegates.models import DelegateStatus
+from conference.delegates.service import category_labels
 from conference.errors import NotFound
 from conference.token_pages import miss_limit, private
 
 bp = Blueprint("portal", __name__)
 bp.after_request(private)
 
-def _current_badge(token: str) -> Delegate | None:
-    """The delegate whose current badge this is; None for a replaced one; 404 if unknown."""
-    lookup = find_badge(token)
-    if lookup is None:
-        raise NotFound(_("This badge is not known. Check that the whole code was scanned, or "
-                         "ask at the reception desk."))
-    return None if lookup.revoked else lookup.delegate
+
+@bp.errorhandler(BadgeRevoked)
+def replaced(_error: BadgeRevoked):
+    """A replaced badge's pages (the portal's and its documents') say so, for its holder."""
+    return render_template("portal/replaced.html"), 410
 
 
 @bp.get("/b/<token>")
 @miss_limit
 def badge(token: str):
-    delegate = _current_badge(token)
-    if delegate is None:
-        return render_template("portal/replaced.html"), 410
+    delegate = find_badge(token)
     congress = delegate.congress
     has_photo = photos.photo_path(delegate) is not None
     context = {"congress": congress, "delegate": delegate,
@@ -49,9 +46,7 @@ def badge(token: str):
 @bp.get("/b/<token>/photo.jpg")
 @miss_limit
 def photo(token: str):
-    delegate = _current_badge(token)
-    if delegate is None:
-        return render_template("portal/replaced.html"), 410
+    delegate = find_badge(token)
     path = photos.small_photo_path(delegate)
     if path is None:
         raise NotFound(_("This delegate has no photo."))
