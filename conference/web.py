@@ -12,6 +12,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -22,19 +23,15 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from conference.agenda.models import SESSION_KIND_LABELS
-from conference.auth.models import ROLE_LABELS
-from conference.auth.service import Actor, load_user_from_session_id
+from conference.actors import Actor
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
-from conference.extensions import compress, login_manager
+from conference.extensions import compress
 from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, page_locale
-from conference.streams.embed import FRAME_SOURCES
 from conference.token_pages import install_log_filter
 
 log = logging.getLogger(__name__)
@@ -45,12 +42,11 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-        f"frame-src {' '.join(FRAME_SOURCES)}"  # the livestream players (YouTube, Facebook)
-    ),
 }
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-src {frames}")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -160,15 +156,19 @@ def _compressed(response):
     return response
 
 
+def allow_frames(app: Flask, *sources: str) -> None:
+    """Let pages embed players from these origins (a feature registers its own, e.g. the
+    livestreams' YouTube and Facebook); everything else stays refused."""
+    app.extensions.setdefault("frame_sources", []).extend(sources)
+
+
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    frames = " ".join(current_app.extensions.get("frame_sources", [])) or "'none'"
+    response.headers.setdefault("Content-Security-Policy",
+                                CONTENT_SECURITY_POLICY.format(frames=frames))
     return response
-
-
-@login_manager.user_loader
-def _load_user(session_id: str):
-    return load_user_from_session_id(session_id)
 
 
 @bp.get("/lang/<code>")
@@ -187,9 +187,7 @@ def health():
 
 
 def _template_context():
-    return {"languages": LANGUAGES, "current_locale": page_locale(),
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
-            "kind_label": lambda kind: SESSION_KIND_LABELS.get(kind, kind)}
+    return {"languages": LANGUAGES, "current_locale": page_locale()}
 
 
 def when(value, congress, style: str = "full") -> str:
@@ -199,10 +197,6 @@ def when(value, congress, style: str = "full") -> str:
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = lazy_gettext("Please sign in to continue.")
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
     app.register_error_handler(ConferenceError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)

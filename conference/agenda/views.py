@@ -20,6 +20,12 @@ from conference.web import actor, file_response, form_page
 
 bp = Blueprint("agenda", __name__)
 
+
+@bp.app_template_global()
+def kind_label(kind: str) -> str:
+    """A session kind's name in the page's language."""
+    return SESSION_KIND_LABELS.get(kind, kind)
+
 SESSION_FORM_FIELDS = service.SESSION_FIELDS
 ITEM_FORM_FIELDS = ("title", "presenter", "planned_start", "duration_minutes", "notes")
 

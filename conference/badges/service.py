@@ -330,6 +330,13 @@ def _nothing_to_print() -> ValidationFailed:
                             code="no_badges")
 
 
+def recent_runs(congress: Congress, limit: int = 5) -> list[Job]:
+    """The congress's latest print runs, newest first, for the print page."""
+    return list(db.session.scalars(
+        select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
+        .order_by(Job.id.desc()).limit(limit)))
+
+
 def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
                     base_url: str) -> Job:
     """Queue a print run; it renders in another process and keeps the PDF for download."""

@@ -32,7 +32,6 @@ from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.service import category_labels, search_delegates
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
-from conference.extensions import db
 from conference.web import actor
 
 bp = Blueprint("checkin", __name__)
@@ -112,8 +111,7 @@ def _check_in(congress: Congress, data) -> tuple[Panel, int]:
                 "scan": str(data.get("scan") or ""), "gate": gate, "session_id": session_id})
     except REFUSALS as error:
         return _refused(error), error.status
-    session = (db.session.get(CongressSession, result.checkin.session_id)
-               if result.checkin.session_id else None)
+    session = result.checkin.session
     if result.created:
         return Panel("checked_in", "ok", _("Checked in"), delegate=result.delegate,
                      checkin=result.checkin, session=session), 201

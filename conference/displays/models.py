@@ -78,6 +78,7 @@ class Scene(db.Model):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    congress = relationship("Congress")
 
 class Playlist(db.Model):
     __tablename__ = "playlists"
@@ -87,6 +88,7 @@ class Playlist(db.Model):
         ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
 
+    congress = relationship("Congress")
     entries = relationship("PlaylistEntry", order_by="PlaylistEntry.position",
                            cascade="all, delete-orphan")
 

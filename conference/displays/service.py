@@ -121,8 +121,7 @@ def _get(model, record_id: int, actor: Actor, message: str):
     found = db.session.get(model, record_id)
     if found is None:
         raise NotFound(message)
-    authorize(actor, found.congress if model is Screen else db.session.get(
-        Congress, found.congress_id), CAPABILITY)
+    authorize(actor, found.congress, CAPABILITY)
     return found
 
 
@@ -370,7 +369,7 @@ def create_scene(actor: Actor, congress: Congress, data: dict) -> Scene:
 
 
 def update_scene(actor: Actor, scene: Scene, data: dict) -> Scene:
-    congress = db.session.get(Congress, scene.congress_id)
+    congress = scene.congress
     authorize(actor, congress, CAPABILITY)
     current = {"name": scene.name, "scene": {"type": scene.type} | scene.fields}
     name, fields = _scene_values(congress, current | dict(data))
@@ -382,7 +381,7 @@ def update_scene(actor: Actor, scene: Scene, data: dict) -> Scene:
 
 
 def delete_scene(actor: Actor, scene: Scene) -> None:
-    congress = db.session.get(Congress, scene.congress_id)
+    congress = scene.congress
     authorize(actor, congress, CAPABILITY)
     affected = _affected(congress, {scene.id})
     db.session.delete(scene)
@@ -420,7 +419,7 @@ def create_playlist(actor: Actor, congress: Congress, data: dict) -> Playlist:
 
 
 def update_playlist(actor: Actor, playlist: Playlist, data: dict) -> Playlist:
-    congress = db.session.get(Congress, playlist.congress_id)
+    congress = playlist.congress
     authorize(actor, congress, CAPABILITY)
     current = serialize_playlist(playlist)
     values = _playlist_values(congress, {"name": current["name"],
@@ -433,7 +432,7 @@ def update_playlist(actor: Actor, playlist: Playlist, data: dict) -> Playlist:
 
 
 def delete_playlist(actor: Actor, playlist: Playlist) -> None:
-    congress = db.session.get(Congress, playlist.congress_id)
+    congress = playlist.congress
     authorize(actor, congress, CAPABILITY)
     affected = _affected(congress, playlist_ids={playlist.id})
     db.session.delete(playlist)

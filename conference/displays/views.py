@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import ordered_sessions
-from conference.congresses.models import Congress
 from conference.congresses.service import get_congress
 from conference.dates import local_input, utcnow
 from conference.displays import service
@@ -39,7 +38,6 @@ from conference.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from conference.extensions import db
 from conference.token_pages import miss_limit, private
 from conference.urls import public_base_url
 from conference.web import actor, form_page
@@ -342,7 +340,7 @@ def new_scene(congress_id: int, kind: str):
 @login_required
 def edit_scene(scene_id: int):
     scene = service.get_scene(actor(), scene_id)
-    return _scene_page(db.session.get(Congress, scene.congress_id), scene.type, scene)
+    return _scene_page(scene.congress, scene.type, scene)
 
 
 @bp.post("/manage/scenes/<int:scene_id>/delete")
@@ -393,7 +391,7 @@ def new_playlist(congress_id: int):
 @login_required
 def edit_playlist(playlist_id: int):
     playlist = service.get_playlist(actor(), playlist_id)
-    return _playlist_page(db.session.get(Congress, playlist.congress_id), playlist)
+    return _playlist_page(playlist.congress, playlist)
 
 
 @bp.post("/manage/playlists/<int:playlist_id>/delete")

@@ -17,12 +17,13 @@ from conference.errors import ValidationFailed
 from conference.i18n import page_locale
 from conference.qr import large_qr_png
 from conference.streams import poster, service
-from conference.streams.embed import embed_url
+from conference.streams.embed import FRAME_SOURCES, embed_url
 from conference.streams.models import DISPLAY_LABELS, PLATFORM_LABELS, Platform, StreamStatus
 from conference.urls import public_base_url
-from conference.web import actor, file_response, form_page
+from conference.web import actor, allow_frames, file_response, form_page
 
 bp = Blueprint("streams", __name__)
+bp.record_once(lambda state: allow_frames(state.app, *FRAME_SOURCES))  # the players, on tap
 
 
 @bp.app_template_global()
