@@ -9,7 +9,14 @@ import pytest
 
 from conference.audit.models import AuditEntry
 from conference.auth.service import Actor
-from conference.badges.identity import BadgeRevoked, badge_token, find_badge
+from conference.badges.identity import (
+    BadgeRevoked,
+    BadgeUnknown,
+    badge_token,
+    find_badge,
+    reissue_badge,
+)
+from conference.badges.models import RevokedBadge
 from conference.checkin.service import check_in_delegate
 from conference.delegates import service
 from conference.delegates.models import Delegate
@@ -248,11 +255,16 @@ def test_withdraw_keeps_the_record(client, organizer, add):
 
 
 def test_delete_only_a_delegate_who_never_checked_in(client, congress, organizer, add):
-    mistake_id = add("Nhập nhầm").id
+    mistake = add("Nhập nhầm")
+    mistake_id, first_badge = mistake.id, badge_token(mistake)
+    reissue_badge(Actor(organizer), mistake)  # its replaced badge goes with it
     response = client.post(f"/manage/delegates/{mistake_id}/delete")
     assert response.headers["Location"] == f"/manage/{congress.id}/delegates"
     db.session.expire_all()
     assert db.session.get(Delegate, mistake_id) is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(RevokedBadge)) == 0
+    with pytest.raises(BadgeUnknown):
+        find_badge(first_badge)
 
     came = add("Lê Văn Hùng")
     check_in_delegate(Actor(organizer), came)

@@ -10,7 +10,7 @@ from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
 from conference.badges.identity import portal_url
 from conference.congresses.service import get_congress
-from conference.delegates import service
+from conference.delegates import importing, search, service
 from conference.delegates.importing import UnreadableFile
 from conference.urls import public_base_url
 
@@ -32,12 +32,12 @@ def create_delegate(congress_id: int):
 def list_delegates(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.VIEW_DELEGATES)
     present = query_flag("present")
-    found = service.search_delegates(
+    found = search.search_delegates(
         congress, q=request.args.get("q", ""), category=request.args.get("category", ""),
         status=request.args.get("status", ""), delegation=request.args.get("delegation"),
         present=present, present_ids=present_ids(congress) if present is not None else None,
         sort=request.args.get("sort", "name"), page=query_number("page", 1),
-        page_size=query_number("page_size", service.PAGE_SIZE))
+        page_size=query_number("page_size", search.PAGE_SIZE))
     may_edit = can(api_actor(), congress, Capability.EDIT_DELEGATES)
     return {"delegates": [_serialize(d, may_edit) for d in found.delegates],
             "total": found.total, "page": found.page, "pages": found.pages,
@@ -73,10 +73,10 @@ def import_delegates(congress_id: int):
     if upload is None:
         message = _("Send the list as the multipart/form-data field “file”.")
         raise UnreadableFile(message, code="file_missing", fields={"file": message})
-    result = service.import_file(api_actor(), congress, upload.filename or "", upload.read(),
+    result = importing.import_file(api_actor(), congress, upload.filename or "", upload.read(),
                                  dry_run=bool(query_flag("dry_run")))
     if result.errors:
-        shown = result.errors[:service.MAX_REPORTED_PROBLEMS]
+        shown = result.errors[:importing.MAX_REPORTED_PROBLEMS]
         message = _("%(n)d problems found; nothing was imported.", n=len(result.errors))
         return {"error": {"code": "invalid_rows", "message": message},
                 "errors": shown}, 422

@@ -10,7 +10,8 @@ from conference.auth.service import Capability
 from conference.badges import service
 from conference.badges.render import LAYOUTS
 from conference.congresses.service import get_congress
-from conference.delegates.service import category_labels, delegations, get_delegate
+from conference.delegates.search import delegations
+from conference.delegates.service import category_labels, get_delegate
 from conference.errors import ValidationFailed
 from conference.i18n import LANGUAGES
 from conference.jobs.models import Job

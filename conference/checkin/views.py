@@ -30,7 +30,8 @@ from conference.congresses.service import get_congress
 from conference.dates import to_local, utcnow
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import category_labels, search_delegates
+from conference.delegates.search import search_delegates
+from conference.delegates.service import category_labels
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
 from conference.web import actor
 

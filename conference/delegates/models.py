@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -10,8 +11,32 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
-from conference.delegates.importing import fold
 from conference.extensions import db
+
+
+def _strip_marks(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in base if not unicodedata.combining(ch))
+
+
+# Every letter with diacritics in the Latin blocks (Vietnamese lives in Latin-1, Extended-A/B
+# and Extended Additional) -> its base letters, and combining marks -> nothing: one translate()
+# instead of a decomposition per character, which big imports felt.
+_FOLD_TABLE = {code: _strip_marks(chr(code)) for code in
+               [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]
+               if _strip_marks(chr(code)) != chr(code)}
+_FOLD_TABLE.update({code: None for code in range(0x300, 0x370)
+                    if unicodedata.combining(chr(code))})
+
+
+def fold(text: str) -> str:
+    """Compare-key for headers, values and searches: no case, no diacritics, single spaces."""
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
+        if not text.isascii():  # letters of other scripts: the slow, general way
+            text = _strip_marks(text)
+    return " ".join(text.casefold().split())
 
 
 class DelegateStatus(StrEnum):

@@ -19,7 +19,7 @@ from flask_login import login_required
 from conference.auth.service import Capability, can
 from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
-from conference.delegates import photos, service
+from conference.delegates import importing, photos, search, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
 from conference.i18n import category_label
@@ -50,7 +50,7 @@ def _filters() -> dict:
 def index(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.VIEW_DELEGATES)
     filters = _filters()
-    found = service.search_delegates(
+    found = search.search_delegates(
         congress, q=filters["q"], category=filters["category"], status=filters["status"],
         delegation=filters["delegation"], sort=filters["sort"] or "name",
         page=request.args.get("page", 1, type=int) or 1)
@@ -65,7 +65,7 @@ def index(congress_id: int):
 
     return render_template(
         "delegates/index.html", congress=congress, found=found, filters=filters,
-        counts=service.delegate_counts(congress), delegations=service.delegations(congress),
+        counts=search.delegate_counts(congress), delegations=search.delegations(congress),
         categories=service.categories(congress), list_url=list_url, export_url=export_url,
         may_edit=can(actor(), congress, Capability.EDIT_DELEGATES), **_labels(congress))
 
@@ -200,14 +200,14 @@ def import_upload(congress_id: int):
             error, status = _("Choose the CSV or XLSX file of the list."), 422
         else:
             try:
-                job = service.stage_import(actor(), congress, upload.filename, upload.read())
+                job = importing.stage_import(actor(), congress, upload.filename, upload.read())
             except ConferenceError as exc:
                 error, status = exc.message, exc.status
             else:
                 return redirect(url_for("delegates.import_job", congress_id=congress.id,
                                         job_id=job.id))
     return render_template("delegates/import.html", congress=congress, error=error,
-                           max_mb=service.MAX_IMPORT_MB,
+                           max_mb=importing.MAX_IMPORT_MB,
                            category_names=service.category_labels(congress).values()), status
 
 
@@ -215,7 +215,7 @@ def import_upload(congress_id: int):
 @login_required
 def import_job(congress_id: int, job_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
-    job = service.get_import_job(actor(), congress, job_id)
+    job = importing.get_import_job(actor(), congress, job_id)
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
     return render_template("delegates/import_job.html", congress=congress, job=job,
                            result=job.result or {}, running=running,
@@ -226,9 +226,9 @@ def import_job(congress_id: int, job_id: int):
 @login_required
 def import_confirm(congress_id: int, job_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
-    job = service.get_import_job(actor(), congress, job_id)
+    job = importing.get_import_job(actor(), congress, job_id)
     try:
-        new_job = service.confirm_import(actor(), congress, job)
+        new_job = importing.confirm_import(actor(), congress, job)
     except ConferenceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=job.id))
@@ -240,7 +240,7 @@ def import_confirm(congress_id: int, job_id: int):
 def export(congress_id: int, kind: str):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
     filters = _filters()
-    filename, mimetype, data = service.export_delegates(
+    filename, mimetype, data = search.export_delegates(
         actor(), congress, kind, q=filters["q"], category=filters["category"],
         status=filters["status"], delegation=filters["delegation"])
     return file_response(data, filename, mimetype, cache="private, no-store")
