@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -30,7 +32,13 @@ from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
-from conference.displays.scenes import DATA_KINDS, check_scene, images_dir, resolve_scene
+from conference.displays.scenes import (
+    DATA_KINDS,
+    check_scene,
+    images_dir,
+    inline_images,
+    resolve_scene,
+)
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.images import process_image
@@ -351,32 +359,89 @@ def _affected(congress: Congress, scene_ids: set[int] = frozenset(),
     return affected
 
 
-def _scene_values(congress: Congress, data: dict) -> tuple[str, dict]:
+@dataclass(frozen=True)
+class ImageUpload:
+    """An image uploaded with a scene form, checked and shrunk but not stored yet: `name` is
+    the server-made name it gets once the scene is saved."""
+
+    name: str
+    jpeg: bytes
+
+
+def check_image(actor: Actor, congress: Congress, data: bytes,
+                field: str = "image") -> ImageUpload:
+    """Check an uploaded JPEG or PNG with Pillow and shrink it; nothing is stored."""
+    authorize(actor, congress, CAPABILITY)
+    return ImageUpload(f"{congress.id}-{secrets.token_hex(8)}.jpg",
+                       process_image(data, IMAGE_MAX_SIDE, field))
+
+
+def _store_images(actor: Actor, congress: Congress, images: Sequence[ImageUpload]) -> None:
+    """Write the images and audit them, in the transaction the caller commits."""
+    for image in images:
+        (images_dir() / image.name).write_bytes(image.jpeg)
+        record(actor, "screen.image_upload", congress_id=congress.id, target=image.name)
+
+
+def _forget_images(images: Sequence[ImageUpload]) -> None:
+    for image in images:
+        (images_dir() / image.name).unlink(missing_ok=True)
+
+
+def _scene_values(congress: Congress, data: dict,
+                  images: Sequence[ImageUpload] = ()) -> tuple[str, dict]:
     values = validate(SceneInput, data)
-    scene = check_scene(congress, values.scene, prefix="scene.")
+    scene = check_scene(congress, values.scene, prefix="scene.",
+                        pending={image.name for image in images})
     return values.name, scene
 
 
-def create_scene(actor: Actor, congress: Congress, data: dict) -> Scene:
+def preview_scene(actor: Actor, congress: Congress, scene: dict,
+                  images: Sequence[ImageUpload] = (), base_url: str = "") -> dict:
+    """What a scene form would show, checked but saved nowhere: its new images travel as
+    data: URLs."""
     authorize(actor, congress, CAPABILITY)
-    name, fields = _scene_values(congress, data)
+    checked = check_scene(congress, scene, prefix="scene.",
+                          pending={image.name for image in images})
+    return inline_images(resolve_scene(congress, checked, utcnow(), base_url),
+                         {image.name: image.jpeg for image in images})
+
+
+def _save_scene(actor: Actor, congress: Congress, images: Sequence[ImageUpload], action: str,
+                screens: list[Screen], details: dict, kind: str = "state") -> None:
+    """Store the scene's new images and commit; a failed commit takes the images back."""
+    _store_images(actor, congress, images)
+    try:
+        _committed(actor, congress, action, screens, details, kind=kind)
+    except Exception:
+        db.session.rollback()
+        _forget_images(images)
+        raise
+
+
+def create_scene(actor: Actor, congress: Congress, data: dict,
+                 images: Sequence[ImageUpload] = ()) -> Scene:
+    """Save a new scene with the images uploaded for it (stored only now it is valid)."""
+    authorize(actor, congress, CAPABILITY)
+    name, fields = _scene_values(congress, data, images)
     scene = Scene(congress_id=congress.id, name=name, type=fields.pop("type"), fields=fields)
     db.session.add(scene)
     db.session.flush()
-    _committed(actor, congress, "scene_create", [], {"scene": scene.id, "name": name},
-               kind="setup")
+    _save_scene(actor, congress, images, "scene_create", [], {"scene": scene.id, "name": name},
+                kind="setup")
     return scene
 
 
-def update_scene(actor: Actor, scene: Scene, data: dict) -> Scene:
+def update_scene(actor: Actor, scene: Scene, data: dict,
+                 images: Sequence[ImageUpload] = ()) -> Scene:
     congress = scene.congress
     authorize(actor, congress, CAPABILITY)
     current = {"name": scene.name, "scene": {"type": scene.type} | scene.fields}
-    name, fields = _scene_values(congress, current | dict(data))
+    name, fields = _scene_values(congress, current | dict(data), images)
     scene.name, scene.type, scene.fields = name, fields.pop("type"), fields
     db.session.flush()
-    _committed(actor, congress, "scene_update", _affected(congress, {scene.id}),
-               {"scene": scene.id, "name": name})
+    _save_scene(actor, congress, images, "scene_update", _affected(congress, {scene.id}),
+                {"scene": scene.id, "name": name})
     return scene
 
 
@@ -441,14 +506,12 @@ def delete_playlist(actor: Actor, playlist: Playlist) -> None:
 
 
 def store_image(actor: Actor, congress: Congress, data: bytes, field: str = "image") -> str:
-    """Check an uploaded JPEG or PNG with Pillow, keep it as a JPEG; returns its name."""
-    authorize(actor, congress, CAPABILITY)
-    jpeg = process_image(data, IMAGE_MAX_SIDE, field)
-    name = f"{congress.id}-{secrets.token_hex(8)}.jpg"
-    (images_dir() / name).write_bytes(jpeg)
-    record(actor, "screen.image_upload", congress_id=congress.id, target=name)
+    """Check an uploaded JPEG or PNG and keep it as a JPEG for scenes to show (the API's
+    upload, before the scene that names it); returns its name."""
+    image = check_image(actor, congress, data, field)
+    _store_images(actor, congress, [image])
     db.session.commit()
-    return name
+    return image.name
 
 
 # --- driving the screens ----------------------------------------------------------------------
