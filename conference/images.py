@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -112,6 +113,18 @@ def write_atomically(path: Path, data: bytes) -> None:
     partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
     partial.write_bytes(data)
     partial.replace(path)
+
+
+def read_or_make(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept at `path`; the first time, `make` them and keep them there."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data)
+    return data
 
 
 def shrink_file(source: Path, target: Path, box: tuple[int, int], kind: str = "JPEG",

@@ -19,7 +19,7 @@ from pathlib import Path
 import segno
 from flask import current_app
 
-from conference.images import write_atomically
+from conference.images import read_or_make
 
 ERROR_LEVEL = "m"  # survives a scratched or creased badge (15% of the code may be lost)
 MAX_VERSION = 5  # 37x37 modules: still decodes from a cheap phone camera at arm's length
@@ -72,15 +72,7 @@ def qr_png(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> 
     """The PNG of `url`'s QR code, from the disk cache if present, else made and stored."""
     if cache_dir is None:
         return qr_png_bytes(url, max_version)
-    path = _cache_file(cache_dir, url)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = qr_png_bytes(url, max_version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, data)
-    return data
+    return read_or_make(_cache_file(cache_dir, url), lambda: qr_png_bytes(url, max_version))
 
 
 def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> str:

@@ -43,7 +43,7 @@ from conference.delegates.service import categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
 from conference.i18n import LANGUAGES, category_label
-from conference.images import cropped_jpeg, write_atomically
+from conference.images import cropped_jpeg, read_or_make
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
 
@@ -165,15 +165,8 @@ def _photo_thumbnail(path: Path) -> bytes:
     """A JPEG of the photo at badge size, made once per photo file version and kept."""
     stat = path.stat()
     key = hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
-    cached = _cache_dir("photos") / key[:2] / f"{key}.jpg"
-    try:
-        return cached.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = cropped_jpeg(path, PHOTO_PIXELS)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(cached, data)
-    return data
+    return read_or_make(_cache_dir("photos") / key[:2] / f"{key}.jpg",
+                        lambda: cropped_jpeg(path, PHOTO_PIXELS))
 
 
 _placeholder: list[str] = []
