@@ -10,6 +10,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 
 from conference.extensions import db, migrate
+from conference.validation import optional_id
 
 
 @event.listens_for(Engine, "connect")
@@ -21,6 +22,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def get_record(model, key):
+    """The record of `model` that an id from outside names, or None: a value that is not a
+    record id (text, a bool, a number past the database's keys) names none."""
+    key = optional_id(key) if not isinstance(key, str) else None
+    return db.session.get(model, key) if key is not None else None
 
 
 def upgrade_database(app: Flask) -> None:

@@ -89,6 +89,33 @@ OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_UR
                                AfterValidator(_web_address)]
 
 
+MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER keys; SQLite's go further
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def record_id(value: Any) -> int:
+    """A record id (or page number) as a URL, a form or JSON sends it: a whole number from 1
+    to MAX_ID, else ValueError. A larger number names no record; the database would refuse it."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):  # isdigit alone takes "²"
+            raise ValueError(value)
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ValueError(value)
+    return value
+
+
+def optional_id(value: Any) -> int | None:
+    """`record_id`, or None for anything that is not one."""
+    try:
+        return record_id(value)
+    except ValueError:
+        return None
+
+
 def optional_int(ge: int, le: int):
     """An optional whole number in [ge, le]; an empty form field means none."""
     return Annotated[Annotated[int, Field(ge=ge, le=le)] | None, BeforeValidator(_blank_to_none)]

@@ -16,6 +16,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,7 +26,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from conference.actors import Actor
 from conference.dates import format_when
@@ -33,6 +37,7 @@ from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import compress
 from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, page_locale
 from conference.token_pages import install_log_filter
+from conference.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
@@ -127,10 +132,17 @@ def _handle_csrf_error(error: CSRFError):
 def _handle_http_error(error: HTTPException):
     status = error.code or 500
     message = HTTP_MESSAGES.get(status, lambda: _("The request failed."))()
-    response = error_response(status, HTTP_CODES.get(status, "error"), message)
+    response = make_response(error_response(status, HTTP_CODES.get(status, "error"), message))
     if status == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def _handle_lost_race(error: Exception):
+    """Someone else removed or changed the record between our read and our write."""
+    log.info("conflicting write on %s %s: %s", request.method, request.path, error)
+    return error_response(409, "conflict", _("Someone else changed or removed this meanwhile. "
+                                             "Reload the page and try again."))
 
 
 def _handle_unexpected(error: Exception):
@@ -160,6 +172,51 @@ def allow_frames(app: Flask, *sources: str) -> None:
     """Let pages embed players from these origins (a feature registers its own, e.g. the
     livestreams' YouTube and Facebook); everything else stays refused."""
     app.extensions.setdefault("frame_sources", []).extend(sources)
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the database's keys names nothing, so 404.
+
+    Raised here rather than refused as a non-match: werkzeug would then answer 405 for a path
+    that another method's rule took, naming that method as allowed.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+# NUL ends a C string (PostgreSQL refuses it, logs and CSV files break on it); a lone surrogate
+# is not a character at all (JSON's "\ud800" makes one) and cannot be stored as UTF-8.
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unreadable(value) -> bool:
+    if isinstance(value, str):
+        return UNREADABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unreadable(key) or _unreadable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unreadable(item) for item in value)
+    return False
+
+
+def _refuse_unreadable_input():
+    """Refuse a NUL byte or a lone surrogate anywhere in the path, query, form fields or JSON,
+    before any view reads them (uploaded files are bytes and may hold anything)."""
+    try:
+        texts = [request.path, *request.args.keys(), *request.args.values(),
+                 *request.form.keys(), *request.form.values()]
+        body = request.get_json(silent=True) if request.is_json else None
+    except BadRequest:  # a form that cannot be parsed is the view's to refuse
+        return None
+    if any(_unreadable(text) for text in texts) or _unreadable(body):
+        return error_response(400, "invalid_characters",
+                              _("The request holds characters that are not allowed (a NUL "
+                                "byte or broken Unicode)."))
+    return None
 
 
 def _security_headers(response):
@@ -196,11 +253,16 @@ def when(value, congress, style: str = "full") -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Bind the edge to `app`; call before any blueprint is registered (the id converter)."""
+    app.url_map.converters["int"] = RecordIdConverter
     app.session_interface = SessionInterface()
     app.register_error_handler(ConferenceError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
+    for race in (StaleDataError, ObjectDeletedError, IntegrityError):
+        app.register_error_handler(race, _handle_lost_race)
     app.register_error_handler(Exception, _handle_unexpected)
+    app.before_request(_refuse_unreadable_input)
     app.after_request(_security_headers)
     app.config.setdefault("COMPRESS_REGISTER", False)  # _compressed chooses what to compress
     app.config.setdefault("COMPRESS_STREAMS", False)  # document downloads stay as they are

@@ -13,10 +13,12 @@ from conference.agenda.models import AgendaItem, CongressSession, SessionKind
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
+from conference.database import get_record
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import agenda_changed
 from conference.validation import (
+    Id,
     LocalDateTime,
     OptionalLocalDateTime,
     OptionalText,
@@ -49,7 +51,7 @@ class ItemInput(Schema):
     planned_start: OptionalLocalDateTime = None
     duration_minutes: optional_int(1, 24 * 60) = None
     notes: Annotated[OptionalText, StringConstraints(max_length=5000)] = ""
-    session_id: int
+    session_id: Id
 
 
 SESSION_FIELDS = tuple(SessionInput.model_fields)
@@ -317,7 +319,7 @@ def set_current_item(actor: Actor, congress: Congress, item_id: int | None) -> d
     authorize(actor, congress, Capability.DRIVE_AGENDA)
     congress = _locked(congress)
     if item_id is not None:
-        item = db.session.get(AgendaItem, item_id)
+        item = get_record(AgendaItem, item_id)
         if item is None or item.session.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."),
                                    fields={"item_id": _("No such item in this congress.")})

@@ -16,6 +16,7 @@ from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import local_input
 from conference.errors import Conflict, ValidationFailed
+from conference.validation import record_id
 from conference.web import actor, file_response, form_page
 
 bp = Blueprint("agenda", __name__)
@@ -165,7 +166,7 @@ def drive(congress_id: int, action: str):
         elif action == "clear":
             service.set_current_item(actor(), congress, None)
         elif action == "start":
-            service.set_current_item(actor(), congress, request.form.get("item_id", type=int))
+            service.set_current_item(actor(), congress, request.form.get("item_id", type=record_id))
         else:
             return render_template("error.html", status=404, message=_("Unknown action.")), 404
     except (ValidationFailed, Conflict) as exc:

@@ -17,6 +17,7 @@ from conference.errors import (
     ValidationFailed,
 )
 from conference.extensions import limiter
+from conference.validation import MAX_ID, record_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -83,10 +84,11 @@ def query_number(name: str, default: int) -> int:
     value = request.args.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
-        message = _("Enter a whole number.")
-        raise ValidationFailed(message, fields={name: message})
-    return int(value)
+    try:
+        return record_id(value)
+    except ValueError:
+        message = _("Enter a whole number from 1 to %(n)d.", n=MAX_ID)
+        raise ValidationFailed(message, fields={name: message}) from None
 
 
 # The route modules, imported last: they add their routes to `bp`.

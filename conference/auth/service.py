@@ -19,6 +19,7 @@ from conference.auth.models import ApiToken, Membership, Role, User
 from conference.dates import utcnow
 from conference.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.validation import optional_id
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash name, not a password)
 MIN_PASSWORD_LENGTH = 10
@@ -182,9 +183,10 @@ def sign_out_everywhere(user: User) -> None:
 
 def load_user_from_session_id(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    user_key = optional_id(user_id)
+    if user_key is None or not (version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_key)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

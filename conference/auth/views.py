@@ -22,6 +22,7 @@ from conference.auth.models import ROLE_LABELS, Role
 from conference.congresses.service import get_congress, list_congresses
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import limiter, login_manager
+from conference.validation import record_id
 from conference.web import actor, safe_next
 
 bp = Blueprint("auth", __name__, cli_group=None)  # `flask create-user`, not `flask auth ...`
@@ -107,7 +108,7 @@ def account():
                 _token, new_token = service.create_api_token(
                     actor(), current_user._get_current_object(), request.form.get("name", ""))
             elif action == "revoke_token":
-                token = service.get_api_token(request.form.get("token_id", type=int) or 0)
+                token = service.get_api_token(request.form.get("token_id", 0, type=record_id))
                 service.revoke_api_token(actor(), token)
                 flash(_("The token is revoked."))
                 return redirect(url_for("auth.account"))
@@ -153,11 +154,11 @@ def user_detail(user_id: int):
         action = request.form.get("action")
         try:
             if action == "grant":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.grant_role(actor(), user, congress, request.form.get("role", ""))
                 flash(_("Role granted."))
             elif action == "revoke":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.revoke_role(actor(), user, congress)
                 flash(_("Role removed."))
             elif action == "update":

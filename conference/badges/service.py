@@ -46,6 +46,7 @@ from conference.i18n import LANGUAGES, category_label
 from conference.images import cropped_jpeg, read_or_make
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
+from conference.validation import optional_id
 
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
 LAYOUT_ALIASES = {"single": "a6"}
@@ -106,13 +107,12 @@ def parse_ids(value) -> list[int]:
     words = value if isinstance(value, list) else re.split(r"[\s,;]+", str(value).strip())
     ids = []
     for word in words:
-        text = str(word).strip()
-        if not text:
+        if str(word).strip() == "":
             continue
-        if isinstance(word, bool) or not text.isdigit() or int(text) < 1:
+        if (key := optional_id(word)) is None:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "ids": _("Delegate ids are whole numbers, separated by commas or spaces.")})
-        ids.append(int(text))
+        ids.append(key)
     if len(ids) > MAX_IDS:
         raise ValidationFailed(_("Please correct the marked fields."), fields={
             "ids": _("At most %(n)d ids at a time.", n=MAX_IDS)})

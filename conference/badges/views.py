@@ -17,6 +17,7 @@ from conference.i18n import LANGUAGES
 from conference.jobs.models import Job
 from conference.jobs.service import get_job
 from conference.urls import public_base_url
+from conference.validation import record_id
 from conference.web import actor, file_response
 
 bp = Blueprint("badges", __name__)
@@ -53,7 +54,7 @@ def print_badges(congress_id: int):
             return _print_page(congress, values, exc.fields or {"_": exc.message}, None, 422)
         return redirect(url_for("badges.print_badges", congress_id=congress.id, job=job.id))
     job = None
-    job_id = request.args.get("job", type=int)
+    job_id = request.args.get("job", type=record_id)
     if job_id:
         job = get_job(actor(), job_id, Capability.EDIT_DELEGATES)
         if job.congress_id != congress.id or job.kind != "badges":

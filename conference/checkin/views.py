@@ -33,6 +33,7 @@ from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.search import search_delegates
 from conference.delegates.service import category_labels
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
+from conference.validation import optional_id
 from conference.web import actor
 
 bp = Blueprint("checkin", __name__)
@@ -78,10 +79,11 @@ def _session_choice(value) -> int | None:
     value = "" if value is None else str(value).strip()
     if not value:
         return None
-    if not value.isdigit():
+    session_id = optional_id(value)
+    if session_id is None:
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"session_id": _("No such session in this congress.")})
-    return int(value)
+    return session_id
 
 
 def _refused(error: ConferenceError) -> Panel:
@@ -102,9 +104,10 @@ def _check_in(congress: Congress, data) -> tuple[Panel, int]:
     try:
         session_id = _session_choice(data.get("session_id"))
         if delegate_id:
-            if not delegate_id.isdigit():
+            delegate_key = optional_id(delegate_id)
+            if delegate_key is None:
                 raise NotFound(_("Delegate not found."))
-            delegate = service.get_congress_delegate(actor(), congress, int(delegate_id))
+            delegate = service.get_congress_delegate(actor(), congress, delegate_key)
             result = service.check_in_delegate(actor(), delegate, gate=gate,
                                                session_id=session_id)
         else:

@@ -25,6 +25,7 @@ from conference.errors import ConferenceError, NotFound
 from conference.i18n import category_label
 from conference.jobs.models import JobStatus
 from conference.urls import public_base_url
+from conference.validation import record_id
 from conference.web import actor, file_response, form_page
 
 bp = Blueprint("delegates", __name__)
@@ -53,7 +54,7 @@ def index(congress_id: int):
     found = search.search_delegates(
         congress, q=filters["q"], category=filters["category"], status=filters["status"],
         delegation=filters["delegation"], sort=filters["sort"] or "name",
-        page=request.args.get("page", 1, type=int) or 1)
+        page=request.args.get("page", 1, type=record_id))
 
     def list_url(**changes) -> str:
         args = {k: v for k, v in (filters | changes).items() if v not in ("", None)}

@@ -27,6 +27,8 @@ from conference.extensions import db
 from conference.streams.models import Stream
 from conference.urls import public_base_url
 from conference.validation import (
+    MAX_ID,
+    Id,
     OptionalLocalDateTime,
     OptionalText,
     OptionalWebAddress,
@@ -71,12 +73,12 @@ class AttendanceScene(Schema):
 
     type: Literal["attendance"]
     heading: Heading = ""
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
 
 
 class StreamScene(Schema):
     type: Literal["stream"]
-    stream_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    stream_id: Id
     caption: Heading = ""
 
 

@@ -30,6 +30,7 @@ from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
+from conference.database import get_record
 from conference.dates import utcnow
 from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
 from conference.displays.scenes import (
@@ -44,7 +45,7 @@ from conference.extensions import db
 from conference.images import process_image
 from conference.signals import screens_changed
 from conference.streams.models import Stream
-from conference.validation import OptionalText, Schema, Text, validate
+from conference.validation import Id, OptionalText, Schema, Text, validate
 
 CAPABILITY = Capability.DRIVE_AGENDA  # operators drive the screens as they drive the agenda
 TOKEN_PURPOSE = "kiosk"  # noqa: S105 (a label, not a password)
@@ -66,7 +67,7 @@ class SceneInput(Schema):
 
 
 class EntryInput(Schema):
-    scene_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    scene_id: Id
     duration: Annotated[int, Field(ge=3, le=3600)]
 
 
@@ -552,8 +553,7 @@ def take_scene(actor: Actor, congress: Congress, screens: list[Screen], data: di
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"scene": _("Send either a scene or a scene_id.")})
     if "scene_id" in data:
-        scene_id = data["scene_id"]
-        saved = db.session.get(Scene, scene_id) if isinstance(scene_id, int) else None
+        saved = get_record(Scene, data["scene_id"])
         if saved is None or saved.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."),
                                    fields={"scene_id": _("No such scene in this congress.")})
@@ -574,7 +574,7 @@ def resume_playlist(actor: Actor, congress: Congress, screens: list[Screen],
     authorize(actor, congress, CAPABILITY)
     chosen = None
     if playlist_id is not None:
-        chosen = db.session.get(Playlist, playlist_id) if isinstance(playlist_id, int) else None
+        chosen = get_record(Playlist, playlist_id)
         if chosen is None or chosen.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "playlist_id": _("No such playlist in this congress.")})

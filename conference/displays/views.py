@@ -40,6 +40,7 @@ from conference.errors import (
 )
 from conference.token_pages import miss_limit, private
 from conference.urls import public_base_url
+from conference.validation import optional_id
 from conference.web import actor, form_page
 
 bp = Blueprint("displays", __name__)
@@ -132,8 +133,8 @@ def console(congress_id: int):
 def _targets(congress, target: str) -> list:
     """The screens a console form names: "all", "group:<name>" or "screen:<id>"."""
     kind, _sep, value = target.partition(":")
-    if kind == "screen" and value.isdigit():
-        return service.select_screens(actor(), congress, screen_id=int(value))
+    if kind == "screen":
+        return service.select_screens(actor(), congress, screen_id=optional_id(value) or 0)
     return service.select_screens(actor(), congress, value if kind == "group" else None)
 
 
@@ -141,14 +142,11 @@ def _control(congress, action: str, screens: list) -> str:
     """Run one console button on the chosen screens; returns what to tell the operator."""
     form = request.form
     if action == "take":
-        scene_id = form.get("scene_id", "")
         service.take_scene(actor(), congress, screens,
-                           {"scene_id": int(scene_id) if scene_id.isdigit() else None})
+                           {"scene_id": optional_id(form.get("scene_id"))})
         return _("Scene shown.")
     if action == "playlist":
-        playlist_id = form.get("playlist_id", "")
-        service.resume_playlist(actor(), congress, screens,
-                                int(playlist_id) if playlist_id.isdigit() else None)
+        service.resume_playlist(actor(), congress, screens, optional_id(form.get("playlist_id")))
         return _("Back to the playlist.")
     if action == "blackout":
         service.blackout(actor(), congress, screens)
@@ -263,8 +261,8 @@ def scene_from_form(kind: str, uploads: list[service.ImageUpload]) -> dict:
         if name in form and name in known:
             scene[name] = form[name]
     for name in ("stream_id", "session_id"):
-        if form.get(name, "").isdigit():
-            scene[name] = int(form[name])
+        if (value := optional_id(form.get(name))) is not None:
+            scene[name] = value
     names = [upload.name for upload in uploads]
     if kind == "image":
         scene["image"] = (names or [form.get("image", "")])[0]

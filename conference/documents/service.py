@@ -33,7 +33,7 @@ from conference.documents.models import (
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.tables import table_file
-from conference.validation import OptionalText, Schema, Text, optional_int, validate
+from conference.validation import MAX_ID, OptionalText, Schema, Text, optional_int, validate
 
 MAX_COMMENT_LENGTH = 4000
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -46,7 +46,7 @@ class DocumentInput(Schema):
     category: DocumentCategory = DocumentCategory.OTHER
     visibility: Visibility = Visibility.DELEGATES
     status: DocumentStatus = DocumentStatus.DRAFT
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
 
 
 class CommentInput(Schema):

@@ -32,6 +32,7 @@ from conference.documents.models import (
 from conference.errors import ConferenceError, NotFound, ValidationFailed
 from conference.portal.views import bp as portal_bp
 from conference.token_pages import miss_limit
+from conference.validation import optional_id
 from conference.web import actor, file_response, form_page, form_values, safe_next
 
 bp = Blueprint("documents", __name__)
@@ -177,9 +178,8 @@ def _download(export: tuple[str, str, bytes]):
 
 def _comment_filters() -> dict:
     """The comment list's filters from the query string; wrong values are ignored."""
-    document_id = request.args.get("document_id", "")
     handled = request.args.get("handled", "")
-    return {"document_id": int(document_id) if document_id.isdigit() else None,
+    return {"document_id": optional_id(request.args.get("document_id")),
             "handled": {"yes": True, "no": False}.get(handled)}
 
 

@@ -21,6 +21,7 @@ from conference.signals import agenda_changed, stream_changed
 from conference.streams.embed import embed_url, is_facebook_video, youtube_id
 from conference.streams.models import Platform, Stream, StreamStatus
 from conference.validation import (
+    MAX_ID,
     OptionalLocalDateTime,
     OptionalText,
     OptionalWebAddress,
@@ -39,7 +40,7 @@ class StreamInput(Schema):
     platform: Annotated[Platform | None, BeforeValidator(lambda value: value or None)] = None
     url: WebAddress
     title: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
     status: StreamStatus = StreamStatus.SCHEDULED
     replay_url: OptionalWebAddress = ""
     scheduled_start: OptionalLocalDateTime = None
