@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 
 from conference.extensions import db, migrate
@@ -35,6 +35,12 @@ def upgrade_database(app: Flask) -> None:
     """Apply every pending Alembic migration."""
     with app.app_context():
         upgrade(directory=migrate.directory)
+
+
+def migrate_empty_database() -> None:
+    """Create the tables of a fresh database, so commands work before the first start."""
+    if not inspect(db.engine).has_table("alembic_version"):
+        upgrade_database(current_app)
 
 
 def prepare_first_start(app: Flask, with_demo: bool = False) -> list[str]:

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
 )
 from pydantic import ValidationError as PydanticValidationError
@@ -85,6 +87,35 @@ OptionalLocalDateTime = Annotated[
 # The validation context of a JSON body checked at the API's edge: types as JSON has them, so
 # null is not text and "" is neither a number nor a time there (forms keep their leniency).
 JSON = {"json": True}
+
+
+MAX_URL_LENGTH = 1000
+
+
+def _is_web_address(value: str) -> bool:
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a broken [IPv6] host
+        return False
+
+
+def _web_address(value: str) -> str:
+    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
+    if value and not _is_web_address(value):
+        raise PydanticCustomError(
+            "custom", _("Enter a web address starting with http:// or https://."))
+    return value
+
+
+WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
+                       AfterValidator(_web_address)]
+OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
+                               AfterValidator(_web_address)]
+
+
 MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER keys; SQLite's go further
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 

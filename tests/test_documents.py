@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from conference.auth.service import Actor
+from conference.badges.identity import reissue_badge
 from conference.delegates.models import DelegateStatus
-from conference.delegates.service import reissue_badge
 from conference.documents import service
 from conference.documents.models import Document, DocumentComment, DocumentRead, DocumentVersion
 from conference.errors import (

@@ -18,8 +18,9 @@ from sqlalchemy import text
 
 from conference.auth.service import Actor, create_api_token
 from conference.delegates import photos
+from conference.delegates.importing import stage_import
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, new_delegate_values, stage_import
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.extensions import db
 
 ROLES = ("anonymous", "admin", "organizer", "operator", "checkin", "outsider")
@@ -335,7 +336,7 @@ CASES: list[Case] = [
 
 
 def _badge(w: SimpleNamespace) -> None:
-    from conference.delegates.service import badge_token
+    from conference.badges.identity import badge_token
 
     w.token = badge_token(w.delegate)
 

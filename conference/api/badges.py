@@ -9,10 +9,12 @@ from spectree import Tag
 from conference.api import api_actor, operation
 from conference.auth.service import Capability
 from conference.badges import service
+from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
 from conference.delegates.schemas import BadgeReissued
-from conference.delegates.service import get_delegate, portal_url, reissue_badge
-from conference.web import file_response, public_base_url
+from conference.delegates.service import get_delegate
+from conference.urls import public_base_url
+from conference.web import file_response
 
 TAG = Tag(name="badges", description="Badge PDFs and reissuing a lost badge.")
 PDF = "application/pdf"

@@ -14,12 +14,13 @@ from conference.api import api_actor, operation
 from conference.api.spec import api_model, request_body
 from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
+from conference.badges.identity import portal_url
 from conference.congresses.service import get_congress
-from conference.delegates import service
+from conference.delegates import importing, search, service
 from conference.delegates.importing import UnreadableFile
 from conference.delegates.schemas import Delegate, DelegateList, ImportResult
+from conference.urls import public_base_url
 from conference.validation import MAX_ID, optional_int
-from conference.web import public_base_url
 
 TAG = Tag(name="delegates", description="Delegates: register, edit, withdraw, import.")
 CODE_TAKEN = "`code_taken`: another delegate of this congress has this code."
@@ -64,7 +65,7 @@ class DelegateImportUpload(BaseModel):
 
 def _shown(delegate, may_edit: bool) -> Delegate:
     """Badge tokens (in portal_url) only go to those who may edit delegates."""
-    url = service.portal_url(delegate, public_base_url()) if may_edit else None
+    url = portal_url(delegate, public_base_url()) if may_edit else None
     return Delegate.shown(delegate, url)
 
 
@@ -87,11 +88,11 @@ def create_delegate(congress_id: int):
 def list_delegates(congress_id: int, query: DelegateQuery):
     """List and search delegates, one page at a time, in Vietnamese order (by given name)."""
     congress = get_congress(api_actor(), congress_id, Capability.VIEW_DELEGATES)
-    found = service.search_delegates(
+    found = search.search_delegates(
         congress, q=query.q, category=query.category, status=query.status,
         delegation=query.delegation, present=query.present,
         present_ids=present_ids(congress) if query.present is not None else None,
-        sort=query.sort, page=query.page or 1, page_size=query.page_size or service.PAGE_SIZE)
+        sort=query.sort, page=query.page or 1, page_size=query.page_size or search.PAGE_SIZE)
     may_edit = can(api_actor(), congress, Capability.EDIT_DELEGATES)
     return {"delegates": [_shown(d, may_edit) for d in found.delegates],
             "total": found.total, "page": found.page, "pages": found.pages,
@@ -132,7 +133,7 @@ def delete_delegate(delegate_id: int, query: PurgeQuery):
 
 def run_import(congress, filename: str, data: bytes, *, dry_run: bool):
     """Check and write the list (the delegates service; the jobs feature may queue this)."""
-    return service.import_file(api_actor(), congress, filename, data, dry_run=dry_run)
+    return importing.import_file(api_actor(), congress, filename, data, dry_run=dry_run)
 
 
 @operation.post(
@@ -160,7 +161,7 @@ def import_delegates(congress_id: int, query: ImportQuery):
     result = run_import(congress, upload.filename or "", upload.read(),
                         dry_run=bool(query.dry_run))
     if result.errors:
-        shown = result.errors[:service.MAX_REPORTED_PROBLEMS]
+        shown = result.errors[:importing.MAX_REPORTED_PROBLEMS]
         message = _("%(n)d problems found; nothing was imported.", n=len(result.errors))
         return {"error": {"code": "invalid_rows", "message": message}, "errors": shown}, 422
     return result.to_dict()

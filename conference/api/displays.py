@@ -29,8 +29,8 @@ from conference.displays.schemas import (
     StateVersion,
 )
 from conference.errors import ValidationFailed
+from conference.urls import public_base_url
 from conference.validation import Id, Schema
-from conference.web import public_base_url
 
 TAG = Tag(name="screens", description="The LED wall and hall screens: scenes, playlists, take, "
                                       "blackout, next.")

@@ -179,11 +179,6 @@ def delegate_attendance(congress: Congress, session_id: int | None = None, *,
     return [DelegateAttendance(d, first.get(d.id), d.category in quorum_keys) for d in delegates]
 
 
-def category_labels(congress: Congress, locale: str) -> dict[str, str]:
-    """Category key -> its label in `locale` (Vietnamese unless English is asked for)."""
-    return {c.key: (c.label_en if locale == "en" else c.label_vi) for c in categories(congress)}
-
-
 # --- over time ----------------------------------------------------------------------------
 
 

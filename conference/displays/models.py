@@ -37,7 +37,7 @@ class Screen(db.Model):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     group_name: Mapped[str] = mapped_column(String(50), default="")
-    # Kiosk token material (badges/tokens.py): only the SHA-256 of the token is stored.
+    # Kiosk token material (conference/tokens.py): only the SHA-256 of the token is stored.
     token_nonce: Mapped[str] = mapped_column(String(32))
     token_serial: Mapped[int] = mapped_column(default=1)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -93,6 +93,8 @@ class Scene(db.Model):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    congress = relationship("Congress")
+
     @property
     def definition(self) -> dict:
         """The scene as it is taken and stored: {"type": ..., and that type's fields}."""
@@ -107,6 +109,7 @@ class Playlist(db.Model):
         ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
 
+    congress = relationship("Congress")
     entries = relationship("PlaylistEntry", order_by="PlaylistEntry.position",
                            cascade="all, delete-orphan")
 

@@ -18,7 +18,6 @@ from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
-from conference.delegates.importing import table_file
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.documents import files
 from conference.documents.models import (
@@ -33,6 +32,7 @@ from conference.documents.models import (
 )
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.tables import table_file
 from conference.validation import MAX_ID, OptionalText, Schema, Text, optional_int, validate
 
 MAX_COMMENT_LENGTH = 4000

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import func, select
 
 from conference.agenda.models import CongressSession
@@ -28,43 +26,15 @@ from conference.validation import (
     MAX_ID,
     OptionalLocalDateTime,
     OptionalText,
+    OptionalWebAddress,
     Schema,
-    Text,
+    WebAddress,
     optional_int,
     validate,
 )
 
-log = logging.getLogger(__name__)
-MAX_URL_LENGTH = 1000
-# Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
-# than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
-QR_MAX_VERSION = 40
 # Fields an operator may change while driving the congress; the rest are the organizers'.
 STATUS_FIELDS = {"status", "replay_url"}
-
-
-def _is_web_address(value: str) -> bool:
-    if any(char.isspace() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. a broken [IPv6] host
-        return False
-
-
-def _web_address(value: str) -> str:
-    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
-    if value and not _is_web_address(value):
-        raise PydanticCustomError(
-            "custom", _("Enter a web address starting with http:// or https://."))
-    return value
-
-
-WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
-                       AfterValidator(_web_address)]
-OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
-                               AfterValidator(_web_address)]
 
 
 class StreamInput(Schema):
@@ -95,9 +65,7 @@ def guess_platform(url: str) -> Platform:
 
 
 def list_streams(congress: Congress) -> list[Stream]:
-    return list(db.session.scalars(
-        select(Stream).where(Stream.congress_id == congress.id)
-        .order_by(Stream.position, Stream.scheduled_start, Stream.id)))
+    return list(db.session.scalars(Stream.in_order(congress.id)))
 
 
 def get_stream(actor: Actor, stream_id: int,
@@ -216,15 +184,9 @@ def _sessions_changed(congress: Congress, kind: str, actor: Actor | None = None,
                       **_extra) -> None:
     """Sessions edited or deleted: a deleted one's streams now belong to the whole congress
     (the database let go of them), so pages showing the streams must hear a new revision."""
-    if kind != "structure":
+    if kind != "structure" or not db.session.scalar(
+            select(func.count(Stream.id)).where(Stream.congress_id == congress.id)):
         return
-    try:
-        if not db.session.scalar(select(func.count(Stream.id))
-                                 .where(Stream.congress_id == congress.id)):
-            return
-        congress.streams_revision = Congress.streams_revision + 1
-        db.session.commit()
-        stream_changed.send(congress, stream=None, kind="sessions", actor=actor)
-    except Exception:  # a receiver must not raise: the agenda change itself has succeeded
-        db.session.rollback()
-        log.exception("streams of congress %s not refreshed after an agenda change", congress.id)
+    congress.streams_revision = Congress.streams_revision + 1
+    db.session.commit()
+    stream_changed.send(congress, stream=None, kind="sessions", actor=actor)
