@@ -44,7 +44,7 @@ def base_config(instance: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
         "MESSAGE_QUEUE": None,
-        "JOB_RUNNER": "inline",
+        "JOBS_IMMEDIATE": True,
     }
     if ON_POSTGRES:
         config["DATABASE_URL"] = TEST_DATABASE_URL
