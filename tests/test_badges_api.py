@@ -1,4 +1,4 @@
-"""Badge API: a print run's PDF in the request, one badge's PDF, reissuing a lost badge."""
+"""Badge API: a print run as a job (202, then its PDF), one badge's PDF, reissuing a badge."""
 
 from __future__ import annotations
 
@@ -29,6 +29,19 @@ def as_role(api, create_user, congress):
     return lambda role: api(create_user(role=role, congress=congress))
 
 
+def print_run(caller, congress, query: str = ""):
+    """Start a print run through the API and follow its job to the PDF (the job ran at once)."""
+    started = caller.get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
+    assert started.status_code == 202, started.get_data(as_text=True)[:300]
+    assert started.json["job"]["url"] == started.headers["Location"]
+    job = caller.get(started.headers["Location"]).json
+    assert job["status"] == "done", job
+    result = caller.get(job["result_url"])
+    assert result.status_code == 200 and result.mimetype == "application/pdf"
+    assert result.headers["Cache-Control"] == "no-store"
+    return job, result
+
+
 @pytest.mark.parametrize(("query", "pages"), [("", 2), ("?layout=sheet", 2),
                                               ("?layout=single", 9), ("?layout=card", 9),
                                               ("?layout=card&category=guest", 2)])
@@ -37,11 +50,9 @@ def test_the_congress_badges_come_back_as_one_pdf(as_role, congress, make_delega
     for n in range(9):
         make_delegate(congress, category="guest" if n < 2 else "official")
     make_delegate(congress, status=DelegateStatus.WITHDRAWN)
-    response = as_role("organizer").get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "application/pdf"
-    assert response.headers["Cache-Control"] == "no-store"
+    job, response = print_run(as_role("organizer"), congress, query)
     assert page_count(response.data) == pages
+    assert job["result"]["badges"] == (2 if "guest" in query else 9)
 
 
 def test_filters_by_delegation_and_ids(as_role, congress, make_delegate, tmp_path):
@@ -49,14 +60,25 @@ def test_filters_by_delegation_and_ids(as_role, congress, make_delegate, tmp_pat
     b = make_delegate(congress, delegation="Đoàn Kỳ Anh")
     make_delegate(congress, delegation="Đoàn Cẩm Xuyên")
     caller = as_role("organizer")
-    base = f"/api/v1/congresses/{congress.id}/badges.pdf?layout=sheet"
-    by_delegation = caller.get(base + "&delegation=Đoàn Kỳ Anh")
+    _job, by_delegation = print_run(caller, congress, "?layout=sheet&delegation=Đoàn Kỳ Anh")
     assert sorted(decode_qr(by_delegation.data, tmp_path)) == sorted(
         [portal_url(a, HOST), portal_url(b, HOST)])
-    by_ids = caller.get(base + f"&ids={b.id}")
+    _job, by_ids = print_run(caller, congress, f"?layout=sheet&ids={b.id}")
     assert decode_qr(by_ids.data, tmp_path) == [portal_url(b, HOST)]
-    english = caller.get(base + f"&ids={b.id}&lang=en")
+    _job, english = print_run(caller, congress, f"?layout=sheet&ids={b.id}&lang=en")
     assert "Official delegate" in pdf_text(english.data)
+
+
+def test_a_print_run_is_followed_only_by_those_who_may_start_one(as_role, congress,
+                                                                 make_delegate, create_congress,
+                                                                 api, create_user):
+    make_delegate(congress)
+    job, _pdf = print_run(as_role("organizer"), congress)
+    for caller, status in ((as_role("checkin"), 403), (as_role("operator"), 403),
+                           (api(create_user(role="organizer", congress=create_congress())), 404)):
+        assert caller.get(job["url"]).status_code == status
+        assert caller.get(job["result_url"]).status_code == status
+    assert as_role("organizer").get("/api/v1/jobs/999999").status_code == 404
 
 
 @pytest.mark.parametrize(("query", "code", "field"), [

@@ -1,4 +1,4 @@
-"""Badge pages: the organizers' print run (a background job) and one badge at the desk."""
+"""Badge pages: the organizers' print run (a job) and one badge at the desk."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ RECENT_JOBS = 5
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     recent = list(db.session.scalars(
-        select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
+        select(Job).where(Job.congress_id == congress.id, Job.kind == service.BADGES_JOB)
         .order_by(Job.id.desc()).limit(RECENT_JOBS)))
     return render_template(
         "badges/print.html", congress=congress, values=values, errors=errors, job=job,
@@ -62,8 +62,8 @@ def print_badges(congress_id: int):
     job = None
     job_id = request.args.get("job", type=int)
     if job_id:
-        job = get_job(actor(), job_id, Capability.EDIT_DELEGATES)
-        if job.congress_id != congress.id or job.kind != "badges":
+        job = get_job(actor(), job_id)
+        if job.congress_id != congress.id or job.kind != service.BADGES_JOB:
             job = None
     return _print_page(congress, defaults, {}, job)
 
