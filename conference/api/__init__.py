@@ -99,6 +99,7 @@ from conference.api import (  # noqa: E402, F401
     delegates,
     displays,
     documents,
+    jobs,
     openapi,
     streams,
 )

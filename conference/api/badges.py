@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from conference.api import api_actor, bp
+from conference.api.jobs import accepted
 from conference.auth.service import Capability
 from conference.badges import service
 from conference.congresses.service import get_congress
@@ -14,13 +15,12 @@ from conference.web import file_response, public_base_url
 
 @bp.get("/congresses/<int:congress_id>/badges.pdf")
 def congress_badges(congress_id: int):
-    """The badges of the congress (or of a category, delegation or list of ids) as one PDF,
-    rendered in this request: a few seconds for 300."""
+    """A print run of the congress's badges (or of a category, delegation or list of ids): 202
+    with the job; its result is the PDF."""
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
     selection = service.parse_selection(request.args)
-    data, _count = service.print_badges(api_actor(), congress, selection, public_base_url())
-    return file_response(data, f"badges-{congress.slug}-{selection.layout}.pdf",
-                         "application/pdf", inline=True)
+    return accepted(service.start_badge_job(api_actor(), congress, selection,
+                                            public_base_url()))
 
 
 @bp.get("/delegates/<int:delegate_id>/badge.pdf")

@@ -6,6 +6,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from conference.api import api_actor, bp, json_body, query_flag, query_number
+from conference.api.jobs import accepted
 from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
 from conference.congresses.service import get_congress
@@ -67,16 +68,11 @@ def delete_delegate(delegate_id: int):
 
 @bp.post("/congresses/<int:congress_id>/delegates/import")
 def import_delegates(congress_id: int):
+    """202 with the import's job; its `result` is what this route answered when it was not."""
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
     upload = request.files.get("file")
     if upload is None:
         message = _("Send the list as the multipart/form-data field “file”.")
         raise UnreadableFile(message, code="file_missing", fields={"file": message})
-    result = service.import_file(api_actor(), congress, upload.filename or "", upload.read(),
-                                 dry_run=bool(query_flag("dry_run")))
-    if result.errors:
-        shown = result.errors[:service.MAX_REPORTED_PROBLEMS]
-        message = _("%(n)d problems found; nothing was imported.", n=len(result.errors))
-        return {"error": {"code": "invalid_rows", "message": message},
-                "errors": shown}, 422
-    return result.to_dict()
+    return accepted(service.import_file(api_actor(), congress, upload.filename or "",
+                                        upload.read(), dry_run=bool(query_flag("dry_run"))))

@@ -219,13 +219,62 @@ class DelegateList(BaseModel):
 
 
 class ImportResult(BaseModel):
-    """What an import did (or, as a dry run, would do); `errors` is empty on success."""
+    """What an import did (or, as a dry run, would do): the `result` of its job. `errors` is
+    empty on success; otherwise nothing was written, `errors` lists the first 1,000 problems
+    row by row (`error_count` counts them all) and `error` says why in one line: `code`
+    `invalid_rows`, or `unreadable_file`/`too_large` when the file could not be read."""
 
     model_config = ConfigDict(extra="forbid")
     created: int
     updated: int
     unchanged: int
     errors: list[ImportProblem]
+    error_count: int
+    dry_run: bool
+    filename: str
+    error: ErrorDetail | None = None
+
+
+class JobProgress(BaseModel):
+    """How far the job is: e.g. rows checked or badges rendered of `total` (0: not known yet)."""
+
+    model_config = ConfigDict(extra="forbid")
+    done: int
+    total: int
+
+
+class Job(BaseModel):
+    """Long work done by a consumer process (an import, a badge run). Poll `url` until
+    `status` is done or failed. `result` once done: for an import an ImportResult, for a badge
+    run {badges, layout}; `result_url` then serves the file it made (the badges' PDF, an
+    import's problems as CSV). `error` once failed, e.g. `worker_lost` when the process running
+    it ended: start it again."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: JobProgress
+    result: dict[str, Any] | None
+    error: ErrorDetail | None
+    created_at: datetime | None
+    finished_at: datetime | None
+    url: str
+    result_url: str | None = None
+
+
+class JobLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    url: str
+
+
+class JobStarted(BaseModel):
+    """202 Accepted: the work was queued; follow it at `job.url` (also the Location header)."""
+
+    model_config = ConfigDict(extra="forbid")
+    job: JobLink
 
 
 class DelegateImportUpload(BaseModel):
@@ -329,10 +378,12 @@ class DocumentVersionUpload(Schema):
 RESPONSE_MODELS = (Item, Session, Congress, CongressList, AgendaState, Error, CheckInDelegate,
                    CheckIn, CheckInResult, AttendanceCounts, Quorum, DelegationAttendance,
                    CategoryAttendance, Attendance, Delegate, DelegateList, ImportResult,
-                   ImportProblem, BadgeReissued, DocumentVersion, Document, DocumentList,
-                   DocumentReadEntry, DocumentReads, Comment, CommentList)
+                   ImportProblem, JobProgress, Job, JobLink, JobStarted, BadgeReissued,
+                   DocumentVersion, Document, DocumentList, DocumentReadEntry, DocumentReads,
+                   Comment, CommentList)
 # Response properties that may be left out; every other one is always there.
-OPTIONAL_PROPERTIES = {"ErrorDetail": {"fields"}, "Error": {"errors"}}
+OPTIONAL_PROPERTIES = {"ErrorDetail": {"fields"}, "Error": {"errors"},
+                       "ImportResult": {"error"}, "Job": {"result_url"}}
 # Component name -> (model, fields that must be sent); None keeps the model's own required list.
 REQUEST_MODELS: dict[str, tuple[type[BaseModel], tuple[str, ...] | None]] = {
     "CongressCreate": (CongressInput, ("name", "starts_on", "ends_on")),  # slug from the name
@@ -371,12 +422,14 @@ class Operation:
     content_type: str = "application/json"  # of the request body
     description: str = ""
     produces: str = "application/json"  # of the answer; another type is sent as a file
+    location: str = ""  # what the Location header of the answer gives
 
 
 C, A, K = "congresses", "agenda", "checkin"
 ATTENDANCE = "attendance"
 D = "delegates"
 BADGES = "badges"
+JOBS = "jobs"
 DOCS = "documents"
 FILE_ERRORS = {
     413: "`too_large`: the file is larger than CONFERENCE_MAX_DOCUMENT_MB.",
@@ -511,26 +564,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 409: "`delegate_checked_in`: with `purge`, the delegate has checked in; "
                      "withdraw instead."}),
     ("POST", "/congresses/{congress_id}/delegates/import"): Operation(
-        "import_delegates", "Import a list of delegates from a CSV or XLSX file: every row is "
-        "checked first, then all are written in one transaction, or none. A row whose code "
-        "is already in the congress updates that delegate (empty cells keep their values).",
-        D, response="ImportResult", request="DelegateImportUpload",
-        content_type="multipart/form-data",
+        "import_delegates", "Import a list of delegates from a CSV or XLSX file, as a job: "
+        "202 at once, then GET the job until it is done; its `result` is an ImportResult. "
+        "Every row is checked first, then all are written in one transaction, or none. A row "
+        "whose code is already in the congress updates that delegate (empty cells keep their "
+        "values).", D, status=202, response="JobStarted", request="DelegateImportUpload",
+        content_type="multipart/form-data", location="The job's address (GET /jobs/{id}).",
         options={"dry_run": ("boolean", "Check and count only; nothing is written.")},
+        description="What can be judged at once is refused at once (the errors below). The "
+        "job's `result.error` then tells the rest: `invalid_rows` (`errors` lists every "
+        "problem as {row, column, message}; nothing was written), `unreadable_file` (no name "
+        "column, damaged), `too_large` (reading needed more memory or time than a list "
+        "does) or `import_conflict` (the delegates changed meanwhile; try again); a result "
+        "without `error` was written (or, as a dry run, would be).",
         errors={400: "`bad_request`: the multipart body cannot be parsed.",
                 403: FORBIDDEN, 404: NOT_FOUND,
-                409: "`import_conflict`: the delegates changed while importing; try again.",
-                413: "`too_large`: the file is over 30 MB, or an XLSX unpacks to too much.",
+                413: "`too_large`: the file is over 30 MB, an XLSX unpacks to too much, or "
+                     "its first sheet declares more than 100,000 rows or 100 columns.",
                 415: "`unsupported_file`: the content is not CSV or XLSX (e.g. a PDF or an "
                      "old .xls, whatever its name).",
-                422: "`invalid_rows`: `errors` lists every problem as {row, column, message} "
-                     "and nothing was written; `unreadable_file`: empty, not UTF-8, damaged, "
-                     "or no name column (`fields.file` says which); `file_missing`: no "
-                     "`file` field."}),
+                422: "`unreadable_file`: empty, not UTF-8 or damaged (`fields.file` says "
+                     "which); `file_missing`: no `file` field."}),
     ("GET", "/congresses/{congress_id}/badges.pdf"): Operation(
-        "congress_badges", "The badges of the congress as one PDF, rendered in the request "
-        "(a few seconds for 300). Withdrawn delegates are left out; the filters narrow each "
-        "other down.", BADGES, produces="application/pdf",
+        "congress_badges", "Start a print run of the congress's badges, as a job: 202 at "
+        "once; the job's `result_url` serves the PDF once it is done (about 2 s for 300). "
+        "Withdrawn delegates are left out; the filters narrow each other down.", BADGES,
+        status=202, response="JobStarted", location="The job's address (GET /jobs/{id}).",
         options={"layout": BADGE_LAYOUT,
                  "category": ("string", "Only this category key, e.g. official or guest."),
                  "delegation": ("string", "Only this delegation (its exact name)."),
@@ -548,6 +607,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 409: "`delegate_withdrawn`: a withdrawn delegate's badge is not printed; "
                      "`public_url_too_long`: PUBLIC_URL makes the QR code too large.",
                 422: "`validation_failed`: `layout` or `lang` is not valid."}),
+    ("GET", "/jobs/{job_id}"): Operation(
+        "get_job", "Follow a job: its status and progress, its `result` once done, its "
+        "`error` once failed. Anyone who may start such a job in its congress may follow "
+        "it.", JOBS, response="Job", errors={403: FORBIDDEN, 404: NOT_FOUND}),
+    ("GET", "/jobs/{job_id}/result"): Operation(
+        "job_result", "The file a finished job made: a badge run's PDF, an import's problems "
+        "as CSV (UTF-8).", JOBS, produces="application/octet-stream",
+        errors={403: FORBIDDEN,
+                404: "Unknown job, not done yet, or its file is no longer kept (jobs are "
+                     "kept JOB_RETENTION_DAYS)."}),
     ("POST", "/delegates/{delegate_id}/badge/reissue"): Operation(
         "reissue_delegate_badge", "Replace a lost badge: the old QR code stops working (the "
         "door answers `badge_revoked`); answers the new badge's address. Print it again.",
@@ -947,6 +1016,9 @@ def _operation(op: Operation, path: str) -> dict:
         ok = {"description": "Done.", "content": _json(op.response)}
     else:
         ok = {"description": "Done; no body."}
+    if op.location:
+        ok = ok | {"headers": {"Location": {"description": op.location,
+                                            "schema": {"type": "string"}}}}
     doc["responses"] = {str(op.status): ok} | {
         str(status): ok | {"description": text} for status, text in op.also.items()} | {
         str(status): {"description": op.errors.get(status, STANDARD_ERRORS[status]),
@@ -982,6 +1054,8 @@ def build_document() -> dict:
                  {"name": ATTENDANCE, "description": "Who is present, and the quorum."},
                  {"name": D, "description": "Delegates: register, edit, withdraw, import."},
                  {"name": BADGES, "description": "Badge PDFs and reissuing a lost badge."},
+                 {"name": JOBS, "description": "Long work done by a consumer process: "
+                                              "imports and badge runs answer 202 with a job."},
                  {"name": S, "description": "Livestreams and their status."},
                  {"name": DOCS, "description": "Congress documents, their read log and "
                                               "comments on drafts."},

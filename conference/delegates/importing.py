@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from conference.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 MAX_ROWS = 100_000
-MAX_COLUMNS = 200
+MAX_COLUMNS = 100
 MAX_IMPORT_BYTES = 30 * 1024 * 1024
 # An XLSX is a zip: refuse one that would inflate past this, or by more than this ratio.
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024
@@ -251,6 +251,70 @@ def _check_xlsx(data: bytes) -> None:
     if "[Content_Types].xml" not in members:
         raise _file_error(WrongFileType, _(
             "This zip file is not an Excel workbook. Upload the list as .xlsx or CSV UTF-8."))
+    _check_declared_size(archive, members)
+
+
+# The size a worksheet declares, e.g. <dimension ref="A1:GR63001"/>, before its rows.
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?ref="[A-Z]*\d*:?([A-Z]{1,3})(\d{1,7})"')
+DIMENSION_SEARCH_BYTES = 64 * 1024
+WORKBOOK_PART_LIMIT = 2 * 1024 * 1024  # workbook.xml and its relations are small
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _check_declared_size(archive: zipfile.ZipFile, members: dict) -> None:
+    """Refuse, before any parsing, a first sheet that declares more rows or columns than a
+    delegate list has: parsing is what a hostile workbook makes expensive."""
+    part = _first_sheet_part(archive, members)
+    if part is None:
+        return  # nothing declared: reading it runs under limits (service._import_job)
+    try:
+        with archive.open(members[part]) as stream:
+            head = stream.read(DIMENSION_SEARCH_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise _file_error(UnreadableFile, _("The XLSX file is damaged.")) from None
+    match = DIMENSION.search(head)
+    if match is None:
+        return
+    columns, rows = _column_number(match.group(1).decode()), int(match.group(2))
+    if rows > MAX_ROWS + HEADER_SEARCH_ROWS or columns > MAX_COLUMNS:
+        raise _file_error(FileTooLarge, _(
+            "The workbook's first sheet declares %(rows)s rows and %(columns)s columns; a "
+            "delegate list may have at most %(max_rows)s rows and %(max_columns)s columns. "
+            "Delete the empty rows and columns, or split the list.",
+            rows=f"{rows:,}", columns=f"{columns:,}", max_rows=f"{MAX_ROWS:,}",
+            max_columns=MAX_COLUMNS))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _first_sheet_part(archive: zipfile.ZipFile, members: dict) -> str | None:
+    """The zip member of the workbook's first sheet (the one the import reads), if found."""
+    from defusedxml import ElementTree
+
+    names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if any(name not in members or members[name].file_size > WORKBOOK_PART_LIMIT
+           for name in names):
+        return None
+    try:
+        workbook, relations = (ElementTree.fromstring(archive.read(name)) for name in names)
+    except Exception:  # damaged or hostile XML: openpyxl will say it cannot read the file
+        return None
+    sheet = workbook.find(f"{NS_MAIN}sheets/{NS_MAIN}sheet")
+    if sheet is None:
+        return None
+    wanted = sheet.get(f"{NS_RELATION}id")
+    for relation in relations:
+        if relation.get("Id") == wanted:
+            target = relation.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return part if part in members else None
+    return None
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pydantic import StringConstraints, field_validator
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from conference.delegates import photos
 from conference.delegates.importing import (
     EXPORT_FIELDS,
     MAX_IMPORT_BYTES,
+    FileTooLarge,
     Problem,
     Sheet,
     check_file,
@@ -48,6 +50,7 @@ from conference.errors import ConferenceError, Conflict, NotFound, ValidationFai
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from conference.jobs.service import job_handler, start_job
+from conference.limits import LimitExceeded, run_limited
 from conference.signals import delegates_changed, job_finished
 from conference.validation import OptionalText, Schema, Text, field_error, validate
 
@@ -71,6 +74,9 @@ STAGED_LIFETIME = 24 * 3600  # seconds an uploaded list waits for its "Import" c
 MAX_REPORTED_PROBLEMS = 1000
 PROGRESS_EVERY = 2000
 MAX_IMPORT_MB = MAX_IMPORT_BYTES // (1024 * 1024)
+# Reading a list of 100,000 rows takes about 20 s and 300 MB: a file needing far more is hostile.
+READ_MEMORY_MB = 1024
+READ_SECONDS = 90
 
 
 class DelegateInput(Schema):
@@ -616,13 +622,6 @@ _BULK_UPDATE = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
                 .values({name: bindparam(name) for name in (*FIELDS, "search_key", "name_key")}))
 
 
-def import_file(actor: Actor, congress: Congress, filename: str, data: bytes, *,
-                dry_run: bool = False) -> ImportResult:
-    """Read an uploaded list and import it (the API's one-step import)."""
-    authorize(actor, congress, Capability.EDIT_DELEGATES)
-    return import_delegates(actor, congress, read_table(filename, data), dry_run=dry_run)
-
-
 # --- import in the background, with a progress bar ------------------------------------------
 
 
@@ -646,19 +645,25 @@ def _clean_staging() -> None:
             path.unlink(missing_ok=True)
 
 
-def stage_import(actor: Actor, congress: Congress, filename: str, data: bytes) -> Job:
-    """Keep an uploaded list and start checking it (a dry run) as a job.
+def import_file(actor: Actor, congress: Congress, filename: str, data: bytes, *,
+                dry_run: bool = False) -> Job:
+    """Keep an uploaded list and start its import (or only its check) as a job.
 
-    What can be judged at once (type, size, encoding) is refused here; the rows are checked
-    by the job, whose progress the page shows.
+    What can be judged at once (type, size, encoding, the size a workbook declares) is refused
+    here; the rows are read and checked by the job, whose progress and result the page and the
+    API show.
     """
     authorize(actor, congress, Capability.EDIT_DELEGATES)
     kind = check_file(filename, data)
     _clean_staging()
     name = f"{secrets.token_hex(16)}.{kind}"
     (_staging_dir() / name).write_bytes(data)
-    return start_job(actor, congress, IMPORT_JOB, _job_params(actor, name, filename, True),
-                     capability=Capability.EDIT_DELEGATES)
+    return start_job(actor, congress, IMPORT_JOB, _job_params(actor, name, filename, dry_run))
+
+
+def stage_import(actor: Actor, congress: Congress, filename: str, data: bytes) -> Job:
+    """The page's first step: keep the list and check it (a dry run); `confirm_import` next."""
+    return import_file(actor, congress, filename, data, dry_run=True)
 
 
 def _job_params(actor: Actor, upload: str, filename: str, dry_run: bool) -> dict:
@@ -685,8 +690,7 @@ def confirm_import(actor: Actor, congress: Congress, job: Job) -> Job:
     if not path.is_file():
         raise NotFound(_("The uploaded list is gone. Upload it again."))
     return start_job(actor, congress, IMPORT_JOB,
-                     _job_params(actor, path.name, job.params.get("filename", ""), False),
-                     capability=Capability.EDIT_DELEGATES)
+                     _job_params(actor, path.name, job.params.get("filename", ""), False))
 
 
 @job_finished.connect
@@ -702,28 +706,61 @@ def problems_csv(errors: list[dict]) -> bytes:
     return write_csv(rows)
 
 
-@job_handler(IMPORT_JOB)
+def _read_staged(filename: str, path: Path) -> Sheet:
+    return read_table(filename, path.read_bytes())
+
+
+def read_limited(filename: str, path: Path) -> Sheet:
+    """Read a staged list in a child process with memory and time limits: a workbook built to
+    exhaust the server (a lying size, millions of cells) costs that child alone."""
+    try:
+        return run_limited(_read_staged, filename, path, memory_mb=READ_MEMORY_MB,
+                           seconds=READ_SECONDS)
+    except LimitExceeded as exceeded:
+        if exceeded.limit == "memory":
+            message = _("Reading the file needs more than %(n)d MB of memory, far more than a "
+                        "delegate list. Delete the empty rows and columns, or split the list.",
+                        n=READ_MEMORY_MB)
+        else:
+            message = _("Reading the file took longer than %(n)d seconds, far longer than a "
+                        "delegate list. Delete the empty rows and columns, or split the list.",
+                        n=READ_SECONDS)
+        raise FileTooLarge(message, fields={"file": message}) from None
+
+
+@job_handler(IMPORT_JOB, Capability.EDIT_DELEGATES, lazy_gettext("Delegate import"))
 def _import_job(job: Job, progress: Progress) -> tuple[bytes, str, dict]:
-    """Check (dry run) or import a staged list; the result file lists every problem."""
+    """Check (dry run) or import a staged list; the result file lists every problem.
+
+    The summary is what the API's import answered before it became a job: the counts and
+    `errors` row by row, and `error` (`invalid_rows`, or why the file could not be read) when
+    nothing was imported.
+    """
     params = job.params
+    dry_run = params.get("dry_run", True)
     congress = db.session.get(Congress, job.congress_id)
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     actor = Actor(user, params.get("address", ""), "web")
     path = _staged_path(params.get("upload", ""))
+    refused = None
     try:
-        sheet = read_table(params.get("filename", ""), path.read_bytes())
+        sheet = read_limited(params.get("filename", ""), path)
         progress(0, len(sheet.rows))
-        result = import_delegates(actor, congress, sheet, dry_run=params.get("dry_run", True),
-                                  progress=progress)
+        result = import_delegates(actor, congress, sheet, dry_run=dry_run, progress=progress)
     except FileNotFoundError:
-        result = ImportResult(errors=[Problem(0, "", _(
-            "The uploaded list is gone. Upload it again.")).to_dict()])
+        refused = NotFound(_("The uploaded list is gone. Upload it again."))
     except ConferenceError as error:
-        result = ImportResult(errors=[Problem(0, "", error.message).to_dict()])
-    if result.errors or not params.get("dry_run", True):
+        refused = error
+    if refused is not None:
+        result = ImportResult(errors=[Problem(0, "", refused.message).to_dict()])
+    if result.errors or not dry_run:
         path.unlink(missing_ok=True)  # imported, or never importable: not kept
-    summary = result.to_dict() | {"dry_run": params.get("dry_run", True),
-                                  "error_count": len(result.errors),
+    summary = result.to_dict() | {"dry_run": dry_run, "error_count": len(result.errors),
                                   "filename": params.get("filename", "")}
     summary["errors"] = result.errors[:MAX_REPORTED_PROBLEMS]
+    if refused is not None:
+        summary["error"] = {"code": refused.code, "message": refused.message}
+    elif result.errors:
+        summary["error"] = {"code": "invalid_rows", "message": _(
+            "%(n)d problems found; nothing was imported.", n=len(result.errors))}
     return problems_csv(result.errors), "csv", summary
