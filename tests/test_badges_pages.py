@@ -210,8 +210,8 @@ def test_the_public_url_is_printed_when_set(make_app, login, create_user):
 
 
 @pytest.mark.slow
-def test_a_print_run_in_its_own_process(make_app, job_announcements):
-    """The real runner: a spawned process that knows the badge job (registered on import)."""
+def test_a_print_run_done_by_a_consumer_process(make_app, consumer, job_announcements):
+    """The real runner: a consumer process (SQLite queue) that knows the badge job."""
     from datetime import date
 
     from conference.auth.service import Actor
@@ -220,7 +220,7 @@ def test_a_print_run_in_its_own_process(make_app, job_announcements):
     from conference.delegates.models import Delegate
     from conference.delegates.service import DelegateInput, new_delegate_values
 
-    app = make_app(JOB_RUNNER="process")
+    app = make_app(JOBS_IMMEDIATE=False)
     with app.app_context():
         congress = Congress(slug="xix", name="Đại hội XIX", starts_on=date(2023, 9, 27),
                             ends_on=date(2023, 9, 28))
@@ -233,6 +233,7 @@ def test_a_print_run_in_its_own_process(make_app, job_announcements):
         class Admin:
             is_admin, id, username = True, None, "admin"
 
+        consumer(app)
         job = service.start_badge_job(Actor(Admin()), congress, service.BadgeSelection(),
                                       "https://daihoi.example.vn")
         job = wait_for_job(job.id)

@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+from huey.consumer import Consumer, ProcessEnvironment
+
 from conference.config import PROJECT_ROOT
 
 RECYCLE_AFTER = 25  # jobs a worker process runs before a fresh one takes its place
@@ -40,10 +42,25 @@ def run(workers: int | None = None, parent: int | None = None) -> None:
         logging.getLogger(__name__).warning("marked failed, left running: jobs %s", lost)
     if parent:
         _stop_when_orphaned(parent)
-    consumer = queue.create_consumer(
-        workers=workers or int(app.config["CONFERENCE"]["MAX_JOBS"]), worker_type="process",
-        periodic=True, max_tasks=RECYCLE_AFTER, health_check_interval=1)
+    consumer = JobConsumer(
+        queue, workers=workers or int(app.config["CONFERENCE"]["MAX_JOBS"]),
+        worker_type="process", periodic=True, max_tasks=RECYCLE_AFTER, health_check_interval=1)
     consumer.run()
+
+
+class ParentProcesses(ProcessEnvironment):
+    """Huey's worker processes, allowed processes of their own (a badge run's render pool, an
+    import's limited reader): multiprocessing refuses children to daemonic processes."""
+
+    def create_process(self, runnable, name):
+        process = super().create_process(runnable, name)
+        process.daemon = False
+        return process
+
+
+class JobConsumer(Consumer):
+    def get_environment(self, worker_type):
+        return ParentProcesses(self._graceful_sig, self._interrupt_sig)
 
 
 def _stop_when_orphaned(parent: int) -> None:
