@@ -148,3 +148,28 @@ def test_work_under_limits_dies_alone_and_says_which_limit():
     with pytest.raises(Conflict) as refused:  # the child's error, with its code and fields
         run_limited(_refuse, memory_mb=50, seconds=5)
     assert (refused.value.code, refused.value.fields) == ("refused", {"file": "No."})
+
+
+def test_a_pdf_not_ready_at_once_is_followed_on_the_job_page(app, client, congress, organizer,
+                                                             monkeypatch):
+    from conference.jobs import views
+
+    queued = []
+    monkeypatch.setattr(service, "_enqueue", queued.append)  # no consumer gets to it yet
+    monkeypatch.setattr(views, "READY_WAIT", 0.2)
+    response = client.get(f"/manage/{congress.id}/poster.pdf?size=a3")
+    [job] = queued
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/manage/jobs/{job.id}/view"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "Working: 0 of …" in page.text and '<meta http-equiv="refresh"' in page.text
+    assert f'data-job-url="/manage/jobs/{job.id}"' in page.text
+
+    service.run_job(job.id)  # the consumer's turn
+    page = client.get(f"/manage/jobs/{job.id}/view")
+    assert "Ready." in page.text and f'href="/manage/jobs/{job.id}/result"' in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    pdf = client.get(f"/manage/jobs/{job.id}/result")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    assert client.get(f"/manage/jobs/{job.id}").json["result"] == {"size": "a3"}
