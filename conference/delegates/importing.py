@@ -278,12 +278,12 @@ def _check_declared_size(archive: zipfile.ZipFile, members: dict) -> None:
         return
     columns, rows = _column_number(match.group(1).decode()), int(match.group(2))
     if rows > MAX_ROWS + HEADER_SEARCH_ROWS or columns > MAX_COLUMNS:
+        counts = {"rows": f"{rows:,}", "columns": f"{columns:,}", "max_rows": f"{MAX_ROWS:,}"}
         raise _file_error(FileTooLarge, _(
             "The workbook's first sheet declares %(rows)s rows and %(columns)s columns; a "
             "delegate list may have at most %(max_rows)s rows and %(max_columns)s columns. "
             "Delete the empty rows and columns, or split the list.",
-            rows=f"{rows:,}", columns=f"{columns:,}", max_rows=f"{MAX_ROWS:,}",
-            max_columns=MAX_COLUMNS))
+            max_columns=MAX_COLUMNS, **counts))
 
 
 def _column_number(letters: str) -> int:
