@@ -11,7 +11,8 @@ file through POST /api/v1/congresses/{id}/delegates/import, one whose gate keeps
 scans (a closed loop, as bench/checkin.py) before, during and after the import.
 
 Variants: `declared` is the file as Excel writes it (its first sheet declares its size: A1:GR63001
-for 200 columns); `hidden` leaves the declaration out, so only reading it tells its size.
+for 200 columns); `lying` declares A1:J10; `hidden` leaves the declaration out, so only reading
+it tells its size.
 --code serves another checkout (e.g. the code before the import became a job), with the same
 clients and figures.
 
@@ -80,14 +81,15 @@ def column_letters(number: int) -> str:
     return letters
 
 
-def build_workbook(path: Path, rows: int, columns: int, declared: bool) -> None:
+def build_workbook(path: Path, rows: int, columns: int, variant: str) -> None:
     """A workbook of `rows` rows of `columns` cells, written as a stream (never whole in memory):
     a header with a name column, then numbers, a few random ones a row so it compresses like
     the 2.3 MB file of the report rather than to nothing."""
     rng = random.Random(63)
     header = ['<c t="inlineStr"><is><t>Họ và tên</t></is></c>'] + [
         f'<c t="inlineStr"><is><t>Cột {n}</t></is></c>' for n in range(2, columns + 1)]
-    dimension = f'<dimension ref="A1:{column_letters(columns)}{rows + 1}"/>' if declared else ""
+    dimension = {"declared": f'<dimension ref="A1:{column_letters(columns)}{rows + 1}"/>',
+                 "lying": '<dimension ref="A1:J10"/>', "hidden": ""}[variant]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
@@ -258,7 +260,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=63_000)
     parser.add_argument("--columns", type=int, default=200)
-    parser.add_argument("--variant", choices=("declared", "hidden"), default="declared")
+    parser.add_argument("--variant", choices=("declared", "lying", "hidden"), default="declared")
     parser.add_argument("--code", default=str(ROOT), help="the checkout to serve")
     parser.add_argument("--after", type=float, default=3.0,
                         help="seconds of scanning measured after the import's end")
@@ -269,7 +271,7 @@ def main() -> None:
                                           f"{args.variant}.xlsx")
     if not book.exists():
         print(f"Building {book} ...", flush=True)
-        build_workbook(book, args.rows, args.columns, args.variant == "declared")
+        build_workbook(book, args.rows, args.columns, args.variant)
     data = book.read_bytes()
     with zipfile.ZipFile(book) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())

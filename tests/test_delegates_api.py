@@ -225,13 +225,14 @@ def test_unreadable_files(organizer, congress, data, status, code):
     assert count() == 0
 
 
-def workbook(dimension: str | None) -> bytes:
-    """A one-delegate XLSX whose first sheet declares `dimension` (None: declares nothing)."""
+def workbook(dimension: str | None, width: int = 1) -> bytes:
+    """A one-delegate XLSX, `width` cells a row, whose first sheet declares `dimension` (None:
+    declares nothing)."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.active.append(["Họ và tên"])
-    book.active.append(["Lê Anh Khánh"])
+    book.active.append(["Lê Anh Khánh"] + ["x"] * (width - 1))
     saved = io.BytesIO()
     book.save(saved)
     source = zipfile.ZipFile(saved)
@@ -264,6 +265,15 @@ def test_a_workbook_within_the_limits_or_declaring_nothing_is_read(organizer, co
                                                                    dimension):
     job = imported(organizer, congress, workbook(dimension), "danh-sach.xlsx")
     assert job["result"]["created"] == 1 and count() == 1
+
+
+def test_a_workbook_lying_about_its_width_is_refused_at_its_first_wide_row(organizer,
+                                                                          congress):
+    result = imported(organizer, congress, workbook("A1:B2", width=101), "ds.xlsx")["result"]
+    assert result["error"] == {"code": "too_large", "message": (
+        "Row 2 of the workbook's first sheet has values in column CW; a delegate list may have "
+        "at most 100 columns. Delete the extra columns.")}
+    assert count() == 0
 
 
 def test_a_list_too_costly_to_read_fails_in_its_own_process(organizer, congress, monkeypatch):

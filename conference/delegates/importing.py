@@ -328,16 +328,32 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         rows: list[list[str]] = []
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+        # One column more than allowed: openpyxl pads or cuts rows to the width asked for (else
+        # to the declared one, which may lie), so a value there means the sheet is too wide.
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 break
-            rows.append(["" if cell is None else _cell_text(cell) for cell in row])
+            _check_row_width(row, len(rows) + 1)
+            rows.append(["" if cell is None else _cell_text(cell) for cell in row[:MAX_COLUMNS]])
         return rows
+    except FileTooLarge:
+        raise
     except Exception:  # a damaged sheet part fails only while reading it
         raise _file_error(UnreadableFile, _(
             "The XLSX file could not be read as an Excel workbook.")) from None
     finally:
         workbook.close()
+
+
+def _check_row_width(row: tuple, number: int) -> None:
+    """Refuse at its first such row a sheet wider than a list: every later row costs as much."""
+    if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
+        from openpyxl.utils import get_column_letter
+
+        raise _file_error(FileTooLarge, _(
+            "Row %(row)d of the workbook's first sheet has values in column %(column)s; a "
+            "delegate list may have at most %(max_columns)d columns. Delete the extra columns.",
+            row=number, column=get_column_letter(MAX_COLUMNS + 1), max_columns=MAX_COLUMNS))
 
 
 def _cell_text(value) -> str:
