@@ -37,6 +37,8 @@ PASSWORD = "correct horse battery"
 # scrypt is slow on purpose; hash the shared test password once.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
 TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
+# A Redis database the job tests may empty of the job queue's keys, e.g. redis://127.0.0.1:6379/5.
+TEST_REDIS_URL = os.environ.get("CONFERENCE_TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
@@ -312,6 +314,7 @@ class Consumer:
         env |= {"CONFERENCE_INSTANCE_PATH": app.instance_path,
                 "CONFERENCE_SECRET_KEY": app.config["SECRET_KEY"],
                 "CONFERENCE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                "CONFERENCE_REDIS_URL": app.config["CONFERENCE"]["REDIS_URL"] or "",
                 "CONFERENCE_MAX_JOBS": "1"}
         self.log = Path(app.instance_path) / "consumer.log"  # read it when a job fails
         with self.log.open("ab") as log:

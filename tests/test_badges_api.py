@@ -152,7 +152,12 @@ def test_unknown_ids_are_404(as_role):
 def test_the_badge_routes_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     run = paths["/congresses/{congress_id}/badges.pdf"]["get"]
-    assert "application/pdf" in run["responses"]["200"]["content"]
+    started = run["responses"]["202"]
+    assert started["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/JobStarted"}
+    assert "Location" in started["headers"]
+    assert paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"] == {"$ref": "#/components/schemas/Job"}
     assert {p["name"] for p in run["parameters"]} >= {"layout", "category", "delegation",
                                                       "ids", "lang"}
     reissue = paths["/delegates/{delegate_id}/badge/reissue"]["post"]

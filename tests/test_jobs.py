@@ -19,7 +19,7 @@ from conference.extensions import db
 from conference.jobs import service
 from conference.jobs.models import Job, JobStatus
 from conference.limits import LimitExceeded, run_limited
-from tests.conftest import wait_for_status
+from tests.conftest import TEST_REDIS_URL, wait_for_status
 
 pytestmark = pytest.mark.english
 
@@ -34,17 +34,22 @@ def add_delegates(congress: Congress, count: int) -> None:
     db.session.commit()
 
 
+def badge_run_under_way(app, create_congress, consumer):
+    """A consumer on `app` and a print run of 120 badges it has started: (consumer, job)."""
+    congress = create_congress()
+    add_delegates(congress, 120)
+    running = consumer(app)
+    job = badges.start_badge_job(Actor(Admin()), congress, badges.BadgeSelection(),
+                                 "https://daihoi.example.vn")
+    return running, wait_for_status(job.id, (JobStatus.RUNNING,))
+
+
 @pytest.mark.slow
 def test_a_job_whose_consumer_died_is_marked_failed_when_a_consumer_starts(
         make_app, create_congress, consumer):
     app = make_app(JOBS_IMMEDIATE=False)
     with app.app_context():
-        congress = create_congress()
-        add_delegates(congress, 120)
-        first = consumer(app)
-        job = badges.start_badge_job(Actor(Admin()), congress, badges.BadgeSelection(),
-                                     "https://daihoi.example.vn")
-        wait_for_status(job.id, (JobStatus.RUNNING,))
+        first, job = badge_run_under_way(app, create_congress, consumer)
         first.kill()  # the consumer and its workers, mid-job, with no chance to say anything
         assert wait_for_status(job.id, (JobStatus.RUNNING,)).status == JobStatus.RUNNING
 
@@ -61,16 +66,30 @@ def test_a_consumer_stopped_mid_job_says_the_job_was_interrupted(make_app, creat
                                                                  consumer):
     app = make_app(JOBS_IMMEDIATE=False)
     with app.app_context():
-        congress = create_congress()
-        add_delegates(congress, 120)
-        running = consumer(app)
-        job = badges.start_badge_job(Actor(Admin()), congress, badges.BadgeSelection(),
-                                     "https://daihoi.example.vn")
-        wait_for_status(job.id, (JobStatus.RUNNING,))
+        running, job = badge_run_under_way(app, create_congress, consumer)
         running.stop()  # as `python app.py` stops its consumer on the way out
         job = wait_for_status(job.id, (JobStatus.FAILED,), timeout=30)
         assert (job.error_code, job.error) == (
             "interrupted", "The server stopped while this job ran. Start it again.")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="set CONFERENCE_TEST_REDIS_URL to a Redis "
+                                               "database the test may use")
+def test_a_consumer_on_redis_runs_a_print_run(make_app, create_congress, consumer):
+    from conference.tasks import queue
+
+    app = make_app(JOBS_IMMEDIATE=False, REDIS_URL=TEST_REDIS_URL)
+    with app.app_context():
+        assert type(queue.storage).__name__ == "RedisStorage"
+        queue.storage.flush_all()
+        try:
+            _running, job = badge_run_under_way(app, create_congress, consumer)
+            job = wait_for_status(job.id, (JobStatus.DONE, JobStatus.FAILED))
+            assert job.status == JobStatus.DONE and job.result["badges"] == 120
+            assert service.job_result(job).startswith(b"%PDF-")
+        finally:
+            queue.storage.flush_all()
 
 
 def _job(congress: Congress, **fields) -> Job:
