@@ -47,7 +47,7 @@ def badge_run_under_way(app, create_congress, consumer):
 @pytest.mark.slow
 def test_a_job_whose_consumer_died_is_marked_failed_when_a_consumer_starts(
         make_app, create_congress, consumer):
-    app = make_app(JOBS_IMMEDIATE=False)
+    app = make_app(JOBS_IMMEDIATE=False, DEFAULT_LOCALE="en")
     with app.app_context():
         first, job = badge_run_under_way(app, create_congress, consumer)
         first.kill()  # the consumer and its workers, mid-job, with no chance to say anything
@@ -64,7 +64,7 @@ def test_a_job_whose_consumer_died_is_marked_failed_when_a_consumer_starts(
 @pytest.mark.slow
 def test_a_consumer_stopped_mid_job_says_the_job_was_interrupted(make_app, create_congress,
                                                                  consumer):
-    app = make_app(JOBS_IMMEDIATE=False)
+    app = make_app(JOBS_IMMEDIATE=False, DEFAULT_LOCALE="en")
     with app.app_context():
         running, job = badge_run_under_way(app, create_congress, consumer)
         running.stop()  # as `python app.py` stops its consumer on the way out
