@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
 from conference.config import PROJECT_ROOT, flask_config, load_settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: settings are defaults, then CONFERENCE_* variables, then `config`."""
+    # Imported here: a badge render worker imports conference.pdf, and so this package, only.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     settings = load_settings(config)
     app = Flask(
         __name__,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask, has_app_context
 from huey import Huey
+from huey.consumer import Consumer, ProcessEnvironment
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 QUEUE_NAME = "conference"
@@ -77,3 +78,20 @@ def task(**options):
 def periodic_task(when, **options):
     """Declare a task the consumer runs on a schedule (a `huey.crontab`)."""
     return lambda function: queue.periodic_task(when, **options)(_in_app(function))
+
+
+class ParentProcesses(ProcessEnvironment):
+    """Huey's worker processes, allowed processes of their own (a badge run's render pool, an
+    import's limited reader): multiprocessing refuses children to daemonic processes."""
+
+    def create_process(self, runnable, name):
+        process = super().create_process(runnable, name)
+        process.daemon = False
+        return process
+
+
+class JobConsumer(Consumer):
+    """Huey's consumer with worker processes that may have children."""
+
+    def get_environment(self, worker_type):
+        return ParentProcesses(self._graceful_sig, self._interrupt_sig)

@@ -6,6 +6,9 @@ processes forked from it (WeasyPrint is imported in them, never before the fork)
 scheduler for the sweep. A worker is replaced by a fresh one after RECYCLE_AFTER jobs, since
 WeasyPrint's memory grows across renders. Production runs it as its own process; `python
 app.py` starts one beside the web server (`start_beside`) and stops it on exit.
+
+This module imports little at the top: a badge run's render workers (spawned, not forked)
+import it again as their main module.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ import sys
 import threading
 import time
 
-from huey.consumer import Consumer, ProcessEnvironment
-
 from conference.config import PROJECT_ROOT
 
 RECYCLE_AFTER = 25  # jobs a worker process runs before a fresh one takes its place
@@ -31,7 +32,7 @@ def run(workers: int | None = None, parent: int | None = None) -> None:
     from conference import create_app
     from conference.extensions import db
     from conference.jobs.service import fail_lost_jobs
-    from conference.tasks import queue
+    from conference.tasks import JobConsumer, queue
 
     app = create_app({"ASYNC_MODE": "threading"})  # no gevent loop runs here
     with app.app_context():
@@ -46,21 +47,6 @@ def run(workers: int | None = None, parent: int | None = None) -> None:
         queue, workers=workers or int(app.config["CONFERENCE"]["MAX_JOBS"]),
         worker_type="process", periodic=True, max_tasks=RECYCLE_AFTER, health_check_interval=1)
     consumer.run()
-
-
-class ParentProcesses(ProcessEnvironment):
-    """Huey's worker processes, allowed processes of their own (a badge run's render pool, an
-    import's limited reader): multiprocessing refuses children to daemonic processes."""
-
-    def create_process(self, runnable, name):
-        process = super().create_process(runnable, name)
-        process.daemon = False
-        return process
-
-
-class JobConsumer(Consumer):
-    def get_environment(self, worker_type):
-        return ParentProcesses(self._graceful_sig, self._interrupt_sig)
 
 
 def _stop_when_orphaned(parent: int) -> None:
