@@ -204,7 +204,7 @@ def bench(database: str, args) -> dict:
     settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY,
                 "RATELIMIT_STORAGE_URL": "memory://",
                 "ASYNC_MODE": "gevent" if args.worker == "gevent" else "threading",
-                "JOB_RUNNER": "inline"}
+                "JOBS_IMMEDIATE": True}
     if args.message_queue:
         settings |= {"MESSAGE_QUEUE": args.message_queue,
                      "RATELIMIT_STORAGE_URL": args.message_queue}

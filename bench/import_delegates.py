@@ -72,7 +72,7 @@ def one_run(data: bytes, database_url: str | None) -> tuple[float, float, float,
     Returns seconds reading, seconds checking and writing, seconds for the whole corrected
     import (read, check, update), and the number of delegates stored."""
     with tempfile.TemporaryDirectory() as instance:
-        settings = {"INSTANCE_PATH": instance, "SECRET_KEY": "bench", "JOB_RUNNER": "inline",
+        settings = {"INSTANCE_PATH": instance, "SECRET_KEY": "bench", "JOBS_IMMEDIATE": True,
                     "DEFAULT_LOCALE": "en"}
         if database_url:
             settings["DATABASE_URL"] = database_url

@@ -346,7 +346,7 @@ def summarize(label: str, started: list[float], arrivals: list[list], clients: i
 def run_app(mode: str, args, instance: Path) -> dict:
     settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-fanout-secret",
                 "DATABASE_URL": f"sqlite:///{instance / f'{mode}.db'}", "ASYNC_MODE": mode,
-                "RATELIMIT_STORAGE_URL": "memory://", "JOB_RUNNER": "inline",
+                "RATELIMIT_STORAGE_URL": "memory://", "JOBS_IMMEDIATE": True,
                 "WEBSOCKET_COMPRESSION": args.compression}
     seeded = seed(settings, args.event, args.screens)
     if args.badge_job:
@@ -438,8 +438,8 @@ def seed_delegates(settings: dict, count: int) -> None:
 
 
 def print_badges_meanwhile(settings: dict, stop) -> None:
-    """Run badge print jobs (each in its own process, as the print page starts them) until
-    `stop` is set."""
+    """Run badge print jobs one after another in this process of their own (as a consumer
+    runs them, with its render pool) until `stop` is set."""
     from conference import create_app
     from conference.auth.models import User
     from conference.auth.service import Actor
@@ -448,7 +448,7 @@ def print_badges_meanwhile(settings: dict, stop) -> None:
     from conference.extensions import db
     from conference.jobs.models import Job, JobStatus
 
-    app = create_app(settings | {"JOB_RUNNER": "process"})
+    app = create_app(settings | {"JOBS_IMMEDIATE": True})
     with app.app_context():
         congress = db.session.scalar(db.select(Congress).where(Congress.slug == SLUG))
         admin = db.session.scalar(db.select(User).where(User.is_admin.is_(True)))

@@ -143,7 +143,7 @@ def main() -> None:
     try:
         settings = {"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench-portal-secret",
                     "DATABASE_URL": f"sqlite:///{instance / 'conference.db'}",
-                    "RATELIMIT_STORAGE_URL": "memory://", "JOB_RUNNER": "inline"}
+                    "RATELIMIT_STORAGE_URL": "memory://", "JOBS_IMMEDIATE": True}
         app = create_app(settings)
         upgrade_database(app)
         with app.app_context():

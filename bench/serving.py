@@ -21,16 +21,16 @@ def free_port() -> int:
 
 
 def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
-                 app: str = "conference:create_app()") -> subprocess.Popen:
-    """Serve `app` (the conference app unless told) with gunicorn and wait until /healthz
-    answers; `settings` reach it as CONFERENCE_* environment variables."""
+                 app: str = "conference:create_app()", code: Path = ROOT) -> subprocess.Popen:
+    """Serve `app` (the conference app unless told, from the checkout `code`) with gunicorn and
+    wait until /healthz answers; `settings` reach it as CONFERENCE_* environment variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
     env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(code)
     command = [sys.executable, "-m", "gunicorn", *worker_args, "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", "--keep-alive", "30", app]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
+        process = subprocess.Popen(command, cwd=code, env=env, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
 from conference.config import PROJECT_ROOT, flask_config, load_settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: settings are defaults, then CONFERENCE_* variables, then `config`."""
+    # Imported here: a badge render worker imports conference.pdf, and so this package, only.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     settings = load_settings(config)
     app = Flask(
         __name__,
@@ -25,7 +30,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     # Models and socket handlers must be imported before the extensions are bound.
-    from conference import database, models, web  # noqa: F401
+    from conference import database, models, tasks, web  # noqa: F401
     from conference.agenda import sockets  # noqa: F401
     from conference.attendance import sockets as attendance_sockets  # noqa: F401
     from conference.displays import sockets as displays_sockets  # noqa: F401
@@ -40,6 +45,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
         compiled_translations(settings["INSTANCE_PATH"])))
     login_manager.init_app(app)
+    tasks.init_app(app)
     socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],
                       async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
 

@@ -23,10 +23,15 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                   "(see below)."),
     "PUBLIC_URL": (None, str,
                    "Base URL printed in QR codes, e.g. https://daihoi.example.vn."),
+    "REDIS_URL": (None, str,
+                  "Redis for the job queue (else SQLite in the instance folder); also the default "
+                  "of MESSAGE_QUEUE and RATELIMIT_STORAGE_URL."),
     "MESSAGE_QUEUE": (None, str,
-                      "Redis URL shared by several server processes for live updates."),
+                      "Redis URL shared by several server processes for live updates; default "
+                      "REDIS_URL."),
     "RATELIMIT_STORAGE_URL": ("memory://", str,
-                              "Where rate-limit counters live (use Redis with several processes)."),
+                              "Where rate-limit counters live (use Redis with several processes); "
+                              "REDIS_URL when that is set."),
     "LOGIN_RATE_LIMIT": ("5 per minute", str, "Sign-in attempts allowed per address."),
     "DEFAULT_LOCALE": ("vi", str, "Language of the pages until a user picks one (vi or en)."),
     "DEFAULT_TIMEZONE": ("Asia/Ho_Chi_Minh", str, "Time zone of new congresses."),
@@ -37,12 +42,16 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                               "Always mark the session cookie Secure (it is over HTTPS anyway)."),
     "PROXY_FIX": (False, bool, "Trust X-Forwarded-* from one reverse proxy (nginx)."),
     "ASYNC_MODE": ("threading", str, "Flask-SocketIO async mode: threading or gevent."),
-    "JOB_RUNNER": ("process", str,
-                   "How long jobs (badge sheets) run: process (a separate one) or inline."),
+    "MAX_JOBS": (2, int,
+                 "Long jobs (badge runs, imports, PDFs) one consumer runs at once; others wait."),
+    "JOB_RETENTION_DAYS": (7, int,
+                           "Days finished jobs and their files (badge PDFs, reports) are kept."),
     "WEBSOCKET_COMPRESSION": (False, bool,
                               "Compress live updates per WebSocket: fewer bytes, more server CPU."),
 }
 
+# Settings that take REDIS_URL when it is set and they are not given themselves.
+REDIS_DEFAULTED = ("MESSAGE_QUEUE", "RATELIMIT_STORAGE_URL")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
@@ -55,11 +64,16 @@ def _convert(value: str, kind: type):
 def load_settings(overrides: Mapping[str, object] | None = None) -> dict:
     """Merge defaults, the environment and `overrides` into one settings mapping."""
     settings = {name: default for name, (default, _, _) in SETTINGS.items()}
+    given = set(overrides or {})
     for name, (_, kind, _) in SETTINGS.items():
         value = os.environ.get(f"CONFERENCE_{name}")
         if value not in (None, ""):
             settings[name] = _convert(value, kind)
+            given.add(name)
     settings.update(overrides or {})
+    for name in REDIS_DEFAULTED:  # one Redis for everything unless told otherwise
+        if settings["REDIS_URL"] and name not in given:
+            settings[name] = settings["REDIS_URL"]
     settings["INSTANCE_PATH"] = str(Path(settings["INSTANCE_PATH"]).resolve())
     return settings
 

@@ -16,11 +16,19 @@ class ConferenceError(Exception):
             self.code = code
         self.fields = fields or {}
 
+    def __reduce__(self):
+        """Keep the code and fields when pickled (an error raised in a child process)."""
+        return _rebuild, (type(self), self.message, self.code, self.fields)
+
     def to_dict(self) -> dict:
         error = {"code": self.code, "message": self.message}
         if self.fields:
             error["fields"] = self.fields
         return {"error": error}
+
+
+def _rebuild(cls, message: str, code: str, fields: dict) -> ConferenceError:
+    return cls(message, code=code, fields=fields)
 
 
 class Unauthorized(ConferenceError):

@@ -38,3 +38,12 @@ def html_to_pdf(html: str) -> bytes:
     import weasyprint  # imported late: heavy, and forked workers must import it themselves
 
     return weasyprint.HTML(string=html, url_fetcher=url_fetcher()).write_pdf()
+
+
+WARM_UP = ('<p style="font-family: \'DejaVu Sans\'">Nguyễn Văn Trường '
+           '<b>Đào Anh Dũng</b></p>')
+
+
+def warm_up() -> None:
+    """Load WeasyPrint, fontconfig and both weights of the font before the first real page."""
+    html_to_pdf(WARM_UP)

@@ -44,10 +44,11 @@ expected may have changed. Sender: the `Congress`. Keyword `actor` (None for a f
 """
 
 job_finished = Signal("job_finished")
-"""A job that ran in another process ended. Its changes were committed there, but the signals it
-sent reached only that process's receivers (no message queue joins them without Redis), so the
-process that started the job sends this once the job is over. Sender: the `Congress`.
-Keyword `job`: the finished `Job`, read again from the database.
+"""A job ended in the consumer process. Its changes were committed there, but the signals it sent
+reached only the consumer's receivers (no message queue joins the processes), so the web process
+that started the job sends this once the job is over (with a message queue the job's own pushes
+reach every page, and this is not sent). Sender: the `Congress`. Keyword `job`: the finished
+`Job`, read again from the database.
 """
 
 stream_changed = Signal("stream_changed")

@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextvars
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +26,7 @@ from conference import create_app
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.auth.models import Membership, User
 from conference.auth.service import create_api_token
+from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.extensions import db, socketio
@@ -33,6 +37,8 @@ PASSWORD = "correct horse battery"
 # scrypt is slow on purpose; hash the shared test password once.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
 TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
+# A Redis database the job tests may empty of the job queue's keys, e.g. redis://127.0.0.1:6379/5.
+TEST_REDIS_URL = os.environ.get("CONFERENCE_TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
@@ -44,7 +50,7 @@ def base_config(instance: Path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
         "MESSAGE_QUEUE": None,
-        "JOB_RUNNER": "inline",
+        "JOBS_IMMEDIATE": True,
     }
     if ON_POSTGRES:
         config["DATABASE_URL"] = TEST_DATABASE_URL
@@ -294,20 +300,72 @@ def socket_client(app, client):
             sock.disconnect(namespace)
 
 
-# --- jobs in their own processes -------------------------------------------------------------
+# --- jobs run by a real consumer process -----------------------------------------------------
+# Tests run jobs at once in their own process (JOBS_IMMEDIATE); these helpers are for the few
+# that start `python -m conference.jobs.consumer` on an app made with JOBS_IMMEDIATE=False.
+
+
+class Consumer:
+    """A consumer process on a test app's database and SQLite job queue."""
+
+    def __init__(self, app):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith("CONFERENCE_")}
+        env |= {"CONFERENCE_INSTANCE_PATH": app.instance_path,
+                "CONFERENCE_SECRET_KEY": app.config["SECRET_KEY"],
+                "CONFERENCE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                "CONFERENCE_REDIS_URL": app.config["CONFERENCE"]["REDIS_URL"] or "",
+                "CONFERENCE_MAX_JOBS": "1"}
+        self.log = Path(app.instance_path) / "consumer.log"  # read it when a job fails
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "conference.jobs.consumer"], env=env, cwd=PROJECT_ROOT,
+                start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        """Kill it and its workers at once, as a power cut or the OOM killer would."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """Stop it as `python app.py` does on its way out."""
+        from conference.jobs.consumer import stop
+
+        stop(self.process)
+
+
+@pytest.fixture
+def consumer():
+    """Start a consumer for an app: consumer(app); every one is stopped after the test."""
+    started: list[Consumer] = []
+
+    def start(app) -> Consumer:
+        started.append(Consumer(app))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()
+
+
+def wait_for_status(job_id: int, statuses, timeout: float = 120) -> Job:
+    """Poll a job run in another process until it reaches one of `statuses`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # a new transaction: SQLite shows one its first snapshot
+        job = db.session.get(Job, job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} stayed {job.status}")
 
 
 def wait_for_job(job_id: int, timeout: float = 120) -> Job:
     """Poll a job run in another process until it is done; fail if it failed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        job = db.session.get(Job, job_id)
-        if job.status in (JobStatus.DONE, JobStatus.FAILED):
-            assert job.status == JobStatus.DONE, job.error
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
+    job = wait_for_status(job_id, (JobStatus.DONE, JobStatus.FAILED), timeout)
+    assert job.status == JobStatus.DONE, job.error
+    return job
 
 
 @pytest.fixture

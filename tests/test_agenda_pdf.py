@@ -13,8 +13,13 @@ from flask_babel import gettext as _
 from pypdf import PdfReader
 
 import conference.pdf
+from conference.agenda import pdf as agenda_pdf
+from conference.agenda import views as agenda_views
+from conference.agenda.pdf import AGENDA_PDF_JOB
 from conference.auth.models import Role
 from conference.extensions import db
+from conference.jobs import service as jobs_service
+from conference.jobs.models import Job
 from conference.pdf import FetchRefused, html_to_pdf, refuse_fetch
 
 
@@ -144,6 +149,65 @@ def test_unknown_congress_pdf_is_404(client, agenda):
     response = client.get("/c/khong-co/agenda.pdf")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+# --- one render per revision and language, shared by every visitor ----------------------------
+
+
+def renders() -> list[tuple]:
+    return [(job.params["revision"], job.params["locale"]) for job in db.session.scalars(
+        db.select(Job).where(Job.kind == AGENDA_PDF_JOB).order_by(Job.id))]
+
+
+def test_visitors_share_one_render_per_revision_and_language(app, client, printed):
+    congress, sessions, _items = printed
+    revision = congress.agenda_revision
+    first = client.get(f"/c/{congress.slug}/agenda.pdf")
+    again = app.test_client().get(f"/c/{congress.slug}/agenda.pdf")
+    assert pdf_text(first) == pdf_text(again)
+    assert renders() == [(revision, "vi")]
+    english = app.test_client()
+    english.get("/lang/en")
+    assert "Preparatory session" in pdf_text(english.get(f"/c/{congress.slug}/agenda.pdf"))
+    sessions[0].title = "Phiên khai mạc"
+    congress.agenda_revision += 1  # as every agenda change does
+    db.session.commit()
+    assert "Phiên khai mạc" in pdf_text(client.get(f"/c/{congress.slug}/agenda.pdf"))
+    assert renders() == [(revision, "vi"), (revision, "en"), (revision + 1, "vi")]
+
+
+def test_a_render_not_ready_gives_a_page_that_reloads_itself(app, client, printed,
+                                                             monkeypatch):
+    congress = printed[0]
+    queued = []
+    monkeypatch.setattr(jobs_service, "_enqueue", queued.append)  # no consumer gets to it
+    monkeypatch.setattr(agenda_views, "PDF_WAIT", 0.2)
+    for _visitor in range(2):
+        response = app.test_client().get(f"/c/{congress.slug}/agenda.pdf")
+        assert response.status_code == 202
+        assert response.headers["Retry-After"] == "3"
+        assert '<meta http-equiv="refresh" content="3">' in response.text
+        assert label(app, "vi", "The agenda PDF is being prepared. This page opens it by "
+                                "itself in a few seconds.") in response.text
+    assert len(queued) == 1  # the second visitor waits for the same render
+
+
+def test_a_failed_render_says_so_and_the_next_request_tries_again(app, client, printed,
+                                                                  monkeypatch):
+    congress = printed[0]
+
+    def broken(*args):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(agenda_pdf, "render_agenda_pdf", broken)
+    failed = client.get(f"/c/{congress.slug}/agenda.pdf")
+    assert failed.status_code == 503
+    assert label(app, "vi", "The agenda PDF could not be made just now. Reload this page to "
+                            "try again.") in failed.text
+    assert "no fonts" not in failed.text
+    monkeypatch.undo()
+    assert pdf_text(client.get(f"/c/{congress.slug}/agenda.pdf"))
+    assert len(renders()) == 1  # the failed job made way for the new one
 
 
 # --- nothing is fetched from outside ----------------------------------------------------------

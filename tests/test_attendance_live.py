@@ -193,10 +193,12 @@ def test_who_is_expected_follows_the_delegate_list(hall, watch, admin_actor):
 
 
 @pytest.mark.slow
-def test_an_import_in_a_job_process_reaches_the_dashboard(make_app, job_announcements):
-    """The job's own process has no way to the dashboards; the web process tells them."""
-    app = make_app(JOB_RUNNER="process")
+def test_an_import_by_a_consumer_reaches_the_dashboard(make_app, consumer, job_announcements):
+    """Without a message queue the consumer's pushes reach no page; the web process that
+    started the job tells its dashboards."""
+    app = make_app(JOBS_IMMEDIATE=False)
     with app.app_context():
+        consumer(app)
         congress, admin, sock = admin_dashboard(app, "job")
         try:
             assert only_state(sock)["official"]["expected"] == 0

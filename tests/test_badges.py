@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import unicodedata
 import unittest.mock
@@ -22,6 +23,7 @@ from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.service import DelegateInput, categories, new_delegate_values
 from conference.errors import Conflict, Forbidden, ValidationFailed
 from conference.extensions import db
+from conference.jobs.service import job_result
 from conference.urls import public_base_url
 
 BASE = "https://daihoi.example.vn"
@@ -340,8 +342,6 @@ def test_check_in_staff_may_print_one_badge_but_not_a_run(app, congress, create_
     delegate = make_delegate(congress)
     assert page_count(service.single_badge_pdf(staff, delegate, BASE)) == 1
     with pytest.raises(Forbidden):
-        service.print_badges(staff, congress, service.BadgeSelection(), BASE)
-    with pytest.raises(Forbidden):
         service.start_badge_job(staff, congress, service.BadgeSelection(), BASE)
 
 
@@ -444,8 +444,8 @@ def test_a_print_run_leaves_out_withdrawn_delegates(app, congress, organizer, ma
     make_delegate(congress, status=DelegateStatus.WITHDRAWN)
     chosen = service.select_delegates(congress, service.BadgeSelection())
     assert [d.id for d in chosen] == [d.id for d in kept]
-    pdf, count = service.print_badges(organizer, congress, service.BadgeSelection(), BASE)
-    assert count == 9 and page_count(pdf) == 2  # 8 a sheet
+    job = service.start_badge_job(organizer, congress, service.BadgeSelection(), BASE)
+    assert job.result["badges"] == 9 and page_count(job_result(job)) == 2  # 8 a sheet
 
 
 @pytest.mark.parametrize(("layout", "pages"), [("sheet", 2), ("a6", 10), ("card", 10)])
@@ -473,7 +473,7 @@ def test_filters_narrow_a_print_run(app, congress, make_delegate):
 
 def test_a_run_with_nothing_to_print_is_refused(app, congress, organizer):
     with pytest.raises(ValidationFailed) as refused:
-        service.print_badges(organizer, congress, service.BadgeSelection(), BASE)
+        service.start_badge_job(organizer, congress, service.BadgeSelection(), BASE)
     assert refused.value.code == "no_badges"
 
 
@@ -532,10 +532,15 @@ def test_a_long_run_renders_in_two_workers_and_merges_in_order(app, congress, ma
     assert set(texts[0]) == first_page
 
 
-def test_a_failing_worker_fails_the_run(app, congress, make_delegate, monkeypatch):
-    monkeypatch.setattr(render, "WORKER_ARGS", ["-c", "import sys; sys.exit('broken')"])
+def die_in_worker(html: str) -> bytes:
+    """Stands in for the renderer in a worker process, which it ends at once."""
+    os._exit(3)
+
+
+def test_a_worker_that_dies_fails_the_run(app, congress, make_delegate, monkeypatch):
+    monkeypatch.setattr(render.pdf, "html_to_pdf", die_in_worker)
     delegates = [make_delegate(congress) for _ in range(3)]
-    with pytest.raises(render.RenderFailed, match="broken"):
+    with pytest.raises(render.RenderFailed, match="died"):
         render_for(congress, delegates, workers=2)
 
 
@@ -544,13 +549,13 @@ def test_a_short_run_renders_in_this_process(app, congress, make_delegate):
     delegates = [make_delegate(congress) for _ in range(3)]
     assert len(delegates) <= service.IN_PROCESS_LIMIT
     started = []
-    original = render.Workers.__init__
+    original = render.RenderPool.__init__
 
     def spy(self, count):
         started.append(count)
         original(self, count)
 
-    with unittest.mock.patch.object(render.Workers, "__init__", spy):
+    with unittest.mock.patch.object(render.RenderPool, "__init__", spy):
         render_for(congress, delegates)
     assert started == []
 
@@ -563,13 +568,12 @@ def test_printing_is_written_to_the_audit_log(app, congress, organizer, make_del
 
     delegate = make_delegate(congress)
     service.single_badge_pdf(organizer, delegate, BASE, layout="card")
-    service.print_badges(organizer, congress, service.BadgeSelection(category="official"), BASE)
-    service.start_badge_job(organizer, congress, service.BadgeSelection(), BASE)
+    service.start_badge_job(organizer, congress, service.BadgeSelection(category="official"),
+                            BASE)
     entries = list(db.session.scalars(db.select(AuditEntry).where(
         AuditEntry.action.startswith("badge")).order_by(AuditEntry.id)))
     assert [(e.action, e.username) for e in entries] == [
-        ("badge.print", organizer.user.username), ("badges.print", organizer.user.username),
-        ("badges.print", organizer.user.username)]
+        ("badge.print", organizer.user.username), ("badges.print", organizer.user.username)]
     assert entries[0].target == f"delegate:{delegate.code}"
     assert entries[0].details == {"layout": "card"}
     assert entries[1].details["category"] == "official" and entries[1].details["badges"] == 1

@@ -1,13 +1,16 @@
-"""Badge API: a print run's PDF in the request, one badge's PDF, reissuing a lost badge."""
+"""Badge API: a print run (a job whose PDF comes back in the answer, or 202 with the job when
+it takes longer), one badge's PDF, reissuing a lost badge."""
 
 from __future__ import annotations
 
 import pytest
 
+from conference.api import badges as badges_api
 from conference.badges.identity import BadgeRevoked, find_badge, portal_url
 from conference.delegates.models import DelegateStatus
 from conference.delegates.schemas import BadgeReissued
 from conference.extensions import db
+from conference.tasks import queue
 from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text
 
 HOST = "http://localhost"
@@ -29,6 +32,22 @@ def as_role(api, create_user, congress):
     return lambda role: api(create_user(role=role, congress=congress))
 
 
+def print_run(caller, congress, query: str = ""):
+    """A print run through the API: the job ends within the wait, so the answer is its PDF."""
+    response = caller.get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    return response
+
+
+@pytest.fixture
+def busy_consumer(monkeypatch):
+    """The consumer is busy: jobs wait in the queue, and the API does not wait for them."""
+    monkeypatch.setattr(queue, "_immediate", False)
+    monkeypatch.setattr(badges_api, "RUN_WAIT", 0)
+
+
 @pytest.mark.parametrize(("query", "pages"), [("", 2), ("?layout=sheet", 2),
                                               ("?layout=single", 9), ("?layout=card", 9),
                                               ("?layout=card&category=guest", 2)])
@@ -37,10 +56,7 @@ def test_the_congress_badges_come_back_as_one_pdf(as_role, congress, make_delega
     for n in range(9):
         make_delegate(congress, category="guest" if n < 2 else "official")
     make_delegate(congress, status=DelegateStatus.WITHDRAWN)
-    response = as_role("organizer").get(f"/api/v1/congresses/{congress.id}/badges.pdf{query}")
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "application/pdf"
-    assert response.headers["Cache-Control"] == "no-store"
+    response = print_run(as_role("organizer"), congress, query)
     assert page_count(response.data) == pages
 
 
@@ -49,14 +65,39 @@ def test_filters_by_delegation_and_ids(as_role, congress, make_delegate, tmp_pat
     b = make_delegate(congress, delegation="Đoàn Kỳ Anh")
     make_delegate(congress, delegation="Đoàn Cẩm Xuyên")
     caller = as_role("organizer")
-    base = f"/api/v1/congresses/{congress.id}/badges.pdf?layout=sheet"
-    by_delegation = caller.get(base + "&delegation=Đoàn Kỳ Anh")
+    by_delegation = print_run(caller, congress, "?layout=sheet&delegation=Đoàn Kỳ Anh")
     assert sorted(decode_qr(by_delegation.data, tmp_path)) == sorted(
         [portal_url(a, HOST), portal_url(b, HOST)])
-    by_ids = caller.get(base + f"&ids={b.id}")
+    by_ids = print_run(caller, congress, f"?layout=sheet&ids={b.id}")
     assert decode_qr(by_ids.data, tmp_path) == [portal_url(b, HOST)]
-    english = caller.get(base + f"&ids={b.id}&lang=en")
+    english = print_run(caller, congress, f"?layout=sheet&ids={b.id}&lang=en")
     assert "Official delegate" in pdf_text(english.data)
+
+
+def test_a_long_print_run_answers_202_with_its_job(as_role, congress, make_delegate,
+                                                    busy_consumer):
+    make_delegate(congress)
+    organizer = as_role("organizer")
+    started = organizer.get(f"/api/v1/congresses/{congress.id}/badges.pdf")
+    assert started.status_code == 202, started.get_data(as_text=True)[:300]
+    assert started.json["job"]["url"] == started.headers["Location"]
+    job = organizer.get(started.headers["Location"]).json
+    assert (job["kind"], job["status"], job["result_url"]) == ("badges", "queued", None)
+    assert organizer.get(f"{job['url']}/result").status_code == 404  # not made yet
+
+
+def test_a_print_run_is_followed_only_by_those_who_may_start_one(as_role, congress,
+                                                                 make_delegate, create_congress,
+                                                                 api, create_user,
+                                                                 busy_consumer):
+    make_delegate(congress)
+    url = as_role("organizer").get(f"/api/v1/congresses/{congress.id}/badges.pdf").json[
+        "job"]["url"]
+    for caller, status in ((as_role("checkin"), 403), (as_role("operator"), 403),
+                           (api(create_user(role="organizer", congress=create_congress())), 404)):
+        assert caller.get(url).status_code == status
+        assert caller.get(f"{url}/result").status_code == status
+    assert as_role("organizer").get("/api/v1/jobs/999999").status_code == 404
 
 
 @pytest.mark.parametrize(("query", "code", "field"), [
@@ -132,6 +173,12 @@ def test_the_badge_routes_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     run = paths["/congresses/{congress_id}/badges.pdf"]["get"]
     assert "application/pdf" in run["responses"]["200"]["content"]
+    started = run["responses"]["202"]
+    assert started["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/JobStarted"}
+    assert "Location" in started["headers"]
+    assert paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"] == {"$ref": "#/components/schemas/Job"}
     assert {p["name"] for p in run["parameters"]} >= {"layout", "category", "delegation",
                                                       "ids", "lang"}
     reissue = paths["/delegates/{delegate_id}/badge/reissue"]["post"]

@@ -48,7 +48,7 @@ def test_the_page_offers_layouts_and_filters(client, signed_in, congress,
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for expected in ('value="sheet"', 'value="a6"', 'value="card"', "Đoàn Kỳ Anh",
-                     "Đoàn Cẩm Xuyên", 'name="ids"', 'value="guest"', "js/badges.js"):
+                     "Đoàn Cẩm Xuyên", 'name="ids"', 'value="guest"', "js/job.js"):
         assert expected in page
     assert "2 badges can be printed" in page  # the withdrawn delegate is left out
     assert "<script>" not in page and "onclick" not in page  # CSP: no inline script
@@ -109,8 +109,8 @@ def test_a_wrong_choice_shows_the_form_again(client, signed_in, congress,
     assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
 
 
-def test_a_failed_run_says_why(client, signed_in, congress, make_delegate,
-                               monkeypatch):
+def test_a_failed_run_says_so_and_logs_why(client, signed_in, congress, make_delegate,
+                                           monkeypatch, caplog):
     from conference.badges import service
 
     make_delegate(congress)
@@ -122,7 +122,9 @@ def test_a_failed_run_says_why(client, signed_in, congress, make_delegate,
     signed_in("organizer")
     location = client.post(f"/manage/{congress.id}/badges", data={}).headers["Location"]
     page = client.get(location).get_data(as_text=True)
-    assert "the printer caught fire" in page
+    assert "The print run failed: The job stopped because of an error on our side" in page
+    assert "printer" not in page  # what went wrong inside is for the log, not the page
+    assert "the printer caught fire" in caplog.text
     job = db.session.scalar(db.select(Job))
     assert job.status == JobStatus.FAILED
     assert client.get(f"/manage/jobs/{job.id}/result").status_code == 404
@@ -208,8 +210,8 @@ def test_the_public_url_is_printed_when_set(make_app, login, create_user):
 
 
 @pytest.mark.slow
-def test_a_print_run_in_its_own_process(make_app, job_announcements):
-    """The real runner: a spawned process that knows the badge job (registered on import)."""
+def test_a_print_run_done_by_a_consumer_process(make_app, consumer, job_announcements):
+    """The real runner: a consumer process (SQLite queue) that knows the badge job."""
     from datetime import date
 
     from conference.auth.service import Actor
@@ -218,7 +220,7 @@ def test_a_print_run_in_its_own_process(make_app, job_announcements):
     from conference.delegates.models import Delegate
     from conference.delegates.service import DelegateInput, new_delegate_values
 
-    app = make_app(JOB_RUNNER="process")
+    app = make_app(JOBS_IMMEDIATE=False)
     with app.app_context():
         congress = Congress(slug="xix", name="Đại hội XIX", starts_on=date(2023, 9, 27),
                             ends_on=date(2023, 9, 28))
@@ -231,6 +233,7 @@ def test_a_print_run_in_its_own_process(make_app, job_announcements):
         class Admin:
             is_admin, id, username = True, None, "admin"
 
+        consumer(app)
         job = service.start_badge_job(Actor(Admin()), congress, service.BadgeSelection(),
                                       "https://daihoi.example.vn")
         job = wait_for_job(job.id)

@@ -73,6 +73,21 @@ def test_mapping_overrides_environment(monkeypatch, tmp_path):
     assert app.config["TESTING"] is True  # an extra Flask key passes straight through
 
 
+def test_redis_url_is_the_default_of_the_message_queue_and_the_rate_limits(monkeypatch):
+    """One Redis for jobs, live updates and sign-in counts, unless each is given its own."""
+    monkeypatch.setenv("CONFERENCE_REDIS_URL", "redis://127.0.0.1:6379/5")
+    settings = load_settings()
+    assert settings["MESSAGE_QUEUE"] == settings["RATELIMIT_STORAGE_URL"] == (
+        "redis://127.0.0.1:6379/5")
+    monkeypatch.setenv("CONFERENCE_RATELIMIT_STORAGE_URL", "memory://")
+    given = load_settings({"MESSAGE_QUEUE": None})  # each given its own: kept
+    assert (given["MESSAGE_QUEUE"], given["RATELIMIT_STORAGE_URL"]) == (None, "memory://")
+    monkeypatch.delenv("CONFERENCE_REDIS_URL")
+    monkeypatch.delenv("CONFERENCE_RATELIMIT_STORAGE_URL")
+    assert (load_settings()["MESSAGE_QUEUE"], load_settings()["RATELIMIT_STORAGE_URL"]) == (
+        None, "memory://")
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path):
     first = _app(tmp_path)
     secret = tmp_path / "secret_key"

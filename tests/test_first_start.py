@@ -133,6 +133,18 @@ def _sign_in(server: Server, username: str, password: str) -> int:
     return status
 
 
+def _agenda_pdf(server: Server) -> bytes:
+    """The public agenda PDF, asked again as the waiting page says (a first render may take
+    longer than the server waits) until it comes."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with urllib.request.urlopen(server.url(f"/c/{SLUG}/agenda.pdf"), timeout=30) as response:
+            if response.status != 202 or time.monotonic() > deadline:
+                assert response.status == 200
+                return response.read()
+            time.sleep(int(response.headers["Retry-After"]))
+
+
 def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     instance = tmp_path / "instance"
     first = start_server(instance)
@@ -148,9 +160,12 @@ def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     status, page = _get(first.url(f"/c/{SLUG}"))
     assert status == 200
     assert "Hà Tĩnh" in page
+    # The agenda PDF is a job: the consumer app.py started beside itself renders it.
+    assert _agenda_pdf(first).startswith(b"%PDF-")
     assert _sign_in(first, "admin", passwords[0]) == 200
     first.stop()
     assert first.output.count(passwords[0]) == 1
+    assert "Consumer exiting." in first.output  # stopped with the server
 
     second = start_server(instance)
     printed_again = second.wait_until_serving()

@@ -324,8 +324,8 @@ CASES: list[Case] = [
          api("delegates", 200), body=lambda w: {"seat": "B12"}),
     Case("DELETE", "api.delete_delegate", lambda w: f"/api/v1/delegates/{w.delegate.id}",
          api("delegates", 200)),
-    # The table sends JSON, so the allowed roles get "no file" (422); the upload itself is
-    # tested in tests/test_delegates_api.py.
+    # The table sends JSON, so the allowed roles get "no file" (422); the upload itself (202
+    # with its job) is tested in tests/test_delegates_api.py.
     Case("POST", "api.import_delegates",
          lambda w: f"/api/v1/congresses/{w.congress.id}/delegates/import",
          api("delegates", 422), label="no file"),
@@ -405,12 +405,18 @@ CASES += [
          page("delegates", 302), body=lambda w: {"layout": "sheet", "lang": "vi"}),
     Case("GET", "badges.delegate_badge", lambda w: f"/manage/delegates/{w.delegate.id}/badge.pdf",
          page("delegates_view", 200)),
-    Case("GET", "jobs.status", lambda w: f"/manage/jobs/{w.job.id}", page("edit", 200),
+    Case("GET", "jobs.status", lambda w: f"/manage/jobs/{w.job.id}", page("delegates", 200),
          setup=_print_run),
-    Case("GET", "jobs.result", lambda w: f"/manage/jobs/{w.job.id}/result", page("edit", 200),
+    Case("GET", "jobs.view", lambda w: f"/manage/jobs/{w.job.id}/view", page("delegates", 200),
          setup=_print_run),
+    Case("GET", "jobs.result", lambda w: f"/manage/jobs/{w.job.id}/result",
+         page("delegates", 200), setup=_print_run),
     Case("GET", "api.congress_badges", lambda w: f"/api/v1/congresses/{w.congress.id}/badges.pdf",
          api("delegates", 200)),
+    Case("GET", "api.get_job", lambda w: f"/api/v1/jobs/{w.job.id}", api("delegates", 200),
+         setup=_print_run),
+    Case("GET", "api.job_result", lambda w: f"/api/v1/jobs/{w.job.id}/result",
+         api("delegates", 200), setup=_print_run),
     Case("GET", "api.delegate_badge", lambda w: f"/api/v1/delegates/{w.delegate.id}/badge.pdf",
          api("delegates_view", 200)),
     Case("POST", "api.reissue_delegate_badge",

@@ -5,17 +5,19 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda import service
 from conference.agenda.models import SESSION_KIND_LABELS, SessionKind
-from conference.agenda.pdf import render_agenda_pdf
+from conference.agenda.pdf import agenda_pdf_job
 from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import local_input
 from conference.errors import Conflict, ValidationFailed
+from conference.i18n import page_locale
+from conference.jobs.models import JobStatus
+from conference.jobs.service import job_result, wait_for
 from conference.validation import record_id
 from conference.web import actor, file_response, form_page
 
@@ -29,6 +31,8 @@ def kind_label(kind: str) -> str:
 
 SESSION_FORM_FIELDS = service.SESSION_FIELDS
 ITEM_FORM_FIELDS = ("title", "presenter", "planned_start", "duration_minutes", "notes")
+PDF_WAIT = 8.0  # seconds a request waits for the agenda's render (about 1 s) before a page
+PDF_RELOAD = 3  # seconds before that page asks again
 
 
 def _local_inputs(values: dict, tz: str) -> dict:
@@ -175,9 +179,16 @@ def drive(congress_id: int, action: str):
 
 
 def _pdf_response(congress) -> Response:
-    pdf = render_agenda_pdf(congress, str(get_locale() or "vi"))
-    return file_response(pdf, f"agenda-{congress.slug}.pdf", "application/pdf", inline=True,
-                         cache=None)
+    """The cached PDF of this revision, or a page that reloads itself until it is made."""
+    job = wait_for(agenda_pdf_job(congress, page_locale()), PDF_WAIT)
+    if job.status == JobStatus.DONE:
+        return file_response(job_result(job), f"agenda-{congress.slug}.pdf", "application/pdf",
+                             inline=True, cache=None)
+    failed = job.status == JobStatus.FAILED  # the next request starts it again
+    page = render_template("agenda/pdf_wait.html", congress=congress, failed=failed,
+                           reload_seconds=PDF_RELOAD)
+    return Response(page, status=503 if failed else 202, headers={
+        "Retry-After": str(PDF_RELOAD), "Cache-Control": "no-store"})
 
 
 @bp.get("/c/<slug>/agenda.pdf")

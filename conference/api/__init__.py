@@ -68,5 +68,6 @@ from conference.api import (  # noqa: E402, F401
     delegates,
     displays,
     documents,
+    jobs,
     streams,
 )

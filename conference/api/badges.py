@@ -7,17 +7,22 @@ from pydantic import BaseModel, Field
 from spectree import Tag
 
 from conference.api import api_actor, operation
+from conference.api.jobs import LOCATION, accepted
 from conference.auth.service import Capability
 from conference.badges import service
 from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
 from conference.delegates.schemas import BadgeReissued
 from conference.delegates.service import get_delegate
+from conference.jobs.models import JobStatus
+from conference.jobs.schemas import JobStarted
+from conference.jobs.service import job_result, wait_for
 from conference.urls import public_base_url
 from conference.web import file_response
 
 TAG = Tag(name="badges", description="Badge PDFs and reissuing a lost badge.")
 PDF = "application/pdf"
+RUN_WAIT = 30.0  # seconds the answer waits for a print run before it gives the job instead
 URL_TOO_LONG = "`public_url_too_long`: PUBLIC_URL makes the QR code too large."
 LAYOUT = Field(default="", description="sheet (A4 sheets of 8 badges with cut marks), single "
                                        "(one A6 badge a page) or card (one CR80 card, 85.6 × 54 "
@@ -39,19 +44,25 @@ class PrintRunQuery(BadgeQuery):
 
 
 @operation.get("/congresses/<int:congress_id>/badges.pdf", query=PrintRunQuery, produces=PDF,
-               tag=TAG, errors={409: URL_TOO_LONG,
+               also={202: (JobStarted, "The run takes longer (or failed): follow its job.")},
+               location={202: LOCATION}, tag=TAG, errors={409: URL_TOO_LONG,
                                 422: "`no_badges`: no delegate matches; `validation_failed`: "
                                      "`layout`, `ids` or `lang` is not valid."})
 def congress_badges(congress_id: int):
-    """The badges of the congress as one PDF.
+    """The badges of the congress as one PDF, rendered by a job.
 
-    Rendered in the request (a few seconds for 300). Withdrawn delegates are left out; the
-    filters narrow each other down.
+    The answer waits for the print run (about 2 s for 300 badges); a run still going after
+    RUN_WAIT seconds (or one that failed) answers 202 with its job instead, whose `result_url`
+    serves the PDF once done. Withdrawn delegates are left out; the filters narrow each other
+    down.
     """
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
     selection = service.parse_selection(request.args)
-    data, _count = service.print_badges(api_actor(), congress, selection, public_base_url())
-    return file_response(data, f"badges-{congress.slug}-{selection.layout}.pdf", PDF,
+    job = wait_for(service.start_badge_job(api_actor(), congress, selection, public_base_url()),
+                   RUN_WAIT)
+    if job.status != JobStatus.DONE:
+        return accepted(job)
+    return file_response(job_result(job), f"badges-{congress.slug}-{selection.layout}.pdf", PDF,
                          inline=True)
 
 

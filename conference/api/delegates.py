@@ -11,6 +11,7 @@ from spectree import Tag
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from conference.api import api_actor, operation
+from conference.api.jobs import LOCATION, accepted
 from conference.api.spec import api_model, request_body
 from conference.attendance.service import present_ids
 from conference.auth.service import Capability, can
@@ -18,7 +19,8 @@ from conference.badges.identity import portal_url
 from conference.congresses.service import get_congress
 from conference.delegates import importing, search, service
 from conference.delegates.importing import UnreadableFile
-from conference.delegates.schemas import Delegate, DelegateList, ImportResult
+from conference.delegates.schemas import Delegate, DelegateList
+from conference.jobs.schemas import JobStarted
 from conference.urls import public_base_url
 from conference.validation import MAX_ID, optional_int
 
@@ -131,26 +133,26 @@ def delete_delegate(delegate_id: int, query: PurgeQuery):
     return _shown(service.withdraw_delegate(api_actor(), delegate), True)
 
 
-def run_import(congress, filename: str, data: bytes, *, dry_run: bool):
-    """Check and write the list (the delegates service; the jobs feature may queue this)."""
-    return importing.import_file(api_actor(), congress, filename, data, dry_run=dry_run)
-
-
 @operation.post(
-    "/congresses/<int:congress_id>/delegates/import", ok=ImportResult, form=DelegateImportUpload,
-    query=ImportQuery, tag=TAG, errors={
+    "/congresses/<int:congress_id>/delegates/import", ok=JobStarted, status=202,
+    form=DelegateImportUpload, query=ImportQuery, location={202: LOCATION}, tag=TAG, errors={
         400: "`bad_request`: the multipart body cannot be parsed.",
-        409: "`import_conflict`: the delegates changed while importing; try again.",
-        413: "`too_large`: the file is over 30 MB, or an XLSX unpacks to too much.",
+        413: "`too_large`: the file is over 30 MB, an XLSX unpacks to too much, or its first "
+             "sheet declares more than 100,000 rows or 100 columns.",
         415: "`unsupported_file`: the content is not CSV or XLSX (e.g. a PDF or an old .xls, "
              "whatever its name).",
-        422: "`invalid_rows`: `errors` lists every problem as {row, column, message} and "
-             "nothing was written; `unreadable_file`: empty, not UTF-8, damaged, or no name "
-             "column (`fields.file` says which); `file_missing`: no `file` field."})
+        422: "`unreadable_file`: empty, not UTF-8 or damaged (`fields.file` says which); "
+             "`file_missing`: no `file` field."})
 def import_delegates(congress_id: int, query: ImportQuery):
-    """Import a list of delegates from a CSV or XLSX file.
+    """Import a list of delegates from a CSV or XLSX file, as a job.
 
-    Every row is checked first, then all are written in one transaction, or none. A row whose
+    202 at once, then GET the job until it is done. What can be judged at once is refused at
+    once (the errors below); the job's `result` then tells the rest: the counts (`created`,
+    `updated`, `unchanged`), `errors` row by row as {row, column, message} (the first 1,000;
+    `error_count` counts them all) and, when nothing was written, `error`: `invalid_rows`,
+    `unreadable_file` (no name column, damaged), `too_large` (reading needed more memory or
+    time than a list does) or `import_conflict` (the delegates changed meanwhile; try again).
+    Every row is checked first, then all are written in one transaction, or none; a row whose
     code is already in the congress updates that delegate (empty cells keep their values).
     """
     congress = get_congress(api_actor(), congress_id, Capability.EDIT_DELEGATES)
@@ -158,10 +160,5 @@ def import_delegates(congress_id: int, query: ImportQuery):
     if upload is None:
         message = _("Send the list as the multipart/form-data field “file”.")
         raise UnreadableFile(message, code="file_missing", fields={"file": message})
-    result = run_import(congress, upload.filename or "", upload.read(),
-                        dry_run=bool(query.dry_run))
-    if result.errors:
-        shown = result.errors[:importing.MAX_REPORTED_PROBLEMS]
-        message = _("%(n)d problems found; nothing was imported.", n=len(result.errors))
-        return {"error": {"code": "invalid_rows", "message": message}, "errors": shown}, 422
-    return result.to_dict()
+    return accepted(importing.import_file(api_actor(), congress, upload.filename or "",
+                                          upload.read(), dry_run=bool(query.dry_run)))

@@ -209,6 +209,7 @@ class Operation:
     optional_body: bool = False
     null_body: bool = False
     statuses: dict[int, str] = field(default_factory=dict)
+    location: dict[int, str] = field(default_factory=dict)  # status -> its Location header
 
 
 OPERATIONS: dict[str, Operation] = {}  # operationId -> its extras, filled by the decorator
@@ -235,7 +236,8 @@ class Routes:
     def route(self, method: str, rule: str, *, tag: Tag, ok: type | None = None,
               status: int = 200, body: type | None = None, form: type | None = None,
               query: type | None = None, errors: dict[int, str] | None = None,
-              also: dict[int, str] | None = None, produces: str | None = None,
+              also: dict[int, str | tuple[type, str]] | None = None,
+              produces: str | None = None, location: dict[int, str] | None = None,
               optional_body: bool = False, null_body: bool = False, public: bool = False):
         statuses = _statuses(method, rule, body=body, form=form, query=query, public=public,
                              errors=errors or {})
@@ -243,7 +245,9 @@ class Routes:
         def decorate(view):
             responses = {f"HTTP_{status}": (ok, _success(status, ok, produces))}
             for code, text in (also or {}).items():
-                responses[f"HTTP_{code}"] = (ok if code != 204 else None, text)
+                model, text = text if isinstance(text, tuple) else (
+                    ok if code != 204 else None, text)
+                responses[f"HTTP_{code}"] = (model, text)
             for code, text in statuses.items():
                 responses[f"HTTP_{code}"] = (Error, text)
             checked = spec.validate(
@@ -257,7 +261,8 @@ class Routes:
                     _require_json_object(optional=optional_body, null=null_body)
                 return checked(**kwargs)
 
-            OPERATIONS[view.__name__] = Operation(produces, optional_body, null_body, statuses)
+            OPERATIONS[view.__name__] = Operation(produces, optional_body, null_body, statuses,
+                                                  location or {})
             self.blueprint.add_url_rule(rule, view.__name__, endpoint, methods=[method])
             return view
 
@@ -351,6 +356,9 @@ def _complete(operation: dict) -> None:
     for status in list(operation["responses"]):
         if int(status) == 422 and 422 not in extras.statuses:
             del operation["responses"][status]  # spectree adds one to every route
+    for status, text in extras.location.items():
+        operation["responses"][str(status)]["headers"] = {
+            "Location": {"description": text, "schema": {"type": "string"}}}
     if extras.produces:
         success = next(r for s, r in operation["responses"].items() if s.startswith("2"))
         success["content"] = {extras.produces: {"schema": {

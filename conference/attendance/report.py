@@ -1,27 +1,34 @@
-"""What the credentials committee signs and files: the attendance report (PDF) and the list of
-every delegate with their check-in (CSV), both in the language asked for."""
+"""What the credentials committee signs and files: the attendance report (PDF, rendered by a job)
+and the list of every delegate with their check-in (CSV), both in the language asked for."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import render_template
-from flask_babel import force_locale, format_percent
+from flask_babel import force_locale, format_percent, lazy_gettext
 from flask_babel import gettext as _
 
 from conference.agenda.models import CongressSession
 from conference.attendance.chart import arrivals_chart
 from conference.attendance.service import (
     arrival_times,
+    attendance_session,
     attendance_state,
     delegate_attendance,
 )
+from conference.auth.service import Actor, Capability
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
 from conference.delegates.models import STATUS_LABELS
 from conference.delegates.service import category_labels
+from conference.extensions import db
+from conference.jobs.models import Job
+from conference.jobs.service import job_handler, start_job
 from conference.pdf import html_to_pdf
 from conference.tables import write_csv
+
+REPORT_JOB = "attendance_report"
 
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -78,6 +85,21 @@ def render_attendance_pdf(congress: Congress, session: CongressSession | None,
         html = render_template("attendance/report_pdf.html",
                                **report_context(congress, session, locale))
     return html_to_pdf(html)
+
+
+def start_report_job(actor: Actor, congress: Congress, session: CongressSession | None,
+                     locale: str) -> Job:
+    """Queue the report as it stands now; a consumer renders it."""
+    return start_job(actor, congress, REPORT_JOB,
+                     {"session_id": session.id if session else None, "locale": locale})
+
+
+@job_handler(REPORT_JOB, Capability.VIEW_ATTENDANCE, lazy_gettext("Attendance report"))
+def _report_job(job: Job, progress) -> tuple[bytes, str, dict]:
+    congress = db.session.get(Congress, job.congress_id)
+    session = attendance_session(congress, job.params["session_id"])
+    return render_attendance_pdf(congress, session, job.params["locale"]), "pdf", {
+        "session_id": job.params["session_id"]}
 
 
 def _local(value: datetime | None, tz: str) -> str:

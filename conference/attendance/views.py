@@ -16,6 +16,7 @@ from conference.attendance.sockets import NAMESPACE
 from conference.auth.service import Capability
 from conference.checkin.service import session_under_way
 from conference.congresses.service import get_congress
+from conference.jobs.views import file_or_progress
 from conference.web import actor, file_response
 
 bp = Blueprint("attendance", __name__)
@@ -58,10 +59,11 @@ def details(congress_id: int):
 @bp.get("/manage/<int:congress_id>/attendance/report.pdf")
 @login_required
 def report_pdf(congress_id: int):
+    """The report as it stands now: rendered by a job, sent when ready within a few seconds,
+    else the job's page follows it."""
     congress, session = _load(congress_id)
-    pdf = report.render_attendance_pdf(congress, session, _locale())
-    return file_response(pdf, report.report_filename(congress, session, "pdf"),
-                         "application/pdf", inline=True)
+    job = report.start_report_job(actor(), congress, session, _locale())
+    return file_or_progress(job, report.report_filename(congress, session, "pdf"))
 
 
 @bp.get("/manage/<int:congress_id>/attendance/report.csv")

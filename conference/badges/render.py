@@ -6,24 +6,22 @@ WeasyPrint facts this module is built on (measured, see bench/badges.py):
   and colours are classes, since each style attribute is parsed on its own;
 - QR codes (8-bit greyscale PNG, embedded as is) and photo thumbnails are made once, kept on
   disk and inlined as data: URLs, the only URLs conference/pdf.py lets WeasyPrint fetch;
-- a print run is cut into parts rendered side by side by worker processes and merged with
-  pypdf; the workers are fresh interpreters (not forks), so WeasyPrint's libraries are never
-  used across a fork (#684) and the web process's memory does not grow with print runs (#2130).
+- a print run is cut into parts rendered side by side by a pool of worker processes and merged
+  with pypdf; the workers are spawned fresh interpreters (not forks), so WeasyPrint's libraries
+  are never used across a fork (#684), and they end with the run, so the job's process does not
+  grow with print runs (#2130).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import queue
-import subprocess
-import sys
-import threading
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from conference.badges import worker
+from conference import pdf
 from conference.badges.fit import fit_font_size
 
 # --- layouts ---------------------------------------------------------------------------------
@@ -195,9 +193,7 @@ Progress = Callable[[int], None]  # called with the number of badges finished so
 
 def render_one(html: str) -> bytes:
     """Render in this process: one badge at the desk, where a worker's start-up would dominate."""
-    from conference.pdf import html_to_pdf
-
-    return html_to_pdf(html)
+    return pdf.html_to_pdf(html)
 
 
 class RenderFailed(RuntimeError):
@@ -205,92 +201,54 @@ class RenderFailed(RuntimeError):
 
 
 PART_TIMEOUT = 300  # seconds; a part of 80 badges takes well under one
-WORKER_ARGS = ["-I", str(Path(worker.__file__).resolve())]  # -I: no user site, no env
 
 
-class Workers:
-    """Worker processes (conference/badges/worker.py) that turn HTML into PDF.
+class RenderPool:
+    """Worker processes that turn HTML into PDF, side by side.
 
-    Start them first and build the HTML meanwhile: their WeasyPrint import (about 0.4 s) then
-    overlaps the database reads and QR codes of the parent.
+    They start at once and load WeasyPrint and the fonts (pdf.warm_up) while the caller reads
+    the database and builds the HTML. Spawned, not forked: the job's process may have used
+    WeasyPrint already, whose libraries do not survive a fork (#684).
     """
 
     def __init__(self, count: int):
-        self.processes = [
-            subprocess.Popen([sys.executable, *WORKER_ARGS],  # noqa: S603
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-            for _ in range(count)]
+        self.executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=pdf.warm_up)
+        for _ in range(count):  # each submit with no idle worker starts one
+            self.executor.submit(int)
 
-    def __enter__(self) -> Workers:
+    def __enter__(self) -> RenderPool:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-            for stream in (process.stdin, process.stdout, process.stderr):
-                if stream:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-
-    def render(self, shares: Sequence[Sequence[tuple[str, int]]],
+    def render(self, parts: Sequence[tuple[str, int]],
                progress: Progress | None = None) -> list[bytes]:
-        """Render each worker's share of (html, badge count) parts, in order; the PDFs come
-        back in the order of the shares and their parts.
+        """Render (html, badge count) parts; the PDFs come back in the order of the parts.
 
-        Each worker sends a part back as soon as it is done, which moves the progress bar.
-        `progress` is called in this thread: it may use the database session, which belongs
-        to this thread.
+        `progress` hears the badges finished so far as each part ends, in this thread (it may
+        use the database session, which belongs to this thread).
         """
-        parts = [part for share in shares for part in share]
-        results: list[bytes | None] = [None] * len(parts)
-        finished: queue.Queue = queue.Queue()
-        assigned, first = [], 0
-        for share in shares:
-            assigned.append(list(range(first, first + len(share))))
-            first += len(share)
-        assigned += [[] for _ in range(len(self.processes) - len(assigned))]
-
-        def feed(process, indexes):
-            with contextlib.suppress(OSError):  # a dead worker: its reader reports why
-                for index in indexes:
-                    process.stdin.write(worker.frame(parts[index][0].encode()))
-                process.stdin.close()
-
-        def collect(process, indexes):
-            for index in indexes:
-                data = worker.read_frame(process.stdout)
-                if data is None:
-                    process.wait()
-                    finished.put((None, process.stderr.read().decode(errors="replace")[-2000:]))
-                    return
-                finished.put((index, data))
-
-        threads = [threading.Thread(target=target, args=(process, indexes), daemon=True)
-                   for process, indexes in zip(self.processes, assigned, strict=True)
-                   for target in (feed, collect)]
-        for thread in threads:
-            thread.start()
+        pending = {self.executor.submit(pdf.html_to_pdf, html): index
+                   for index, (html, _count) in enumerate(parts)}
+        results: list[bytes] = [b""] * len(parts)
         done = 0
-        for _ in range(len(parts)):
-            try:
-                index, data = finished.get(timeout=PART_TIMEOUT)
-            except queue.Empty:
-                raise RenderFailed("a badge worker took too long") from None
-            if index is None:
-                raise RenderFailed(f"a badge worker failed: {data}")
-            results[index] = data
-            done += parts[index][1]
-            if progress:
-                progress(done)
-        for thread in threads:
-            thread.join()
-        return [result for result in results if result is not None]
+        try:
+            while pending:
+                finished, _waiting = wait(pending, timeout=PART_TIMEOUT,
+                                          return_when=FIRST_COMPLETED)
+                if not finished:
+                    raise RenderFailed("a badge worker took too long")
+                for future in finished:
+                    index = pending.pop(future)
+                    results[index] = future.result()
+                    done += parts[index][1]
+                    if progress:
+                        progress(done)
+        except BrokenProcessPool:
+            raise RenderFailed("a badge worker died (out of memory?)") from None
+        return results
 
 
 def merge_pdfs(parts: Sequence[bytes]) -> bytes:

@@ -1,7 +1,7 @@
 """Badges: which delegates to print, what each badge shows, and the print run itself.
 
-One badge at the desk renders in the caller's process (about 0.05 s warm). A print run renders
-in worker processes, as a background job from the organizer page or in the request from the API.
+One badge at the desk renders in the caller's process (about 0.05 s warm). A print run is a
+job (from the organizer page or the API) that renders in a pool of worker processes.
 Withdrawn delegates are left out of print runs; their single badge is refused too, since the
 door would refuse it.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -30,7 +30,7 @@ from conference.badges.render import (
     BadgeLayout,
     BadgeView,
     Progress,
-    Workers,
+    RenderPool,
     badge_sizes,
     ink_for,
     merge_pdfs,
@@ -51,8 +51,9 @@ from conference.validation import optional_id
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
 LAYOUT_ALIASES = {"single": "a6"}
 DEFAULT_LAYOUT = "sheet"
+BADGES_JOB = "badges"
 MAX_IDS = 2000
-# Below this many badges a print run renders in the calling process: starting workers (about
+# Below this many badges a print run renders in the job's own process: starting workers (about
 # 0.5 s) would cost more than it saves.
 IN_PROCESS_LIMIT = 16
 WORKERS = 2
@@ -261,7 +262,7 @@ def single_badge_pdf(actor: Actor, delegate: Delegate, base_url: str, *, layout:
 def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
                   base_url: str, locale: str, progress: Progress | None = None,
                   workers: int | None = None) -> bytes:
-    """The PDF of these delegates' badges; several worker processes for a long run."""
+    """The PDF of these delegates' badges; a pool of worker processes for a long run."""
     if workers is None:
         workers = 0 if len(delegates) <= IN_PROCESS_LIMIT else WORKERS
     if not workers:
@@ -270,12 +271,12 @@ def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLa
         if progress:
             progress(len(delegates))
         return pdf
-    with Workers(workers) as pool:  # started first: they import WeasyPrint while we prepare
+    with RenderPool(workers) as pool:  # started first: they load WeasyPrint while we prepare
         views = badge_views(congress, delegates, layout, base_url, locale)
-        shares = [[(badges_html(congress, views[start:end], layout, locale), end - start)
-                   for start, end in share]
-                  for share in plan_parts(len(views), workers, layout.per_page)]
-        return merge_pdfs(pool.render(shares, progress))
+        parts = [(badges_html(congress, views[start:end], layout, locale), end - start)
+                 for share in plan_parts(len(views), workers, layout.per_page)
+                 for start, end in share]
+        return merge_pdfs(pool.render(parts, progress))
 
 
 def _even_split(total: int, pieces: int) -> list[int]:
@@ -303,21 +304,6 @@ def plan_parts(count: int, workers: int, per_page: int) -> list[list[tuple[int, 
     return shares
 
 
-def print_badges(actor: Actor, congress: Congress, selection: BadgeSelection,
-                 base_url: str) -> tuple[bytes, int]:
-    """Render a print run in this request (the API); returns the PDF and the badge count."""
-    authorize(actor, congress, Capability.EDIT_DELEGATES)
-    delegates = select_delegates(congress, selection)
-    if not delegates:
-        raise _nothing_to_print()
-    pdf = render_badges(congress, delegates, LAYOUTS[selection.layout], base_url,
-                        parse_locale(selection.locale))
-    record(actor, "badges.print", congress_id=congress.id,
-           details=selection.to_dict() | {"badges": len(delegates)})
-    db.session.commit()
-    return pdf, len(delegates)
-
-
 def _nothing_to_print() -> ValidationFailed:
     return ValidationFailed(_("No delegate matches: there is no badge to print."),
                             code="no_badges")
@@ -326,24 +312,23 @@ def _nothing_to_print() -> ValidationFailed:
 def recent_runs(congress: Congress, limit: int = 5) -> list[Job]:
     """The congress's latest print runs, newest first, for the print page."""
     return list(db.session.scalars(
-        select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
+        select(Job).where(Job.congress_id == congress.id, Job.kind == BADGES_JOB)
         .order_by(Job.id.desc()).limit(limit)))
 
 
 def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
                     base_url: str) -> Job:
-    """Queue a print run; it renders in another process and keeps the PDF for download."""
+    """Queue a print run; a consumer renders it and keeps the PDF for download."""
     authorize(actor, congress, Capability.EDIT_DELEGATES)
     count = count_badges(congress, selection)
     if not count:
         raise _nothing_to_print()
     record(actor, "badges.print", congress_id=congress.id,
            details=selection.to_dict() | {"badges": count})  # saved with the job
-    return start_job(actor, congress, "badges", selection.to_dict() | {"base_url": base_url},
-                     Capability.EDIT_DELEGATES)
+    return start_job(actor, congress, BADGES_JOB, selection.to_dict() | {"base_url": base_url})
 
 
-@job_handler("badges")
+@job_handler(BADGES_JOB, Capability.EDIT_DELEGATES, lazy_gettext("Badge print run"))
 def run_badge_job(job: Job, progress) -> tuple[bytes, str, dict]:
     congress = db.session.get(Congress, job.congress_id)
     selection = parse_selection(job.params)

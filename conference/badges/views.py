@@ -1,4 +1,4 @@
-"""Badge pages: the organizers' print run (a background job) and one badge at the desk."""
+"""Badge pages: the organizers' print run (a job) and one badge at the desk."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from conference.validation import record_id
 from conference.web import actor, file_response
 
 bp = Blueprint("badges", __name__)
+
 
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
     return render_template(
@@ -56,8 +57,8 @@ def print_badges(congress_id: int):
     job = None
     job_id = request.args.get("job", type=record_id)
     if job_id:
-        job = get_job(actor(), job_id, Capability.EDIT_DELEGATES)
-        if job.congress_id != congress.id or job.kind != "badges":
+        job = get_job(actor(), job_id)
+        if job.congress_id != congress.id or job.kind != service.BADGES_JOB:
             job = None
     return _print_page(congress, defaults, {}, job)
 

@@ -8,9 +8,10 @@
 - plan (`plan_import`): rows matched with the congress's delegates by code.
 - apply (`apply_import`): all of it in one transaction, or nothing.
 
-Pages stage the upload and run a dry run, then the import, as jobs (`stage_import`,
-`confirm_import`); the API imports in one step (`import_file`). The headers and words exports
-write (`header_label`, `value_label`) are the ones reading understands.
+Reading and the rest run as a job (`import_file`): pages stage the upload and run a dry run,
+then the import (`stage_import`, `confirm_import`); the API starts either in one step. The
+headers and words exports write (`header_label`, `value_label`) are the ones reading
+understands.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +36,7 @@ from conference.audit.service import record
 from conference.auth.models import User
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
+from conference.delegates import schemas
 from conference.delegates.models import Delegate, delegate_keys, fold
 from conference.delegates.service import (
     FIELDS,
@@ -53,12 +56,13 @@ from conference.errors import (
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from conference.jobs.service import job_handler, start_job
+from conference.limits import LimitExceeded, run_limited
 from conference.signals import delegates_changed, job_finished
 from conference.tables import write_csv
 from conference.validation import validate
 
 MAX_ROWS = 100_000
-MAX_COLUMNS = 200
+MAX_COLUMNS = 100
 MAX_IMPORT_BYTES = 30 * 1024 * 1024
 # An XLSX is a zip: refuse one that would inflate past this, or by more than this ratio.
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024
@@ -71,6 +75,10 @@ STAGED_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 STAGED_LIFETIME = 24 * 3600  # seconds an uploaded list waits for its "Import" click
 MAX_REPORTED_PROBLEMS = 1000
 PROGRESS_EVERY = 2000
+# Reading an XLSX list of 100,000 rows took 30 s of CPU and 250 MB here (a CSV 1 s): a file
+# needing four times that is not a delegate list.
+READ_MEMORY_MB = 1024
+READ_SECONDS = 120
 
 # Our field -> the headers units use for it (compared without case, spaces, punctuation or
 # diacritics). The first one is what exports write.
@@ -267,6 +275,70 @@ def _check_xlsx(data: bytes) -> None:
     if "[Content_Types].xml" not in members:
         raise _file_error(WrongFileType, _(
             "This zip file is not an Excel workbook. Upload the list as .xlsx or CSV UTF-8."))
+    _check_declared_size(archive, members)
+
+
+# The size a worksheet declares, e.g. <dimension ref="A1:GR63001"/>, before its rows.
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?ref="[A-Z]*\d*:?([A-Z]{1,3})(\d{1,7})"')
+DIMENSION_SEARCH_BYTES = 64 * 1024
+WORKBOOK_PART_LIMIT = 2 * 1024 * 1024  # workbook.xml and its relations are small
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _check_declared_size(archive: zipfile.ZipFile, members: dict) -> None:
+    """Refuse, before any parsing, a first sheet that declares more rows or columns than a
+    delegate list has: parsing is what a hostile workbook makes expensive."""
+    part = _first_sheet_part(archive, members)
+    if part is None:
+        return  # nothing declared: reading it runs under limits (service._import_job)
+    try:
+        with archive.open(members[part]) as stream:
+            head = stream.read(DIMENSION_SEARCH_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise _file_error(UnreadableFile, _("The XLSX file is damaged.")) from None
+    match = DIMENSION.search(head)
+    if match is None:
+        return
+    columns, rows = _column_number(match.group(1).decode()), int(match.group(2))
+    if rows > MAX_ROWS + HEADER_SEARCH_ROWS or columns > MAX_COLUMNS:
+        counts = {"rows": f"{rows:,}", "columns": f"{columns:,}", "max_rows": f"{MAX_ROWS:,}"}
+        raise _file_error(FileTooLarge, _(
+            "The workbook's first sheet declares %(rows)s rows and %(columns)s columns; a "
+            "delegate list may have at most %(max_rows)s rows and %(max_columns)s columns. "
+            "Delete the empty rows and columns, or split the list.",
+            max_columns=MAX_COLUMNS, **counts))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _first_sheet_part(archive: zipfile.ZipFile, members: dict) -> str | None:
+    """The zip member of the workbook's first sheet (the one the import reads), if found."""
+    from defusedxml import ElementTree
+
+    names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if any(name not in members or members[name].file_size > WORKBOOK_PART_LIMIT
+           for name in names):
+        return None
+    try:
+        workbook, relations = (ElementTree.fromstring(archive.read(name)) for name in names)
+    except Exception:  # damaged or hostile XML: openpyxl will say it cannot read the file
+        return None
+    sheet = workbook.find(f"{NS_MAIN}sheets/{NS_MAIN}sheet")
+    if sheet is None:
+        return None
+    wanted = sheet.get(f"{NS_RELATION}id")
+    for relation in relations:
+        if relation.get("Id") == wanted:
+            target = relation.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return part if part in members else None
+    return None
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -280,16 +352,32 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         rows: list[list[str]] = []
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+        # One column more than allowed: openpyxl pads or cuts rows to the width asked for (else
+        # to the declared one, which may lie), so a value there means the sheet is too wide.
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 break
-            rows.append(["" if cell is None else _cell_text(cell) for cell in row])
+            _check_row_width(row, len(rows) + 1)
+            rows.append(["" if cell is None else _cell_text(cell) for cell in row[:MAX_COLUMNS]])
         return rows
+    except FileTooLarge:
+        raise
     except Exception:  # a damaged sheet part fails only while reading it
         raise _file_error(UnreadableFile, _(
             "The XLSX file could not be read as an Excel workbook.")) from None
     finally:
         workbook.close()
+
+
+def _check_row_width(row: tuple, number: int) -> None:
+    """Refuse at its first such row a sheet wider than a list: every later row costs as much."""
+    if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
+        from openpyxl.utils import get_column_letter
+
+        raise _file_error(FileTooLarge, _(
+            "Row %(row)d of the workbook's first sheet has values in column %(column)s; a "
+            "delegate list may have at most %(max_columns)d columns. Delete the extra columns.",
+            row=number, column=get_column_letter(MAX_COLUMNS + 1), max_columns=MAX_COLUMNS))
 
 
 def _cell_text(value) -> str:
@@ -564,13 +652,6 @@ _BULK_UPDATE = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
                 .values({name: bindparam(name) for name in (*FIELDS, "search_key", "name_key")}))
 
 
-def import_file(actor: Actor, congress: Congress, filename: str, data: bytes, *,
-                dry_run: bool = False) -> ImportResult:
-    """Read an uploaded list and import it (the API's one-step import)."""
-    authorize(actor, congress, Capability.EDIT_DELEGATES)
-    return import_delegates(actor, congress, read_table(filename, data), dry_run=dry_run)
-
-
 # --- import in the background, with a progress bar ------------------------------------------
 
 
@@ -594,19 +675,25 @@ def _clean_staging() -> None:
             path.unlink(missing_ok=True)
 
 
-def stage_import(actor: Actor, congress: Congress, filename: str, data: bytes) -> Job:
-    """Keep an uploaded list and start checking it (a dry run) as a job.
+def import_file(actor: Actor, congress: Congress, filename: str, data: bytes, *,
+                dry_run: bool = False) -> Job:
+    """Keep an uploaded list and start its import (or only its check) as a job.
 
-    What can be judged at once (type, size, encoding) is refused here; the rows are checked
-    by the job, whose progress the page shows.
+    What can be judged at once (type, size, encoding, the size a workbook declares) is refused
+    here; the rows are read and checked by the job, whose progress and result the page and the
+    API show.
     """
     authorize(actor, congress, Capability.EDIT_DELEGATES)
     kind = check_file(filename, data)
     _clean_staging()
     name = f"{secrets.token_hex(16)}.{kind}"
     (_staging_dir() / name).write_bytes(data)
-    return start_job(actor, congress, IMPORT_JOB, _job_params(actor, name, filename, True),
-                     capability=Capability.EDIT_DELEGATES)
+    return start_job(actor, congress, IMPORT_JOB, _job_params(actor, name, filename, dry_run))
+
+
+def stage_import(actor: Actor, congress: Congress, filename: str, data: bytes) -> Job:
+    """The page's first step: keep the list and check it (a dry run); `confirm_import` next."""
+    return import_file(actor, congress, filename, data, dry_run=True)
 
 
 def _job_params(actor: Actor, upload: str, filename: str, dry_run: bool) -> dict:
@@ -633,8 +720,7 @@ def confirm_import(actor: Actor, congress: Congress, job: Job) -> Job:
     if not path.is_file():
         raise NotFound(_("The uploaded list is gone. Upload it again."))
     return start_job(actor, congress, IMPORT_JOB,
-                     _job_params(actor, path.name, job.params.get("filename", ""), False),
-                     capability=Capability.EDIT_DELEGATES)
+                     _job_params(actor, path.name, job.params.get("filename", ""), False))
 
 
 @job_finished.connect
@@ -650,28 +736,63 @@ def problems_csv(errors: list[dict]) -> bytes:
     return write_csv(rows)
 
 
-@job_handler(IMPORT_JOB)
+def _read_staged(filename: str, path: Path) -> Sheet:
+    return read_table(filename, path.read_bytes())
+
+
+def read_limited(filename: str, path: Path) -> Sheet:
+    """Read a staged list in a child process with memory and time limits: a workbook built to
+    exhaust the server (a lying size, millions of cells) costs that child alone."""
+    try:
+        return run_limited(_read_staged, filename, path, memory_mb=READ_MEMORY_MB,
+                           seconds=READ_SECONDS)
+    except LimitExceeded as exceeded:
+        if exceeded.limit == "memory":
+            message = _("Reading the file needs more than %(n)d MB of memory, far more than a "
+                        "delegate list. Delete the empty rows and columns, or split the list.",
+                        n=READ_MEMORY_MB)
+        else:
+            message = _("Reading the file took longer than %(n)d seconds, far longer than a "
+                        "delegate list. Delete the empty rows and columns, or split the list.",
+                        n=READ_SECONDS)
+        raise FileTooLarge(message, fields={"file": message}) from None
+
+
+@job_handler(IMPORT_JOB, Capability.EDIT_DELEGATES, lazy_gettext("Delegate import"))
 def _import_job(job: Job, progress: Progress) -> tuple[bytes, str, dict]:
-    """Check (dry run) or import a staged list; the result file lists every problem."""
+    """Check (dry run) or import a staged list; the result file lists every problem.
+
+    The summary is what the API's import answered before it became a job: the counts and
+    `errors` row by row, and `error` (`invalid_rows`, or why the file could not be read) when
+    nothing was imported.
+    """
     params = job.params
+    dry_run = params.get("dry_run", True)
     congress = db.session.get(Congress, job.congress_id)
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     actor = Actor(user, params.get("address", ""), "web")
     path = _staged_path(params.get("upload", ""))
+    refused = None
     try:
-        sheet = read_table(params.get("filename", ""), path.read_bytes())
+        sheet = read_limited(params.get("filename", ""), path)
         progress(0, len(sheet.rows))
-        result = import_delegates(actor, congress, sheet, dry_run=params.get("dry_run", True),
-                                  progress=progress)
+        result = import_delegates(actor, congress, sheet, dry_run=dry_run, progress=progress)
     except FileNotFoundError:
-        result = ImportResult(errors=[Problem(0, "", _(
-            "The uploaded list is gone. Upload it again.")).to_dict()])
+        refused = NotFound(_("The uploaded list is gone. Upload it again."))
     except ConferenceError as error:
-        result = ImportResult(errors=[Problem(0, "", error.message).to_dict()])
-    if result.errors or not params.get("dry_run", True):
+        refused = error
+    if refused is not None:
+        result = ImportResult(errors=[Problem(0, "", refused.message).to_dict()])
+    if result.errors or not dry_run:
         path.unlink(missing_ok=True)  # imported, or never importable: not kept
-    summary = result.to_dict() | {"dry_run": params.get("dry_run", True),
-                                  "error_count": len(result.errors),
+    summary = result.to_dict() | {"dry_run": dry_run, "error_count": len(result.errors),
                                   "filename": params.get("filename", "")}
     summary["errors"] = result.errors[:MAX_REPORTED_PROBLEMS]
-    return problems_csv(result.errors), "csv", summary
+    if refused is not None:
+        summary["error"] = {"code": refused.code, "message": refused.message}
+    elif result.errors:
+        summary["error"] = {"code": "invalid_rows", "message": _(
+            "%(n)d problems found; nothing was imported.", n=len(result.errors))}
+    documented = schemas.ImportResult.model_validate(summary).model_dump(mode="json",
+                                                                        exclude_none=True)
+    return problems_csv(result.errors), "csv", documented

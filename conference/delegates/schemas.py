@@ -49,13 +49,25 @@ class ImportProblem(Output):
     message: str
 
 
+class ImportFailure(Output):
+    code: str
+    message: str
+
+
 class ImportResult(Output):
-    """What an import did (or, as a dry run, would do); `errors` is empty on success."""
+    """What an import did (or, as a dry run, would do): the `result` of its job. `errors` is
+    empty on success; otherwise nothing was written, `errors` lists the first 1,000 problems
+    row by row (`error_count` counts them all) and `error` says why in one line: `code`
+    `invalid_rows`, `unreadable_file`, `too_large` or `import_conflict`."""
 
     created: int
     updated: int
     unchanged: int
     errors: list[ImportProblem]
+    error_count: int
+    dry_run: bool
+    filename: str
+    error: ImportFailure | None = None
 
 
 class BadgeReissued(Output):

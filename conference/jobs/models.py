@@ -1,4 +1,4 @@
-"""Background jobs: long work (badge sheets, big imports) done outside the request."""
+"""Background jobs: long work (badge runs, imports, PDFs) done by a consumer, not the request."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ class Job(db.Model):
     congress_id: Mapped[int] = mapped_column(
         ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # Jobs that anyone may share (the agenda PDF of a revision in a language) carry a key:
+    # one job per key, so a thousand visitors start one render.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    locale: Mapped[str] = mapped_column(String(10), default="")
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
     done: Mapped[int] = mapped_column(default=0)
@@ -33,6 +37,10 @@ class Job(db.Model):
     result_file: Mapped[str] = mapped_column(String(100), default="")
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    error_code: Mapped[str] = mapped_column(String(40), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written every few seconds while the job runs: a stale one means its consumer died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,18 +1,25 @@
-"""Printable posters: a large QR code to the congress's public page, or to one livestream."""
+"""Printable posters: a large QR code to the congress's public page, or to one livestream,
+rendered by a job."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 
+from conference.auth.service import Actor, Capability
 from conference.congresses.models import Congress
-from conference.errors import ValidationFailed
+from conference.errors import NotFound, ValidationFailed
+from conference.extensions import db
+from conference.jobs.models import Job
+from conference.jobs.service import job_handler, start_job
 from conference.pdf import html_to_pdf
 from conference.qr import large_qr_data_url
 from conference.streams.models import PLATFORM_LABELS, Stream
+
+POSTER_JOB = "poster"
 
 # Paper size -> (CSS page size, QR code side in mm, base font size in pt).
 SIZES = {"a4": ("A4", 150, 14), "a3": ("A3", 220, 20)}
@@ -61,3 +68,26 @@ def stream_poster_pdf(stream: Stream, size: str, locale: str) -> bytes:
                         call=_("Scan to watch the livestream."), url=stream.url,
                         qr=large_qr_data_url(stream.url))
     return _render(poster, size, locale)
+
+
+def start_poster_job(actor: Actor, congress: Congress, size: str, locale: str, *,
+                     public_url: str = "", stream: Stream | None = None) -> Job:
+    """Queue a poster of the congress's public page (`public_url`) or of one `stream`."""
+    return start_job(actor, congress, POSTER_JOB, {
+        "size": check_size(size), "locale": locale, "public_url": public_url,
+        "stream_id": stream.id if stream else None})
+
+
+@job_handler(POSTER_JOB, Capability.EDIT_CONGRESS, lazy_gettext("Poster"))
+def _poster_job(job: Job, progress) -> tuple[bytes, str, dict]:
+    params = job.params
+    if params["stream_id"] is None:
+        congress = db.session.get(Congress, job.congress_id)
+        pdf = congress_poster_pdf(congress, params["public_url"], params["size"],
+                                  params["locale"])
+    else:
+        stream = db.session.get(Stream, params["stream_id"])
+        if stream is None:
+            raise NotFound(_("This livestream was deleted."))
+        pdf = stream_poster_pdf(stream, params["size"], params["locale"])
+    return pdf, "pdf", {"size": params["size"]}

@@ -15,6 +15,7 @@ from conference.congresses.service import get_congress, get_public_congress
 from conference.dates import local_input
 from conference.errors import ValidationFailed
 from conference.i18n import page_locale
+from conference.jobs.views import file_or_progress
 from conference.qr import large_qr_png
 from conference.streams import poster, service
 from conference.streams.embed import FRAME_SOURCES
@@ -126,9 +127,8 @@ def congress_poster(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
     size = poster.check_size(request.args.get("size"))
     url = public_base_url() + url_for("congresses.public", slug=congress.slug)
-    pdf = poster.congress_poster_pdf(congress, url, size, page_locale())
-    return file_response(pdf, f"poster-{congress.slug}-{size}.pdf", "application/pdf",
-                         inline=True, cache=None)
+    job = poster.start_poster_job(actor(), congress, size, page_locale(), public_url=url)
+    return file_or_progress(job, f"poster-{congress.slug}-{size}.pdf")
 
 
 @bp.get("/manage/streams/<int:stream_id>/poster.pdf")
@@ -136,6 +136,5 @@ def congress_poster(congress_id: int):
 def stream_poster(stream_id: int):
     stream = service.get_stream(actor(), stream_id, Capability.EDIT_CONGRESS)
     size = poster.check_size(request.args.get("size"))
-    pdf = poster.stream_poster_pdf(stream, size, page_locale())
-    return file_response(pdf, f"poster-stream-{stream.id}-{size}.pdf", "application/pdf",
-                         inline=True, cache=None)
+    job = poster.start_poster_job(actor(), stream.congress, size, page_locale(), stream=stream)
+    return file_or_progress(job, f"poster-stream-{stream.id}-{size}.pdf")

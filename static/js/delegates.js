@@ -60,11 +60,11 @@
             window.location.reload();
             return;
           }
-          if (job.total) {
-            bar.max = job.total;
-            bar.value = job.done;
+          if (job.progress.total) {
+            bar.max = job.progress.total;
+            bar.value = job.progress.done;
             text.textContent = text.dataset.rowsLabel
-              .replace("%(done)s", job.done).replace("%(total)s", job.total);
+              .replace("%(done)s", job.progress.done).replace("%(total)s", job.progress.total);
           }
           window.setTimeout(poll, 1000);
         })

@@ -1,4 +1,4 @@
-"""The badge print page in a real Chromium: a print run in its own process, followed by the
+"""The badge print page in a real Chromium: a print run done by the consumer, followed by the
 page's script (under the site's CSP) until the PDF can be downloaded."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def production(tmp_path):
     """gunicorn -k gevent on a fresh SQLite database with one congress; yields what it made."""
     settings = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "production-test-secret",
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}",
-                "ASYNC_MODE": "gevent", "JOB_RUNNER": "inline"}
+                "ASYNC_MODE": "gevent"}
     app = create_app(settings)
     upgrade_database(app)
     with app.app_context():

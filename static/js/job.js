@@ -1,9 +1,9 @@
-// Badge print run: follow the job's progress until the PDF is ready, then offer the download.
-// The page works without this script (a reload link shows the progress); CSP bars inline JS.
+// A job (badge run, report, poster): follow its progress until it is done, then offer the file.
+// The page works without this script (it reloads itself); CSP bars inline JS.
 (function () {
   "use strict";
 
-  var box = document.querySelector(".badge-job[data-job-url]");
+  var box = document.querySelector(".job-box[data-job-url]");
   if (!box || !window.fetch) { return; }
   var bar = box.querySelector("progress");
   var text = box.querySelector(".job-status");
@@ -17,27 +17,27 @@
   }
 
   function show(job) {
-    var total = job.total || 0;
+    var done = job.progress.done || 0;
+    var total = job.progress.total || 0;
     if (job.status === "done") {
-      var count = (job.result && job.result.badges) || total;
       bar.max = 1;
       bar.value = 1;
-      text.textContent = fill(box.dataset.msgDone, {total: count});
+      text.textContent = fill(box.dataset.msgDone, {total: (job.result && job.result.badges) || total});
       download.hidden = false;
       return true;
     }
     if (job.status === "failed") {
-      text.textContent = fill(box.dataset.msgFailed, {error: job.error || ""});
+      text.textContent = fill(box.dataset.msgFailed, {error: job.error ? job.error.message : ""});
       bar.hidden = true;
       return true;
     }
     if (total) {
       bar.max = total;
-      bar.value = job.done || 0;
+      bar.value = done;
     } else {
       bar.removeAttribute("value");  // indeterminate until the job knows its size
     }
-    text.textContent = fill(box.dataset.msgRunning, {done: job.done || 0, total: total || "…"});
+    text.textContent = fill(box.dataset.msgRunning, {done: done, total: total || "…"});
     return false;
   }
 
