@@ -20,7 +20,8 @@ from conference.auth.service import Actor, create_api_token
 from conference.delegates import photos
 from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, new_delegate_values, stage_import
-from conference.extensions import db
+from conference.extensions import db, limiter
+from tests.conftest import make_agenda
 
 ROLES = ("anonymous", "admin", "organizer", "operator", "checkin", "outsider")
 # What the roles of the congress under test may do (the outsider organizes another congress).
@@ -721,9 +722,10 @@ CASES += [
 
 
 @pytest.fixture
-def world(agenda, create_congress, create_session, create_item, create_user):
-    """The congress under test with one user per role, and another congress for the outsider."""
-    congress, sessions, items = agenda
+def world(one_transaction, create_congress, create_session, create_item, create_user):
+    """The congress under test with one user per role, and another congress for the outsider,
+    inside the test's one transaction (never committed)."""
+    congress, sessions, items = make_agenda(create_congress, create_session, create_item)
     other = create_congress()
     create_item(create_session(other))
     users = {"admin": create_user("admin", admin=True),
@@ -750,20 +752,31 @@ TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "del
           "screens", "scenes", "playlists", "playlist_entries")
 
 
-def snapshot() -> dict:
-    """Every row that a management request could change, read on a fresh connection."""
-    with db.engine.connect() as connection:
-        return {table: connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
-                for table in TABLES}
+def snapshot(connection) -> dict:
+    """Every row that a management request could change, as the database holds it now."""
+    return {table: connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+            for table in TABLES}
 
 
 def is_refusal(status: int, location: str) -> bool:
     return status in (401, 403, 404) or (status == 302 and location.startswith("/login"))
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_role_gets_the_expected_status(app, world, case, role):
+def test_each_role_gets_the_expected_status(app, one_transaction, world, case):
+    """The six roles take turns on one world; what each request did is rolled back after it."""
+    failures = []
+    for role in ROLES:
+        with one_transaction.undone():
+            limiter.reset()
+            try:
+                request_as(app, one_transaction.connection, world, case, role)
+            except AssertionError as failure:
+                failures.append(f"{role}: {failure}")
+    assert not failures, "\n".join(failures)
+
+
+def request_as(app, connection, world, case, role) -> None:
     if case.setup:
         case.setup(world)
     path = case.path(world)
@@ -777,12 +790,13 @@ def test_role_gets_the_expected_status(app, world, case, role):
             sign_in(client, world.users[role])
     body = case.body(world) if case.body else None
     payload = {"json": body} if (case.is_api or case.json) else {"data": body}
-    before = snapshot()
+    before = snapshot(connection)
 
     response = client.open(path, method=case.method, headers=headers, **payload)
 
     expected = case.expect[role]
-    assert response.status_code == expected, response.get_data(as_text=True)[:300]
+    assert response.status_code == expected, (
+        f"{response.status_code} instead of {expected}: {response.get_data(as_text=True)[:200]}")
     location = response.headers.get("Location", "")
     if case.is_api and expected != 204:
         # Every API answer is JSON, but for the badge PDFs it was asked for.
@@ -793,7 +807,7 @@ def test_role_gets_the_expected_status(app, world, case, role):
             "site.set_language", "auth.login"):
         assert location.startswith("/login"), location
     if case.method != "GET" and is_refusal(expected, location):
-        assert snapshot() == before, "a refused request changed the database"
+        assert snapshot(connection) == before, "a refused request changed the database"
     response.close()  # a served file stays open until then, as under a WSGI server
 
 
