@@ -136,11 +136,13 @@ def _fresh_instance(instance: Path, template: Path | None) -> None:
         shutil.copy(template, instance / "conference.db")
 
 
-def _release_database(app: Flask) -> None:
-    """Give back every connection of `app`, so the next test starts on a fresh database."""
+def _release_database(app: Flask, *, keep_pool: bool = False) -> None:
+    """End `app`'s sessions and close its connections, so the next test starts on a fresh
+    database; `keep_pool` keeps them open on PostgreSQL, whose database stays the same."""
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        if not (keep_pool and ON_POSTGRES):
+            db.engine.dispose()
 
 
 class PostgresEmptier:
@@ -222,7 +224,7 @@ class SharedApp:
     def reset(self, template: Path | None) -> Flask:
         """A fresh database and instance folder, the first settings, no caches, no limits hit."""
         app = self.app
-        _release_database(app)
+        _release_database(app, keep_pool=True)
         _fresh_instance(Path(app.instance_path), template)
         app.config.clear()
         app.config.update(self._copy(self.config))
@@ -255,7 +257,7 @@ def app(request, tmp_path_factory, shared_apps, migrated_template, translations,
     app = shared_apps[key].reset(migrated_template)
     with app.app_context():
         yield app
-    _release_database(app)
+    _release_database(app, keep_pool=True)
 
 
 class OneTransaction:
