@@ -217,12 +217,14 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
         from reportlab.pdfgen import canvas
     except ImportError:
         return None
-    from conference.badges import qr, service
+    from conference import qr
+    from conference.badges import service
+    from conference.badges.identity import portal_url
     from conference.badges.render import LAYOUTS
     from conference.congresses.models import Congress
     from conference.delegates.photos import photo_path
-    from conference.delegates.service import portal_url
     from conference.extensions import db
+    from conference.urls import public_base_url
 
     layout = LAYOUTS[layout_key]
     fonts = "/usr/share/fonts/truetype/dejavu/"
@@ -231,7 +233,7 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
     with app.app_context():
         congress = db.session.get(Congress, congress_id)
         delegates = service.select_delegates(congress, service.BadgeSelection())
-        base = service.public_base_url()
+        base = public_base_url()
         # The stored images, read before timing, as our renderer reads them from its caches.
         items = []
         for delegate in delegates:
@@ -298,6 +300,7 @@ def main() -> None:
     from conference.delegates.models import Delegate
     from conference.extensions import db
     from conference.jobs.models import Job, JobStatus
+    from conference.urls import public_base_url
 
     layout = LAYOUTS[args.layout]
     cores = os.cpu_count()
@@ -306,7 +309,7 @@ def main() -> None:
     with app.app_context(), app.test_request_context():
         congress = db.session.get(Congress, congress_id)
         selection = service.BadgeSelection(layout=args.layout, locale="vi")
-        base = service.public_base_url()
+        base = public_base_url()
 
         def bulk(workers=None):
             delegates = service.select_delegates(congress, selection)

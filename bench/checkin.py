@@ -66,13 +66,13 @@ def seed(settings: dict, badges: int, current_item: bool) -> tuple[int, str, lis
     from conference.agenda.models import AgendaItem, CongressSession
     from conference.auth.models import Membership, User
     from conference.auth.service import create_api_token
-    from conference.badges.tokens import derive_token
     from conference.congresses.models import Congress
     from conference.database import upgrade_database
     from conference.dates import utcnow
     from conference.delegates.models import Delegate
     from conference.delegates.service import DelegateInput, new_delegate_values
     from conference.extensions import db
+    from conference.tokens import derive_token
 
     app = create_app(settings)
     upgrade_database(app)
@@ -105,7 +105,7 @@ def seed(settings: dict, badges: int, current_item: bool) -> tuple[int, str, lis
         db.session.execute(insert(Delegate), rows)
         db.session.commit()
         token = create_api_token(None, user, "bench")[1]
-        urls = [f"https://daihoi.example.vn/b/{derive_token(SECRET_KEY, row['badge_nonce'], 1)}"
+        urls = [f"https://daihoi.example.vn/b/{derive_token(row['badge_nonce'], 1)}"
                 for row in rows]
         congress_id = congress.id
         db.session.remove()

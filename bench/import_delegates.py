@@ -30,9 +30,8 @@ from conference.auth.models import Membership, User
 from conference.auth.service import Actor
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
-from conference.delegates.importing import read_table
+from conference.delegates.importing import import_delegates, read_table
 from conference.delegates.models import Delegate
-from conference.delegates.service import import_delegates
 from conference.extensions import db
 from tests.scratch_db import scratch_postgres
 

@@ -67,13 +67,9 @@ def seed_portal(delegates: int, documents: int, photos: int | None = None) -> li
 
     from conference.auth.models import User
     from conference.auth.service import Actor
+    from conference.badges.identity import badge_token
     from conference.delegates.models import Delegate
-    from conference.delegates.service import (
-        DelegateInput,
-        badge_token,
-        new_delegate_values,
-        set_delegate_photo,
-    )
+    from conference.delegates.service import DelegateInput, new_delegate_values, set_delegate_photo
     from conference.demo import load_demo
     from conference.documents.models import DocumentRead
     from conference.documents.service import add_version, create_document

@@ -1,77 +1,12 @@
-"""Flask commands: accounts, tokens, demo data and database set-up. Thin wrappers of services."""
+"""Flask commands of the app as a whole: the demo congress. Features add their own through
+their blueprints (accounts: conference/auth/cli.py)."""
 
 from __future__ import annotations
 
-import sys
-
 import click
-from flask import Flask, current_app
-from sqlalchemy import inspect, select
+from flask import Flask
 
-from conference.auth import service as auth
-from conference.auth.models import Role, User
-from conference.congresses.models import Congress
-from conference.errors import ConferenceError
-from conference.extensions import db
-
-ROLE_CHOICES = ["admin", *[role.value for role in Role]]
-
-
-def _fail(message: str):
-    raise click.ClickException(message)
-
-
-def _migrate_empty_database() -> None:
-    """Create the tables of a fresh database, so the commands work before the first start."""
-    from conference.database import upgrade_database
-
-    if not inspect(db.engine).has_table("alembic_version"):
-        upgrade_database(current_app)
-
-
-@click.command("create-user")
-@click.argument("username")
-@click.option("--role", type=click.Choice(ROLE_CHOICES), required=True,
-              help="admin (everything), or a role in the congress given by --congress; "
-                   "organizer without --congress may create congresses.")
-@click.option("--congress", "congress_slug", help="Slug of the congress the role is for.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--name", "display_name", default="", help="Full name.")
-def create_user_command(username, role, congress_slug, password_stdin, display_name):
-    """Create an account and print its generated password once (unless one is piped)."""
-    _migrate_empty_database()
-    congress = None
-    if congress_slug:
-        congress = db.session.scalar(select(Congress).where(Congress.slug == congress_slug))
-        if congress is None:
-            _fail(f"No congress with slug {congress_slug!r}.")
-    elif role in (Role.OPERATOR, Role.CHECKIN):
-        _fail(f"--role {role} needs --congress SLUG.")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else auth.generate_password()
-    try:
-        user = auth.create_user(None, username, password, display_name=display_name,
-                                is_admin=role == "admin",
-                                can_create_congresses=role == Role.ORGANIZER and not congress)
-        if congress is not None and role != "admin":
-            auth.grant_role(None, user, congress, role)
-    except ConferenceError as exc:
-        _fail(exc.message + "".join(f" {k}: {v}" for k, v in exc.fields.items()))
-    click.echo(f"Created {user.username} ({role}{' in ' + congress.slug if congress else ''}).")
-    if not password_stdin:
-        click.echo(f"Password (shown once): {password}")
-
-
-@click.command("create-token")
-@click.argument("username")
-@click.option("--name", default="cli", help="A label to recognise the token by.")
-def create_token_command(username, name):
-    """Print a new API token for USERNAME, once."""
-    _migrate_empty_database()
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        _fail(f"No user {username!r}.")
-    _token, plain = auth.create_api_token(None, user, name)
-    click.echo(plain)
+from conference.database import migrate_empty_database
 
 
 @click.command("demo")
@@ -79,12 +14,11 @@ def demo_command():
     """Load the demo congress; running it again changes nothing."""
     from conference.demo import load_demo
 
-    _migrate_empty_database()
+    migrate_empty_database()
     congress, created = load_demo()
     status = "Loaded" if created else "Already there:"
     click.echo(f"{status} {congress.name} (/c/{congress.slug})")
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, create_token_command, demo_command):
-        app.cli.add_command(command)
+    app.cli.add_command(demo_command)

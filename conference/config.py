@@ -16,7 +16,11 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "DATABASE_URL": (None, str,
                      "SQLAlchemy URL; default SQLite `conference.db` in the instance folder."),
     "SECRET_KEY": (None, str,
-                   "Signs sessions and badge tokens; default a random key kept in the instance."),
+                   "Signs sessions (rotating it signs everyone out); default a random key kept "
+                   "in the instance."),
+    "TOKEN_KEY": (None, str,
+                  "Derives badge and kiosk tokens; default a random key kept in the instance "
+                  "(see below)."),
     "PUBLIC_URL": (None, str,
                    "Base URL printed in QR codes, e.g. https://daihoi.example.vn."),
     "MESSAGE_QUEUE": (None, str,
@@ -65,7 +69,7 @@ def flask_config(settings: dict) -> dict:
     instance = Path(settings["INSTANCE_PATH"])
     database_url = settings["DATABASE_URL"] or f"sqlite:///{instance / 'conference.db'}"
     config = {
-        "SECRET_KEY": settings["SECRET_KEY"] or _instance_secret(instance),
+        "SECRET_KEY": settings["SECRET_KEY"] or instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAX_CONTENT_LENGTH": int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -86,9 +90,10 @@ def flask_config(settings: dict) -> dict:
     return config
 
 
-def _instance_secret(instance: Path) -> str:
-    """Return the secret key kept in the instance folder, making it on first use."""
-    path = instance / "secret_key"
+def instance_secret(instance: Path, name: str = "secret_key", value: str | None = None) -> str:
+    """Return the secret kept in the instance folder as `name`, making it on first use from
+    `value` (default: a new random one)."""
+    path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         try:
@@ -97,5 +102,5 @@ def _instance_secret(instance: Path) -> str:
             pass
         else:
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
+                handle.write(value or secrets.token_urlsafe(48))
     return path.read_text().strip()

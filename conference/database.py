@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 
 from conference.extensions import db, migrate
+from conference.validation import optional_id
 
 
 @event.listens_for(Engine, "connect")
@@ -23,10 +24,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def get_record(model, key):
+    """The record of `model` that an id from outside names, or None: a value that is not a
+    record id (text, a bool, a number past the database's keys) names none."""
+    key = optional_id(key) if not isinstance(key, str) else None
+    return db.session.get(model, key) if key is not None else None
+
+
 def upgrade_database(app: Flask) -> None:
     """Apply every pending Alembic migration."""
     with app.app_context():
         upgrade(directory=migrate.directory)
+
+
+def migrate_empty_database() -> None:
+    """Create the tables of a fresh database, so commands work before the first start."""
+    if not inspect(db.engine).has_table("alembic_version"):
+        upgrade_database(current_app)
 
 
 def prepare_first_start(app: Flask, with_demo: bool = False) -> list[str]:

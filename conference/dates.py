@@ -17,6 +17,9 @@ PATTERNS = {
 }
 
 
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -34,6 +37,11 @@ def localize(value: datetime, tz_name: str) -> datetime:
 
 def to_local(value: datetime, tz_name: str) -> datetime:
     return value.astimezone(ZoneInfo(tz_name))
+
+
+def local_input(value: datetime, tz_name: str) -> str:
+    """A stored instant as <input type="datetime-local"> shows it: the congress's local time."""
+    return to_local(value, tz_name).strftime(LOCAL_INPUT_FORMAT)
 
 
 def format_when(value: datetime | None, tz_name: str, locale: str, style: str = "full") -> str:

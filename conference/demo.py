@@ -85,7 +85,7 @@ SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "ngoai-troi", "playlist"
 
 def _demo_screens(congress: Congress) -> None:
     """Two screens, a few scenes and a playlist looping them on the LED wall."""
-    from conference.badges import tokens
+    from conference import tokens
     from conference.dates import utcnow
     from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
     from conference.displays.service import kiosk_token

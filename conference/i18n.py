@@ -7,6 +7,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
+from flask_babel import get_locale
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -36,3 +37,15 @@ def compiled_translations(target_root: Path) -> Path:
             write_mo(handle, catalog)
         temporary.replace(mo_path)  # atomic, so a second process never reads half a file
     return target_root
+
+
+def page_locale() -> str:
+    """The language of the page being answered: the visitor's choice, else the default."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def category_label(category, locale: str | None = None) -> str:
+    """A delegate category's name (its `label_en` or `label_vi`) in `locale`, by default the
+    page's: English for English, Vietnamese for every other language."""
+    language = str(locale or page_locale())
+    return category.label_en if language.startswith("en") else category.label_vi

@@ -3,9 +3,10 @@
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.models import AuditEntry
 from conference.auth.models import ApiToken, Membership, User
+from conference.badges.models import RevokedBadge
 from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
-from conference.delegates.models import Delegate, DelegateCategory, RevokedBadge
+from conference.delegates.models import Delegate, DelegateCategory
 from conference.displays.models import Playlist, PlaylistEntry, Scene, Screen
 from conference.documents.models import (
     Document,

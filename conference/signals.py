@@ -1,39 +1,56 @@
 """The signals features use to tell each other what happened.
 
 Each is sent only after the change is committed, so a receiver always reads committed data.
-Receivers must not raise: a failing receiver would hide the change from the others.
+A receiver that raises is logged and counted (`conference.live.failures`) and the others still
+run: the change is committed, so its request answers as if nothing had gone wrong.
 """
 
-from blinker import Namespace
+from __future__ import annotations
 
-_signals = Namespace()
+from blinker import NamedSignal
 
-agenda_changed = _signals.signal("agenda_changed")
+from conference.live import receiver_failed
+
+
+class Signal(NamedSignal):
+    """A signal whose receivers can neither fail the sender nor keep each other from running."""
+
+    def send(self, sender=None, /, **kwargs) -> list:
+        results = []
+        for receiver in self.receivers_for(sender):
+            try:
+                results.append((receiver, receiver(sender, **kwargs)))
+            except Exception:
+                receiver_failed(self.name, receiver)
+        return results
+
+
+agenda_changed = Signal("agenda_changed")
 """The agenda of a congress changed: its sessions, items, order or current item.
 
 Sender: the `Congress`. Keyword `kind`: "structure" (sessions or items edited, reordered,
 added, removed, published) or "current" (the current item moved). Keyword `actor`: who did it.
 """
 
-delegate_checked_in = _signals.signal("delegate_checked_in")
+delegate_checked_in = Signal("delegate_checked_in")
 """A delegate was checked in (or a check-in undone). Sender: the `Congress`.
 
 Keywords: `delegate`, `checkin` (the new `CheckIn`, or None when one was undone), `actor`.
 """
 
-delegates_changed = _signals.signal("delegates_changed")
+delegates_changed = Signal("delegates_changed")
 """Delegates of a congress were registered, edited, withdrawn, deleted or imported, so who is
 expected may have changed. Sender: the `Congress`. Keyword `actor` (None for a finished job).
 """
 
-job_finished = _signals.signal("job_finished")
+job_finished = Signal("job_finished")
 """A job that ran in another process ended. Its changes were committed there, but the signals it
 sent reached only that process's receivers (no message queue joins them without Redis), so the
 process that started the job sends this once the job is over. Sender: the `Congress`.
 Keyword `job`: the finished `Job`, read again from the database.
 """
 
-stream_changed = _signals.signal("stream_changed")
+stream_changed = Signal("stream_changed")
 """A livestream was added, edited, removed or changed status. Sender: the `Congress`.
 
 Keyword `stream`: the `Stream` (after "delete" it is gone from the database: read nothing from
@@ -43,11 +60,18 @@ belong to the whole congress). Keyword `actor`: who did it. `congress.streams_re
 already grown by one.
 """
 
-screens_changed = _signals.signal("screens_changed")
+screens_changed = Signal("screens_changed")
 """What screens show, or the screens themselves, changed. Sender: the `Congress`.
 
 Keywords: `screen_ids` (the screens to push again; a deleted one is gone), `kind` ("state":
 what they show changed and `state_version` grew; "setup": scenes or screens added; "revoked":
 a kiosk URL was replaced or the screen deleted, keyword `revoked` the old token's hash),
 `actor`.
+"""
+
+client_joined = Signal("client_joined")
+"""A live page joined a congress's room on the `/live` namespace (the public page, a badge's
+portal). Sender: the `Congress`. Keyword `namespace`. Receivers run inside the connect handler,
+so `flask_socketio.emit` reaches only the client that joined: each feature greets it with its own
+current state (the livestreams send theirs).
 """

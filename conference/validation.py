@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
 )
 from pydantic import ValidationError as PydanticValidationError
@@ -40,8 +42,30 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
-def _blank_to_none(value: Any) -> Any:
+def _from_json(info: ValidationInfo) -> bool:
+    """Whether the data is a JSON body checked as the API's document states it (see JSON)."""
+    return bool((info.context or {}).get("json"))
+
+
+def _blank_to_none(value: Any, info: ValidationInfo) -> Any:
+    """An empty form field means none; in JSON, null does and "" is not a number or a time."""
+    if _from_json(info):
+        return value
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _blank_time_to_none(value: Any, info: ValidationInfo) -> Any:
+    """As _blank_to_none; JSON writes a time as text, never as a number."""
+    if _from_json(info) and value is not None and not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "a time is written as text")
+    return _blank_to_none(value, info)
+
+
+def _none_to_empty(value: Any, info: ValidationInfo) -> Any:
+    """A form or a spreadsheet may leave text out as None; JSON must send a string."""
+    if value is None and not _from_json(info):
+        return ""
+    return _clean_text(value)
 
 
 def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -53,11 +77,70 @@ def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
 
 
 Text = Annotated[str, BeforeValidator(_clean_text)]
-OptionalText = Annotated[str, BeforeValidator(lambda v: "" if v is None else _clean_text(v))]
+OptionalText = Annotated[str, BeforeValidator(_none_to_empty)]
 LocalDateTime = Annotated[datetime, AfterValidator(_localized)]
 OptionalLocalDateTime = Annotated[
-    datetime | None, BeforeValidator(_blank_to_none), AfterValidator(_localized)
+    datetime | None, BeforeValidator(_blank_time_to_none), AfterValidator(_localized)
 ]
+
+
+# The validation context of a JSON body checked at the API's edge: types as JSON has them, so
+# null is not text and "" is neither a number nor a time there (forms keep their leniency).
+JSON = {"json": True}
+
+
+MAX_URL_LENGTH = 1000
+
+
+def _is_web_address(value: str) -> bool:
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a broken [IPv6] host
+        return False
+
+
+def _web_address(value: str) -> str:
+    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
+    if value and not _is_web_address(value):
+        raise PydanticCustomError(
+            "custom", _("Enter a web address starting with http:// or https://."))
+    return value
+
+
+WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
+                       AfterValidator(_web_address)]
+OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
+                               AfterValidator(_web_address)]
+
+
+MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER keys; SQLite's go further
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def record_id(value: Any) -> int:
+    """A record id (or page number) as a URL, a form or JSON sends it: a whole number from 1
+    to MAX_ID, else ValueError. A larger number names no record; the database would refuse it."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):  # isdigit alone takes "²"
+            raise ValueError(value)
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ValueError(value)
+    return value
+
+
+def optional_id(value: Any) -> int | None:
+    """`record_id`, or None for anything that is not one."""
+    try:
+        return record_id(value)
+    except ValueError:
+        return None
 
 
 def optional_int(ge: int, le: int):
@@ -116,14 +199,19 @@ def _message(error: dict) -> str:
     return messages.get(kind, lambda: _("Invalid value."))()
 
 
+def validation_failed(exc: PydanticValidationError, code: str | None = None) -> ValidationFailed:
+    """Pydantic's errors as ours: one translated message per field ("scene.type" when nested)."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        ctx = error.get("ctx") or {}
+        loc = ctx.get("field") or ".".join(str(part) for part in error["loc"]) or "_"
+        fields.setdefault(loc, _message(error))
+    return ValidationFailed(_("Please correct the marked fields."), code=code, fields=fields)
+
+
 def validate(schema: type[SchemaT], data: Any, *, tz: str = "UTC") -> SchemaT:
     """Check `data` against `schema`, raising ValidationFailed with one message per field."""
     try:
         return schema.model_validate(data, context={"tz": tz})
     except PydanticValidationError as exc:
-        fields: dict[str, str] = {}
-        for error in exc.errors(include_url=False):
-            ctx = error.get("ctx") or {}
-            loc = ctx.get("field") or ".".join(str(part) for part in error["loc"]) or "_"
-            fields.setdefault(loc, _message(error))
-        raise ValidationFailed(_("Please correct the marked fields."), fields=fields) from None
+        raise validation_failed(exc) from None

@@ -16,26 +16,28 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
-from conference.agenda.models import SESSION_KIND_LABELS
-from conference.auth.models import ROLE_LABELS
-from conference.auth.service import Actor, load_user_from_session_id
+from conference.actors import Actor
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
-from conference.extensions import compress, login_manager
-from conference.i18n import LANGUAGE_COOKIE, LANGUAGES
-from conference.streams.embed import FRAME_SOURCES
+from conference.extensions import compress
+from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, page_locale
+from conference.token_pages import install_log_filter
+from conference.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
@@ -45,12 +47,11 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-        f"frame-src {' '.join(FRAME_SOURCES)}"  # the livestream players (YouTube, Facebook)
-    ),
 }
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-src {frames}")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -66,13 +67,6 @@ def actor() -> Actor:
         user = current_user._get_current_object() if current_user.is_authenticated else None
         g.actor = Actor(user, request.remote_addr or "", "web")
     return g.actor
-
-
-def public_base_url() -> str:
-    """The site address QR codes and portal links carry: PUBLIC_URL if set, else this host."""
-    from conference.badges.service import public_base_url as base_url
-
-    return base_url(request.host_url)
 
 
 def is_api_request() -> bool:
@@ -138,10 +132,17 @@ def _handle_csrf_error(error: CSRFError):
 def _handle_http_error(error: HTTPException):
     status = error.code or 500
     message = HTTP_MESSAGES.get(status, lambda: _("The request failed."))()
-    response = error_response(status, HTTP_CODES.get(status, "error"), message)
+    response = make_response(error_response(status, HTTP_CODES.get(status, "error"), message))
     if status == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def _handle_lost_race(error: Exception):
+    """Someone else removed or changed the record between our read and our write."""
+    log.info("conflicting write on %s %s: %s", request.method, request.path, error)
+    return error_response(409, "conflict", _("Someone else changed or removed this meanwhile. "
+                                             "Reload the page and try again."))
 
 
 def _handle_unexpected(error: Exception):
@@ -167,15 +168,64 @@ def _compressed(response):
     return response
 
 
+def allow_frames(app: Flask, *sources: str) -> None:
+    """Let pages embed players from these origins (a feature registers its own, e.g. the
+    livestreams' YouTube and Facebook); everything else stays refused."""
+    app.extensions.setdefault("frame_sources", []).extend(sources)
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the database's keys names nothing, so 404.
+
+    Raised here rather than refused as a non-match: werkzeug would then answer 405 for a path
+    that another method's rule took, naming that method as allowed.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+# NUL ends a C string (PostgreSQL refuses it, logs and CSV files break on it); a lone surrogate
+# is not a character at all (JSON's "\ud800" makes one) and cannot be stored as UTF-8.
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unreadable(value) -> bool:
+    if isinstance(value, str):
+        return UNREADABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unreadable(key) or _unreadable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unreadable(item) for item in value)
+    return False
+
+
+def _refuse_unreadable_input():
+    """Refuse a NUL byte or a lone surrogate anywhere in the path, query, form fields or JSON,
+    before any view reads them (uploaded files are bytes and may hold anything)."""
+    try:
+        texts = [request.path, *request.args.keys(), *request.args.values(),
+                 *request.form.keys(), *request.form.values()]
+        body = request.get_json(silent=True) if request.is_json else None
+    except BadRequest:  # a form that cannot be parsed is the view's to refuse
+        return None
+    if any(_unreadable(text) for text in texts) or _unreadable(body):
+        return error_response(400, "invalid_characters",
+                              _("The request holds characters that are not allowed (a NUL "
+                                "byte or broken Unicode)."))
+    return None
+
+
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    frames = " ".join(current_app.extensions.get("frame_sources", [])) or "'none'"
+    response.headers.setdefault("Content-Security-Policy",
+                                CONTENT_SECURITY_POLICY.format(frames=frames))
     return response
-
-
-@login_manager.user_loader
-def _load_user(session_id: str):
-    return load_user_from_session_id(session_id)
 
 
 @bp.get("/lang/<code>")
@@ -194,28 +244,25 @@ def health():
 
 
 def _template_context():
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return {"languages": LANGUAGES, "current_locale": locale,
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
-            "kind_label": lambda kind: SESSION_KIND_LABELS.get(kind, kind)}
+    return {"languages": LANGUAGES, "current_locale": page_locale()}
 
 
 def when(value, congress, style: str = "full") -> str:
     """Jinja filter: a stored instant in the congress's time zone and the page's language."""
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return format_when(value, congress.timezone, locale, style)
+    return format_when(value, congress.timezone, page_locale(), style)
 
 
 def init_app(app: Flask) -> None:
+    """Bind the edge to `app`; call before any blueprint is registered (the id converter)."""
+    app.url_map.converters["int"] = RecordIdConverter
     app.session_interface = SessionInterface()
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = lazy_gettext("Please sign in to continue.")
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
     app.register_error_handler(ConferenceError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
+    for race in (StaleDataError, ObjectDeletedError, IntegrityError):
+        app.register_error_handler(race, _handle_lost_race)
     app.register_error_handler(Exception, _handle_unexpected)
+    app.before_request(_refuse_unreadable_input)
     app.after_request(_security_headers)
     app.config.setdefault("COMPRESS_REGISTER", False)  # _compressed chooses what to compress
     app.config.setdefault("COMPRESS_STREAMS", False)  # document downloads stay as they are
@@ -223,6 +270,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_compressed)
     app.context_processor(_template_context)
     app.add_template_filter(when, "when")
+    install_log_filter()
     app.register_blueprint(bp)
 
 

@@ -419,7 +419,7 @@ def test_api_attendance(hall, arrive, api, create_user):
 
 
 def test_api_answers_match_the_documented_schema(hall, arrive, api, create_user):
-    from conference.api.openapi import Attendance
+    from conference.attendance.schemas import Attendance
 
     congress, (first, _second), officials, _guests, _withdrawn = hall
     arrive(officials[0], session=first)

@@ -11,19 +11,21 @@ import pytest
 from conference.attendance.sockets import NAMESPACE, attendance_room
 from conference.auth.models import Role, User
 from conference.auth.service import Actor
+from conference.badges.identity import badge_token
 from conference.checkin.service import check_in_delegate, perform_checkin, undo_checkin
 from conference.congresses.models import Congress
-from conference.delegates.importing import read_table
+from conference.delegates.importing import (
+    confirm_import,
+    import_delegates,
+    read_table,
+    stage_import,
+)
 from conference.delegates.models import Delegate
 from conference.delegates.service import (
     DelegateInput,
-    badge_token,
-    confirm_import,
     create_delegate,
     delete_delegate,
-    import_delegates,
     new_delegate_values,
-    stage_import,
     update_delegate,
     withdraw_delegate,
 )

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from conference.badges.identity import portal_url
 from conference.delegates.models import DelegateStatus
-from conference.delegates.service import portal_url
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from tests.conftest import wait_for_announcement, wait_for_job

@@ -14,18 +14,14 @@ from conference.agenda.service import delete_session, update_session
 from conference.audit.models import AuditEntry
 from conference.auth.models import Membership, User
 from conference.auth.service import Actor
+from conference.badges.identity import badge_token, reissue_badge, token_from_scan
 from conference.checkin import service
 from conference.checkin.models import CheckIn
-from conference.checkin.service import perform_checkin, token_from_scan, undo_checkin
+from conference.checkin.service import perform_checkin, undo_checkin
 from conference.congresses.models import Congress
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import (
-    DelegateInput,
-    badge_token,
-    new_delegate_values,
-    reissue_badge,
-)
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.errors import Conflict, Gone, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import delegate_checked_in

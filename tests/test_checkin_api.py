@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conference.api.openapi import CheckInResult
 from conference.audit.models import AuditEntry
 from conference.auth.service import Actor
+from conference.badges.identity import reissue_badge
+from conference.checkin.schemas import CheckInResult
 from conference.delegates.models import DelegateStatus
-from conference.delegates.service import reissue_badge
 from conference.extensions import db
 from tests.test_checkin import add_delegate, badge_url, count_checkins
 

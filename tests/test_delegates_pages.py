@@ -9,6 +9,14 @@ import pytest
 
 from conference.audit.models import AuditEntry
 from conference.auth.service import Actor
+from conference.badges.identity import (
+    BadgeRevoked,
+    BadgeUnknown,
+    badge_token,
+    find_badge,
+    reissue_badge,
+)
+from conference.badges.models import RevokedBadge
 from conference.checkin.service import check_in_delegate
 from conference.delegates import service
 from conference.delegates.models import Delegate
@@ -209,7 +217,7 @@ def test_the_delegate_page_links_the_badge_and_the_portal(client, organizer, add
     page = client.get(f"/manage/delegates/{delegate.id}")
     assert f'href="/manage/delegates/{delegate.id}/badge.pdf"' in page.text
     assert "Badge (PDF)" in page.text and "Reissue badge" in page.text
-    assert f"http://localhost/b/{service.badge_token(delegate)}" in page.text
+    assert f"http://localhost/b/{badge_token(delegate)}" in page.text
 
 
 def test_the_portal_link_uses_public_url(make_app, create_user, create_congress, login):
@@ -221,17 +229,18 @@ def test_the_portal_link_uses_public_url(make_app, create_user, create_congress,
         client = app.test_client()
         login(user, the_client=client)
         page = client.get(f"/manage/delegates/{delegate.id}")
-        assert f"https://daihoi.example.vn/b/{service.badge_token(delegate)}" in page.text
+        assert f"https://daihoi.example.vn/b/{badge_token(delegate)}" in page.text
 
 
 def test_reissue_replaces_the_badge(client, organizer, add):
     delegate = add("Lê Văn Hùng")
-    old = service.badge_token(delegate)
+    old = badge_token(delegate)
     response = client.post(f"/manage/delegates/{delegate.id}/reissue", follow_redirects=True)
     assert "A new badge was issued" in response.text
     db.session.expire_all()
-    assert service.find_badge(old).revoked is True
-    assert service.find_badge(service.badge_token(delegate)).revoked is False
+    with pytest.raises(BadgeRevoked):
+        find_badge(old)
+    assert find_badge(badge_token(delegate)).id == delegate.id
 
 
 def test_withdraw_keeps_the_record(client, organizer, add):
@@ -246,11 +255,16 @@ def test_withdraw_keeps_the_record(client, organizer, add):
 
 
 def test_delete_only_a_delegate_who_never_checked_in(client, congress, organizer, add):
-    mistake_id = add("Nhập nhầm").id
+    mistake = add("Nhập nhầm")
+    mistake_id, first_badge = mistake.id, badge_token(mistake)
+    reissue_badge(Actor(organizer), mistake)  # its replaced badge goes with it
     response = client.post(f"/manage/delegates/{mistake_id}/delete")
     assert response.headers["Location"] == f"/manage/{congress.id}/delegates"
     db.session.expire_all()
     assert db.session.get(Delegate, mistake_id) is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(RevokedBadge)) == 0
+    with pytest.raises(BadgeUnknown):
+        find_badge(first_badge)
 
     came = add("Lê Văn Hùng")
     check_in_delegate(Actor(organizer), came)

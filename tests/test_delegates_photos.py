@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conference import images
 from conference.auth.service import Actor
 from conference.delegates import photos, service
 from conference.extensions import db
@@ -107,7 +108,7 @@ def test_no_file_at_all(client, organizer, delegate):
 
 
 def test_a_photo_over_the_size_limit(app, client, organizer, delegate, monkeypatch):
-    monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 1000)
+    monkeypatch.setattr(images, "MAX_IMAGE_BYTES", 1000)
     response = send(client, delegate, image())
     assert response.status_code == 413 and "larger than" in response.text
     assert stored(app) == []

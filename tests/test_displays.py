@@ -7,12 +7,12 @@ import io
 import pytest
 from PIL import Image
 
+from conference import images, tokens
 from conference.auth.service import Actor
-from conference.badges import tokens
+from conference.badges.identity import badge_token
 from conference.checkin.service import perform_checkin
-from conference.delegates import photos
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.displays import service
 from conference.displays.models import Screen
 from conference.extensions import db
@@ -89,8 +89,8 @@ def test_a_new_kiosk_url_replaces_the_old(screen, boss):
     assert service.find_screen_by_token(service.kiosk_token(screen)) == screen
 
 
-def test_kiosk_tokens_differ_from_badge_tokens():
-    assert tokens.derive_token("k", "n", 1) != tokens.derive_token("k", "n", 1, "kiosk")
+def test_kiosk_tokens_differ_from_badge_tokens(app):
+    assert tokens.derive_token("n", 1) != tokens.derive_token("n", 1, "kiosk")
 
 
 # --- scenes ----------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def test_images_are_checked_stored_and_served(app, client, agenda, boss, screen,
     assert service.screen_state(screen)["scene"]["image_url"] == f"/screen-images/{name}"
     not_image = caller.post(url, data={"file": (io.BytesIO(b"%PDF-1.4 x"), "a.png")})
     assert not_image.status_code == 415 and "file" in not_image.json["error"]["fields"]
-    monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 100)
+    monkeypatch.setattr(images, "MAX_IMAGE_BYTES", 100)
     huge = caller.post(url, data={"file": (io.BytesIO(png()), "a.png")})
     assert huge.status_code == 413
     assert caller.post(url, data={}).status_code == 422
@@ -531,10 +531,10 @@ def test_kiosk_page_of_an_unknown_or_replaced_token_is_404(client, boss, screen)
 
 
 def test_kiosk_paths_are_masked_in_logs():
-    from conference.portal.views import mask_badge_paths
+    from conference.token_pages import mask_token_paths
 
-    assert mask_badge_paths("GET /k/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1") == "GET /k/AbCd… HTTP/1.1"
-    assert mask_badge_paths("/lang/en?next=%2Fk%2FAbCdEfGhIjKl") == "/lang/en?next=%2Fk%2FAbCd…"
+    assert mask_token_paths("GET /k/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1") == "GET /k/AbCd… HTTP/1.1"
+    assert mask_token_paths("/lang/en?next=%2Fk%2FAbCdEfGhIjKl") == "/lang/en?next=%2Fk%2FAbCd…"
 
 
 def test_app_version_is_stable(app):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 
+from conference.audit.models import AuditEntry
 from conference.auth.service import Actor
 from conference.displays import service
 from conference.displays.models import Playlist, Scene, Screen
@@ -141,6 +144,65 @@ def test_scene_editor_for_images_awards_and_countdowns(client, agenda, operator)
         "name": "Bad", "action": "save", "image_upload": (io.BytesIO(b"not an image"), "x.png")},
         content_type="multipart/form-data")
     assert bad.status_code == 422
+
+
+def stored_images(app) -> list[str]:
+    folder = Path(app.instance_path) / "screen-images"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def scene_preview(response) -> dict:
+    page = response.get_data(as_text=True)
+    opening = '<script type="application/json" id="preview-scene">'
+    start = page.index(opening) + len(opening)
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+def test_an_image_is_stored_only_when_its_scene_is_saved(app, client, agenda, operator):
+    congress = agenda[0]
+    url = f"/manage/{congress.id}/scenes/new/image"
+
+    def post(action: str, name: str = "Hall"):
+        return client.post(url, data={"name": name, "caption": "Hội trường", "action": action,
+                                      "image_upload": (io.BytesIO(png()), "hall.png")},
+                           content_type="multipart/form-data")
+
+    preview = post("preview")
+    assert preview.status_code == 200
+    assert scene_preview(preview)["image_url"].startswith("data:image/jpeg;base64,")
+    assert "choose the file again" in preview.get_data(as_text=True)
+    assert 'name="image" value=""' in preview.get_data(as_text=True)
+    refused = post("save", name="")  # the scene's name is missing: nothing is kept
+    assert refused.status_code == 422 and "choose the file again" in refused.get_data(as_text=True)
+    assert stored_images(app) == [] and db.session.scalar(db.select(Scene)) is None
+    uploads = db.select(db.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "screen.image_upload")
+    assert db.session.scalar(uploads) == 0
+
+    assert post("save").status_code == 302
+    scene = db.session.scalar(db.select(Scene))
+    assert stored_images(app) == [scene.fields["image"]]
+    assert db.session.scalar(uploads) == 1
+
+
+def test_award_photos_are_previewed_inline_and_stored_on_save(app, client, agenda, operator):
+    congress = agenda[0]
+    url = f"/manage/{congress.id}/scenes/new/awards"
+    form = {"name": "Awards", "title": "Khen thưởng", "entries": "Nguyễn Văn A | Xuất sắc\nB"}
+
+    def post(action: str):
+        return client.post(url, data=form | {"action": action, "photo_upload": [
+            (io.BytesIO(png()), "a.png")]}, content_type="multipart/form-data")
+
+    preview = post("preview")
+    entries = scene_preview(preview)["entries"]
+    assert entries[0]["photo_url"].startswith("data:image/jpeg;base64,")
+    assert entries[1]["photo_url"] == ""
+    assert "Nguyễn Văn A | Xuất sắc\n" in preview.get_data(as_text=True)  # no unsaved name
+    assert stored_images(app) == []
+    assert post("save").status_code == 302
+    scene = db.session.scalar(db.select(Scene))
+    assert stored_images(app) == [scene.fields["entries"][0]["photo"]]
 
 
 def test_playlist_form(client, agenda, operator):

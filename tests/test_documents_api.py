@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from conference.api.openapi import RESPONSE_MODELS
 from conference.auth.service import Actor
 from conference.documents import service
+from conference.documents.schemas import CommentList, Document, DocumentList, DocumentReads
 from conference.extensions import db
 from tests.documents_files import pdf_bytes, png_bytes, upload
 from tests.test_checkin import add_delegate
 
 pytestmark = pytest.mark.english
 
-MODELS = {model.__name__: model for model in RESPONSE_MODELS}
+MODELS = {model.__name__: model
+          for model in (CommentList, Document, DocumentList, DocumentReads)}
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from conference.delegates.importing import (
     UnreadableFile,
     WrongFileType,
     read_table,
-    write_csv,
-    write_xlsx,
 )
+from conference.tables import write_csv, write_xlsx
 
 pytestmark = pytest.mark.english
 

@@ -6,17 +6,26 @@ with CREATE DATABASE on the server of CONFERENCE_TEST_DATABASE_URL and dropped a
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+from datetime import date
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import Column, Integer, MetaData, inspect
 
 from conference import create_app
+from conference.badges.identity import badge_token, find_badge
+from conference.congresses.models import Congress
 from conference.database import upgrade_database
+from conference.delegates.models import Delegate
 from conference.extensions import db, migrate
+from conference.tokens import token_hash, token_key
 from tests.scratch_db import scratch_postgres
 
 TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
@@ -98,3 +107,43 @@ def test_downgrade_to_base_and_upgrade_again(migration_app):
     with migration_app.app_context(), db.engine.connect() as connection:
         heads = MigrationContext.configure(connection).get_current_heads()
     assert len(heads) == 1
+
+
+# --- data carried over --------------------------------------------------------------------------
+
+
+def _old_badge_token(secret_key: str, nonce: str) -> str:
+    """A badge token as versions before 0006 derived it: from the session key."""
+    digest = hmac.new(secret_key.encode(), f"badge:{nonce}:1".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def test_an_upgrade_keeps_the_tokens_of_badges_made_with_the_session_key(migration_app):
+    with migration_app.app_context():
+        upgrade(directory=migrate.directory, revision="0005_displays")
+        congress = Congress(slug="dai-hoi", name="Đại hội", starts_on=date(2023, 9, 27),
+                            ends_on=date(2023, 9, 28))
+        db.session.add(congress)
+        db.session.flush()
+        old_token = _old_badge_token(migration_app.secret_key, "ab" * 16)
+        delegate = Delegate(congress_id=congress.id, code="DB0001", full_name="Lê Văn Hùng",
+                            badge_nonce="ab" * 16, badge_serial=1,
+                            badge_token_hash=token_hash(old_token))
+        db.session.add(delegate)
+        db.session.commit()
+    upgrade_database(migration_app)
+    key_file = Path(migration_app.instance_path) / "token_key"
+    assert key_file.read_text() == migration_app.secret_key
+    with migration_app.app_context():
+        delegate = db.session.scalar(db.select(Delegate))
+        assert badge_token(delegate) == old_token
+        assert find_badge(old_token).id == delegate.id
+
+
+def test_a_new_install_gets_a_token_key_of_its_own(migration_app):
+    upgrade_database(migration_app)
+    key_file = Path(migration_app.instance_path) / "token_key"
+    assert not key_file.exists()
+    with migration_app.app_context():
+        key = token_key()
+    assert key_file.read_text() == key != migration_app.secret_key

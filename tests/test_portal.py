@@ -14,11 +14,11 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from conference.auth.service import Actor
+from conference.badges.identity import reissue_badge
 from conference.delegates import photos
 from conference.delegates.models import DelegateStatus
-from conference.delegates.service import reissue_badge
 from conference.extensions import db
-from conference.portal.views import BadgeTokenFilter, mask_badge_paths
+from conference.token_pages import TokenFilter, mask_token_paths
 from tests.test_checkin import add_delegate, bare_congress
 
 pytestmark = pytest.mark.english
@@ -153,7 +153,7 @@ def test_misses_are_limited_per_address_and_hits_are_not(make_app):
     ('"GET /c/dai-hoi HTTP/1.1"', '"GET /c/dai-hoi HTTP/1.1"'),
 ])
 def test_badge_paths_are_masked(line, masked):
-    assert mask_badge_paths(line) == masked
+    assert mask_token_paths(line) == masked
 
 
 def test_the_filter_rewrites_werkzeug_and_gunicorn_records():
@@ -166,7 +166,7 @@ def test_the_filter_rewrites_werkzeug_and_gunicorn_records():
                                  None, None)
     gunicorn.args = {"h": "10.0.0.5", "r": "GET /b/SecretToken1234567890 HTTP/1.1", "s": "200"}
     for record in (werkzeug, gunicorn):
-        assert BadgeTokenFilter().filter(record)
+        assert TokenFilter().filter(record)
         assert "SecretToken" not in record.getMessage()
         assert "/b/Secr…" in record.getMessage()
 
@@ -174,7 +174,7 @@ def test_the_filter_rewrites_werkzeug_and_gunicorn_records():
 def test_the_filter_is_on_the_loggers_that_print_paths(app):
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "conference.web"):
         filters = logging.getLogger(name).filters
-        assert sum(isinstance(f, BadgeTokenFilter) for f in filters) == 1, name
+        assert sum(isinstance(f, TokenFilter) for f in filters) == 1, name
 
 
 def test_the_served_access_log_shows_only_four_characters(app, holder, caplog):

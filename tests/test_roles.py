@@ -19,8 +19,9 @@ from sqlalchemy import Text, cast, func, literal, select, union_all
 
 from conference.auth.service import Actor, create_api_token
 from conference.delegates import photos
+from conference.delegates.importing import stage_import
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, new_delegate_values, stage_import
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.extensions import db, limiter
 from tests.conftest import make_agenda
 
@@ -337,7 +338,7 @@ CASES: list[Case] = [
 
 
 def _badge(w: SimpleNamespace) -> None:
-    from conference.delegates.service import badge_token
+    from conference.badges.identity import badge_token
 
     w.token = badge_token(w.delegate)
 

@@ -107,7 +107,7 @@ def test_each_change_bumps_the_revision_and_signals_after_commit(agenda, boss, s
     assert heard == [(congress.id, "status", "live", before + 1),
                      (congress.id, "update", "live", before + 2),
                      (congress.id, "status", "ended", before + 3)]
-    assert service.display_status(stream) == "replay"
+    assert stream.display == "replay"
 
 
 def test_state_lists_streams_in_order_with_display_and_embed(agenda, boss, stream):

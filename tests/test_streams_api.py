@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conference.api.openapi import RESPONSE_MODELS
 from conference.auth.models import Role
 from conference.extensions import db
+from conference.streams import schemas
 from conference.streams.models import Stream
 from tests.test_streams import BAD_URLS, FACEBOOK, YOUTUBE
 
 pytestmark = pytest.mark.english
 
-MODELS = {model.__name__: model for model in RESPONSE_MODELS}
+MODELS = {"Stream": schemas.Stream, "StreamsState": schemas.StreamsState}
 
 
 @pytest.fixture

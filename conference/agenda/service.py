@@ -10,13 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from conference.agenda.models import AgendaItem, CongressSession, SessionKind
+from conference.agenda.schemas import AgendaState
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
+from conference.database import get_record
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import agenda_changed
 from conference.validation import (
+    Id,
     LocalDateTime,
     OptionalLocalDateTime,
     OptionalText,
@@ -49,7 +52,7 @@ class ItemInput(Schema):
     planned_start: OptionalLocalDateTime = None
     duration_minutes: optional_int(1, 24 * 60) = None
     notes: Annotated[OptionalText, StringConstraints(max_length=5000)] = ""
-    session_id: int
+    session_id: Id
 
 
 SESSION_FIELDS = tuple(SessionInput.model_fields)
@@ -109,38 +112,17 @@ def current_item(congress: Congress) -> AgendaItem | None:
     return db.session.get(AgendaItem, congress.current_item_id)
 
 
-def serialize_session(session: CongressSession, with_items: bool = True) -> dict:
-    data = {"id": session.id, "congress_id": session.congress_id, "title": session.title,
-            "kind": session.kind, "starts_at": session.starts_at.isoformat(),
-            "ends_at": session.ends_at.isoformat(), "room": session.room, "chair": session.chair}
-    if with_items:
-        data["items"] = [serialize_item(item) for item in session.items]
-    return data
-
-
-def serialize_item(item: AgendaItem) -> dict:
-    return {"id": item.id, "session_id": item.session_id, "title": item.title,
-            "presenter": item.presenter,
-            "planned_start": item.planned_start.isoformat() if item.planned_start else None,
-            "duration_minutes": item.duration_minutes, "notes": item.notes,
-            "position": item.position}
-
-
 def agenda_state(congress: Congress) -> dict:
     """The whole agenda and its current item: the one payload for API, pages and live pushes."""
     sessions = ordered_sessions(congress)
     current = next((item for session in sessions for item in session.items
                     if item.id == congress.current_item_id), None)
-    return {
-        "congress_id": congress.id,
-        "slug": congress.slug,
-        "revision": congress.agenda_revision,
-        "timezone": congress.timezone,
-        "current_item_id": congress.current_item_id,
-        "current_item": serialize_item(current) if current else None,
-        "current_session_id": current.session_id if current else None,
-        "sessions": [serialize_session(session) for session in sessions],
-    }
+    return AgendaState(
+        congress_id=congress.id, slug=congress.slug, revision=congress.agenda_revision,
+        timezone=congress.timezone, current_item_id=congress.current_item_id,
+        current_item=current, current_session_id=current.session_id if current else None,
+        sessions=sessions,
+    ).model_dump(mode="json")
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -317,7 +299,7 @@ def set_current_item(actor: Actor, congress: Congress, item_id: int | None) -> d
     authorize(actor, congress, Capability.DRIVE_AGENDA)
     congress = _locked(congress)
     if item_id is not None:
-        item = db.session.get(AgendaItem, item_id)
+        item = get_record(AgendaItem, item_id)
         if item is None or item.session.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."),
                                    fields={"item_id": _("No such item in this congress.")})

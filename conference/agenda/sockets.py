@@ -6,8 +6,6 @@ at once and again after every agenda change. Unpublished congresses are refused 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask_login import current_user
 from flask_socketio import emit, join_room
 from sqlalchemy import select
@@ -16,15 +14,10 @@ from conference.agenda.service import agenda_state
 from conference.auth.service import Actor, Capability, can
 from conference.congresses.models import Congress
 from conference.extensions import db, socketio
-from conference.signals import agenda_changed
-
-NAMESPACE = "/live"
-# Other features' greetings for a client that just joined (e.g. the livestreams' state).
-on_join: list[Callable[[Congress], None]] = []
-
-
-def congress_room(congress_id: int) -> str:
-    return f"congress:{congress_id}"
+from conference.live import PUBLIC_NAMESPACE as NAMESPACE
+from conference.live import congress_room
+from conference.live import emit as push
+from conference.signals import agenda_changed, client_joined
 
 
 def live_agenda_payload(congress: Congress) -> dict:
@@ -50,13 +43,12 @@ def connect(auth=None):
         return False
     join_room(congress_room(congress.id))
     emit("agenda_state", agenda_state(congress) | {"published": congress.published})
-    for greet in on_join:
-        greet(congress)
+    client_joined.send(congress, namespace=NAMESPACE)  # the other features greet it too
     return True
 
 
 @agenda_changed.connect
 def push_agenda(congress: Congress, **_extra) -> None:
     """After a committed agenda change, send the new state to everyone watching the congress."""
-    socketio.emit("agenda_state", live_agenda_payload(congress),
-                  to=congress_room(congress.id), namespace=NAMESPACE)
+    push("agenda_state", live_agenda_payload(congress), to=congress_room(congress.id),
+         namespace=NAMESPACE)

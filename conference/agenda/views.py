@@ -14,20 +14,26 @@ from conference.agenda.models import SESSION_KIND_LABELS, SessionKind
 from conference.agenda.pdf import render_agenda_pdf
 from conference.auth.service import Capability
 from conference.congresses.service import get_congress, get_public_congress
-from conference.dates import to_local
+from conference.dates import local_input
 from conference.errors import Conflict, ValidationFailed
+from conference.validation import record_id
 from conference.web import actor, file_response, form_page
 
 bp = Blueprint("agenda", __name__)
 
+
+@bp.app_template_global()
+def kind_label(kind: str) -> str:
+    """A session kind's name in the page's language."""
+    return SESSION_KIND_LABELS.get(kind, kind)
+
 SESSION_FORM_FIELDS = service.SESSION_FIELDS
 ITEM_FORM_FIELDS = ("title", "presenter", "planned_start", "duration_minutes", "notes")
-LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def _local_inputs(values: dict, tz: str) -> dict:
     """Show stored instants in <input type=datetime-local> as the congress's local time."""
-    return {k: to_local(v, tz).strftime(LOCAL_INPUT_FORMAT) if hasattr(v, "tzinfo") and v else v
+    return {k: local_input(v, tz) if hasattr(v, "tzinfo") and v else v
             for k, v in values.items()}
 
 
@@ -160,7 +166,7 @@ def drive(congress_id: int, action: str):
         elif action == "clear":
             service.set_current_item(actor(), congress, None)
         elif action == "start":
-            service.set_current_item(actor(), congress, request.form.get("item_id", type=int))
+            service.set_current_item(actor(), congress, request.form.get("item_id", type=record_id))
         else:
             return render_template("error.html", status=404, message=_("Unknown action.")), 404
     except (ValidationFailed, Conflict) as exc:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from flask import request
+from pydantic import BaseModel, Field
+from spectree import Tag
 
-from conference.api import api_actor, bp
+from conference.api import api_actor, operation
+from conference.attendance.schemas import Attendance
 from conference.attendance.service import attendance_session, attendance_state
 from conference.auth.service import Capability
 from conference.congresses.service import get_congress
+from conference.validation import MAX_ID, optional_int
+
+TAG = Tag(name="attendance", description="Who is present, and the quorum.")
 
 
-@bp.get("/congresses/<int:congress_id>/attendance")
-def get_attendance(congress_id: int):
-    """?session_id=N counts check-ins for that session; without it, for the whole congress."""
+class AttendanceQuery(BaseModel):
+    session_id: optional_int(1, MAX_ID) = Field(
+        default=None, description="Count check-ins for this session; leave out for the whole "
+                                  "congress (a check-in for any of its sessions counts).")
+
+
+@operation.get("/congresses/<int:congress_id>/attendance", ok=Attendance, query=AttendanceQuery,
+               tag=TAG, errors={422: "`validation_failed`: `session_id` names no session of "
+                                     "this congress."})
+def get_attendance(congress_id: int, query: AttendanceQuery):
+    """Count present and expected delegates per category and delegation, and say whether the
+    quorum is met."""
     congress = get_congress(api_actor(), congress_id, Capability.VIEW_ATTENDANCE)
-    session = attendance_session(congress, request.args.get("session_id"))
-    return attendance_state(congress, session)
+    return attendance_state(congress, attendance_session(congress, query.session_id))

@@ -5,14 +5,90 @@ Stream Decks and similar call these: take, back to the playlist, blackout, next,
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict
+from spectree import Tag
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
-from conference.api import api_actor, bp, json_body
+from conference.api import api_actor, operation
+from conference.api.spec import api_model, request_body
 from conference.congresses.service import get_congress
 from conference.displays import service
+from conference.displays.schemas import (
+    PlaylistList,
+    SavedPlaylist,
+    SavedScene,
+    SceneList,
+    ScreenImage,
+    ScreenList,
+    ScreenState,
+    ScreenStatus,
+    StateVersion,
+)
 from conference.errors import ValidationFailed
-from conference.web import public_base_url
+from conference.urls import public_base_url
+from conference.validation import Id, Schema
+
+TAG = Tag(name="screens", description="The LED wall and hall screens: scenes, playlists, take, "
+                                      "blackout, next.")
+SCENE_ERRORS = ("`validation_failed`: `fields` names each wrong field, e.g. `scene.type` for an "
+                "unknown type, `scene.title` for a missing one.")
+STEP_ERRORS = ("`awards_end`: the first or last award is shown; `nothing_to_step`: neither a "
+               "playlist nor awards are shown.")
+ONE_OF_SCENE = {"oneOf": [{"required": ["scene"]}, {"required": ["scene_id"]}]}
+
+
+class TakeInput(Schema):
+    """`scene`: {"type": announcement, current_item, agenda, attendance, stream, qr, image,
+    figures, clock or awards, and that type's fields}; or `scene_id` of a saved scene."""
+
+    model_config = ConfigDict(json_schema_extra=ONE_OF_SCENE)
+    scene: dict[str, Any] | None = None
+    scene_id: Id | None = None
+
+
+class GroupInput(Schema):
+    """Leave `group` out (or null) for every screen of the congress."""
+
+    group: str | None = None
+
+
+class GroupTakeInput(TakeInput, GroupInput):
+    """A take on every screen of the congress, or of one `group`."""
+
+
+class ResumeInput(Schema):
+    """Leave `playlist_id` out to resume each screen's last playlist."""
+
+    playlist_id: Id | None = None
+
+
+class GroupResumeInput(ResumeInput, GroupInput):
+    """Every screen (or one `group`) back to its playlist."""
+
+
+class ScreenImageUpload(BaseModel):
+    """A JPEG or PNG (at most 10 MB) as the multipart field `file`."""
+
+    model_config = ConfigDict(extra="forbid")
+    file: BaseFile
+
+
+ScreenCreate = api_model(service.ScreenInput, "ScreenCreate")
+ScreenPatch = api_model(service.ScreenInput, "ScreenPatch", required=())
+Take = api_model(TakeInput, "TakeInput")
+GroupTake = api_model(GroupTakeInput, "GroupTakeInput")
+Group = api_model(GroupInput, "GroupInput")
+Resume = api_model(ResumeInput, "ResumeInput")
+GroupResume = api_model(GroupResumeInput, "GroupResumeInput")
+Flash = api_model(service.FlashInput, "FlashInput")
+SceneCreate = api_model(service.SceneInput, "SceneCreate")
+ScenePatch = api_model(service.SceneInput, "ScenePatch", required=())
+PlaylistCreate = api_model(service.PlaylistInput, "PlaylistCreate")
+PlaylistPatch = api_model(service.PlaylistInput, "PlaylistPatch", required=())
 
 
 def _congress(congress_id: int):
@@ -23,128 +99,149 @@ def _screen(screen_id: int):
     return service.get_screen(api_actor(), screen_id)
 
 
+def _status(screen) -> ScreenStatus:
+    return ScreenStatus.shown(screen, service.kiosk_url(screen, public_base_url()))
+
+
 def _version(version: int) -> dict:
     return {"state_version": version}
 
 
-def _optional_body() -> dict:
-    """A JSON object, or nothing at all: a Stream Deck button may send a bare POST."""
-    return json_body(allow_null=True) if request.get_data().strip() else {}
-
-
 def _group_body() -> tuple[dict, str | None]:
-    body = _optional_body()
-    group = body.pop("group", None)
-    if group is not None and not isinstance(group, str):
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"group": _("Enter text.")})
-    return body, group
+    """The body without `group`, and the group it names (None: every screen)."""
+    body = dict(request_body())
+    return body, body.pop("group", None)
 
 
 # --- screens -------------------------------------------------------------------------------
 
 
-@bp.post("/congresses/<int:congress_id>/screens")
+@operation.post("/congresses/<int:congress_id>/screens", ok=ScreenStatus, status=201,
+                body=ScreenCreate, tag=TAG)
 def create_screen(congress_id: int):
-    screen = service.create_screen(api_actor(), _congress(congress_id), json_body())
-    return service.serialize_screen(screen, public_base_url()), 201
+    """Register a screen with its native pixel size.
+
+    The answer's `kiosk_url` is to open once on the screen's computer.
+    """
+    screen = service.create_screen(api_actor(), _congress(congress_id), request_body())
+    return _status(screen), 201
 
 
-@bp.get("/congresses/<int:congress_id>/screens")
+@operation.get("/congresses/<int:congress_id>/screens", ok=ScreenList, tag=TAG)
 def list_screens(congress_id: int):
-    base = public_base_url()
-    return {"screens": [service.serialize_screen(screen, base)
+    """List the screens and their status."""
+    return {"screens": [_status(screen)
                         for screen in service.list_screens(_congress(congress_id))]}
 
 
-@bp.get("/screens/<int:screen_id>")
+@operation.get("/screens/<int:screen_id>", ok=ScreenStatus, tag=TAG)
 def get_screen(screen_id: int):
-    return service.serialize_screen(_screen(screen_id), public_base_url())
+    """Read a screen: online, last seen, versions."""
+    return _status(_screen(screen_id))
 
 
-@bp.patch("/screens/<int:screen_id>")
+@operation.patch("/screens/<int:screen_id>", ok=ScreenStatus, body=ScreenPatch, tag=TAG)
 def update_screen(screen_id: int):
-    screen = service.update_screen(api_actor(), _screen(screen_id), json_body())
-    return service.serialize_screen(screen, public_base_url())
+    """Change a screen's name, size or group."""
+    return _status(service.update_screen(api_actor(), _screen(screen_id), request_body()))
 
 
-@bp.delete("/screens/<int:screen_id>")
+@operation.delete("/screens/<int:screen_id>", status=204, tag=TAG)
 def delete_screen(screen_id: int):
+    """Remove a screen (its kiosk URL stops working)."""
     service.delete_screen(api_actor(), _screen(screen_id))
     return "", 204
 
 
-@bp.post("/screens/<int:screen_id>/kiosk-url")
+@operation.post("/screens/<int:screen_id>/kiosk-url", ok=ScreenStatus, tag=TAG)
 def regenerate_kiosk_url(screen_id: int):
-    screen = service.regenerate_kiosk_url(api_actor(), _screen(screen_id))
-    return service.serialize_screen(screen, public_base_url())
+    """Make a new kiosk URL; the old one stops working at once."""
+    return _status(service.regenerate_kiosk_url(api_actor(), _screen(screen_id)))
 
 
-@bp.get("/screens/<int:screen_id>/state")
+@operation.get("/screens/<int:screen_id>/state", ok=ScreenState, tag=TAG)
 def get_screen_state(screen_id: int):
+    """What the screen draws now (as pushed to its kiosk)."""
     return service.screen_state(_screen(screen_id))
 
 
 # --- driving one screen -----------------------------------------------------------------------
 
 
-@bp.post("/screens/<int:screen_id>/take")
+@operation.post("/screens/<int:screen_id>/take", ok=StateVersion, body=Take, tag=TAG,
+                errors={422: SCENE_ERRORS})
 def take(screen_id: int):
+    """Show a scene now, over the playlist."""
     screen = _screen(screen_id)
-    return _version(service.take_scene(api_actor(), screen.congress, [screen], json_body()))
+    return _version(service.take_scene(api_actor(), screen.congress, [screen], request_body()))
 
 
-@bp.post("/screens/<int:screen_id>/playlist")
+@operation.post("/screens/<int:screen_id>/playlist", ok=StateVersion, body=Resume,
+                optional_body=True, tag=TAG,
+                errors={409: "`no_playlist`: the screen has no playlist to play."})
 def resume_playlist(screen_id: int):
+    """Back to the playlist, from its start (body optional)."""
     screen = _screen(screen_id)
-    body = _optional_body()
     return _version(service.resume_playlist(api_actor(), screen.congress, [screen],
-                                            body.get("playlist_id")))
+                                            request_body().get("playlist_id")))
 
 
-@bp.post("/screens/<int:screen_id>/blackout")
+@operation.post("/screens/<int:screen_id>/blackout", ok=StateVersion, tag=TAG)
 def blackout(screen_id: int):
+    """Black the screen out."""
     screen = _screen(screen_id)
     return _version(service.blackout(api_actor(), screen.congress, [screen]))
 
 
-@bp.post("/screens/<int:screen_id>/flash")
+@operation.post("/screens/<int:screen_id>/flash", ok=StateVersion, body=Flash, tag=TAG)
 def flash(screen_id: int):
+    """Show an announcement over everything for `seconds` (default 30)."""
     screen = _screen(screen_id)
-    return _version(service.flash(api_actor(), screen.congress, [screen], json_body()))
+    return _version(service.flash(api_actor(), screen.congress, [screen], request_body()))
 
 
-@bp.post("/screens/<int:screen_id>/next")
+@operation.post("/screens/<int:screen_id>/next", ok=StateVersion, tag=TAG,
+                errors={409: STEP_ERRORS})
 def next_step(screen_id: int):
+    """Next award, or next playlist entry."""
     return _version(service.step_screen(api_actor(), _screen(screen_id), 1))
 
 
-@bp.post("/screens/<int:screen_id>/previous")
+@operation.post("/screens/<int:screen_id>/previous", ok=StateVersion, tag=TAG,
+                errors={409: STEP_ERRORS})
 def previous_step(screen_id: int):
+    """Previous award, or previous playlist entry."""
     return _version(service.step_screen(api_actor(), _screen(screen_id), -1))
 
 
 # --- driving every screen of a congress (or of one group) -------------------------------------
 
 
-@bp.post("/congresses/<int:congress_id>/screens/take")
+@operation.post("/congresses/<int:congress_id>/screens/take", ok=StateVersion, body=GroupTake,
+                tag=TAG, errors={422: SCENE_ERRORS})
 def take_all(congress_id: int):
+    """Take a scene on every screen of the congress, or of one `group`."""
     congress = _congress(congress_id)
     body, group = _group_body()
     screens = service.select_screens(api_actor(), congress, group)
     return _version(service.take_scene(api_actor(), congress, screens, body))
 
 
-@bp.post("/congresses/<int:congress_id>/screens/blackout")
+@operation.post("/congresses/<int:congress_id>/screens/blackout", ok=StateVersion, body=Group,
+                optional_body=True, tag=TAG)
 def blackout_all(congress_id: int):
+    """Black out every screen, or one `group` (body optional)."""
     congress = _congress(congress_id)
     _body, group = _group_body()
     screens = service.select_screens(api_actor(), congress, group)
     return _version(service.blackout(api_actor(), congress, screens))
 
 
-@bp.post("/congresses/<int:congress_id>/screens/playlist")
+@operation.post("/congresses/<int:congress_id>/screens/playlist", ok=StateVersion,
+                body=GroupResume, optional_body=True, tag=TAG,
+                errors={409: "`no_playlist`: a screen has no playlist to play."})
 def resume_playlist_all(congress_id: int):
+    """Every screen (or one `group`) back to its playlist (body optional)."""
     congress = _congress(congress_id)
     body, group = _group_body()
     screens = service.select_screens(api_actor(), congress, group)
@@ -155,58 +252,68 @@ def resume_playlist_all(congress_id: int):
 # --- scenes, playlists and images -------------------------------------------------------------
 
 
-@bp.post("/congresses/<int:congress_id>/scenes")
+@operation.post("/congresses/<int:congress_id>/scenes", ok=SavedScene, status=201,
+                body=SceneCreate, tag=TAG, errors={422: SCENE_ERRORS})
 def create_scene(congress_id: int):
-    scene = service.create_scene(api_actor(), _congress(congress_id), json_body())
-    return service.serialize_scene(scene), 201
+    """Save a scene to take later or put in playlists."""
+    return service.create_scene(api_actor(), _congress(congress_id), request_body()), 201
 
 
-@bp.get("/congresses/<int:congress_id>/scenes")
+@operation.get("/congresses/<int:congress_id>/scenes", ok=SceneList, tag=TAG)
 def list_scenes(congress_id: int):
-    return {"scenes": [service.serialize_scene(scene)
-                       for scene in service.list_scenes(_congress(congress_id))]}
+    """List the saved scenes."""
+    return {"scenes": service.list_scenes(_congress(congress_id))}
 
 
-@bp.patch("/scenes/<int:scene_id>")
+@operation.patch("/scenes/<int:scene_id>", ok=SavedScene, body=ScenePatch, tag=TAG,
+                 errors={422: SCENE_ERRORS})
 def update_scene(scene_id: int):
+    """Change a saved scene; screens showing it redraw."""
     scene = service.get_scene(api_actor(), scene_id)
-    return service.serialize_scene(service.update_scene(api_actor(), scene, json_body()))
+    return service.update_scene(api_actor(), scene, request_body())
 
 
-@bp.delete("/scenes/<int:scene_id>")
+@operation.delete("/scenes/<int:scene_id>", status=204, tag=TAG)
 def delete_scene(scene_id: int):
+    """Delete a saved scene."""
     service.delete_scene(api_actor(), service.get_scene(api_actor(), scene_id))
     return "", 204
 
 
-@bp.post("/congresses/<int:congress_id>/playlists")
+@operation.post("/congresses/<int:congress_id>/playlists", ok=SavedPlaylist, status=201,
+                body=PlaylistCreate, tag=TAG)
 def create_playlist(congress_id: int):
-    playlist = service.create_playlist(api_actor(), _congress(congress_id), json_body())
-    return service.serialize_playlist(playlist), 201
+    """Save a playlist: scenes with durations in seconds, looped."""
+    return service.create_playlist(api_actor(), _congress(congress_id), request_body()), 201
 
 
-@bp.get("/congresses/<int:congress_id>/playlists")
+@operation.get("/congresses/<int:congress_id>/playlists", ok=PlaylistList, tag=TAG)
 def list_playlists(congress_id: int):
-    return {"playlists": [service.serialize_playlist(playlist)
-                          for playlist in service.list_playlists(_congress(congress_id))]}
+    """List the playlists."""
+    return {"playlists": service.list_playlists(_congress(congress_id))}
 
 
-@bp.patch("/playlists/<int:playlist_id>")
+@operation.patch("/playlists/<int:playlist_id>", ok=SavedPlaylist, body=PlaylistPatch, tag=TAG)
 def update_playlist(playlist_id: int):
+    """Change a playlist; screens playing it start it again."""
     playlist = service.get_playlist(api_actor(), playlist_id)
-    return service.serialize_playlist(service.update_playlist(api_actor(), playlist,
-                                                              json_body()))
+    return service.update_playlist(api_actor(), playlist, request_body())
 
 
-@bp.delete("/playlists/<int:playlist_id>")
+@operation.delete("/playlists/<int:playlist_id>", status=204, tag=TAG)
 def delete_playlist(playlist_id: int):
+    """Delete a playlist."""
     service.delete_playlist(api_actor(), service.get_playlist(api_actor(), playlist_id))
     return "", 204
 
 
-@bp.post("/congresses/<int:congress_id>/screen-images")
+@operation.post("/congresses/<int:congress_id>/screen-images", ok=ScreenImage, status=201,
+                form=ScreenImageUpload, tag=TAG,
+                errors={413: "`too_large`: over 10 MB.", 415: "`not_an_image`: not a JPEG or PNG.",
+                        422: "`file_missing`: no `file` field; `validation_failed`: damaged or "
+                             "too many pixels."})
 def upload_image(congress_id: int):
-    """A JPEG or PNG as the multipart field `file`; answers the name scenes refer to."""
+    """Upload an image for image and awards scenes; answers its name."""
     congress = _congress(congress_id)
     upload = request.files.get("file")
     if upload is None:

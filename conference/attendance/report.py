@@ -3,8 +3,6 @@ every delegate with their check-in (CSV), both in the language asked for."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import render_template
@@ -16,17 +14,16 @@ from conference.attendance.chart import arrivals_chart
 from conference.attendance.service import (
     arrival_times,
     attendance_state,
-    category_labels,
     delegate_attendance,
 )
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
 from conference.delegates.models import STATUS_LABELS
+from conference.delegates.service import category_labels
 from conference.pdf import html_to_pdf
+from conference.tables import write_csv
 
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def percent(present: int, expected: int) -> str:
@@ -83,11 +80,6 @@ def render_attendance_pdf(congress: Congress, session: CongressSession | None,
     return html_to_pdf(html)
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _local(value: datetime | None, tz: str) -> str:
     return to_local(value, tz).strftime(CSV_TIME_FORMAT) if value else ""
 
@@ -103,23 +95,21 @@ def attendance_csv(congress: Congress, session: CongressSession | None, locale: 
         rows = delegate_attendance(congress, session.id if session else None,
                                    include_withdrawn=True)
         yes, no = _("yes"), _("no")
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([_("Code"), _("Full name"), _("Category"), _("Delegation"), _("Unit"),
-                         _("Position"), _("Seat"), _("Status"), _("Counts for the quorum"),
-                         _("Present"), _("Checked in at"), _("Gate")])
+        table = [[_("Code"), _("Full name"), _("Category"), _("Delegation"), _("Unit"),
+                  _("Position"), _("Seat"), _("Status"), _("Counts for the quorum"),
+                  _("Present"), _("Checked in at"), _("Gate")]]
         for row in rows:
             delegate, checkin = row.delegate, row.checkin
             status = STATUS_LABELS.get(delegate.status, delegate.status)
-            writer.writerow([_cell(value) for value in (
+            table.append([
                 delegate.code, delegate.full_name, labels.get(delegate.category,
                                                               delegate.category),
                 delegate.delegation, delegate.unit, delegate.position, delegate.seat,
                 str(status), yes if row.counts_for_quorum and row.expected else no,
                 yes if row.present else no,
                 _local(checkin.checked_in_at if checkin else None, congress.timezone),
-                checkin.gate if checkin else "")])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+                checkin.gate if checkin else ""])
+    return write_csv(table)
 
 
 def report_filename(congress: Congress, session: CongressSession | None, extension: str) -> str:

@@ -22,6 +22,7 @@ from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.service import categories
 from conference.errors import ValidationFailed
 from conference.extensions import db
+from conference.validation import optional_id
 
 WHOLE_CONGRESS = "all"  # the session choice that means "the whole congress"
 # The keys of attendance() that are not category keys.
@@ -39,12 +40,10 @@ def attendance_session(congress: Congress, session_id: object) -> CongressSessio
     """
     if session_id is None or session_id in ("", WHOLE_CONGRESS):
         return None
-    if isinstance(session_id, str) and session_id.isascii() and session_id.isdigit():
-        session_id = int(session_id)
-    if isinstance(session_id, int) and not isinstance(session_id, bool):
-        session = db.session.get(CongressSession, session_id)
-        if session is not None and session.congress_id == congress.id:
-            return session
+    key = optional_id(session_id)
+    session = db.session.get(CongressSession, key) if key is not None else None
+    if session is not None and session.congress_id == congress.id:
+        return session
     raise ValidationFailed(_("Please correct the marked fields."),
                            fields={"session_id": _("No such session in this congress.")})
 
@@ -178,11 +177,6 @@ def delegate_attendance(congress: Congress, session_id: int | None = None, *,
     delegates = db.session.scalars(query.order_by(Delegate.delegation, Delegate.full_name,
                                                   Delegate.code))
     return [DelegateAttendance(d, first.get(d.id), d.category in quorum_keys) for d in delegates]
-
-
-def category_labels(congress: Congress, locale: str) -> dict[str, str]:
-    """Category key -> its label in `locale` (Vietnamese unless English is asked for)."""
-    return {c.key: (c.label_en if locale == "en" else c.label_vi) for c in categories(congress)}
 
 
 # --- over time ----------------------------------------------------------------------------

@@ -9,43 +9,28 @@ pushes a second, not 500.
 
 from __future__ import annotations
 
-import logging
-import threading
-
-from flask import Flask, current_app
 from flask_login import current_user
 from flask_socketio import emit, join_room
 
 from conference.attendance.service import attendance_session, attendance_state, congress_sessions
 from conference.auth.service import Actor, Capability, can
-from conference.checkin.models import CONGRESS_SCOPE, CheckIn
+from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.errors import ValidationFailed
 from conference.extensions import db, socketio
+from conference.live import Coalescer
+from conference.live import emit as push
 from conference.signals import delegate_checked_in, delegates_changed
 
-log = logging.getLogger(__name__)
 NAMESPACE = "/attendance"
 EVENT = "attendance_state"
-DEFAULT_PUSH_INTERVAL = 0.5  # seconds
 EVERY_SCOPE = "*"  # an undone check-in does not say which session it was for
-
-_lock = threading.Lock()
-# (app, congress id) -> the check-in scopes changed since the last push; a key is present
-# exactly while a push for that congress is scheduled.
-_pending: dict[tuple[int, int], set[str]] = {}
 
 
 def attendance_room(congress_id: int, session_id: int | None = None) -> str:
     """The room of the staff watching one congress, whole or one session of it."""
     room = f"attendance:{congress_id}"
     return f"{room}:session:{session_id}" if session_id else room
-
-
-def push_interval(app: Flask) -> float:
-    """Seconds between pushes; tests (TESTING) push at once unless they set an interval."""
-    default = 0 if app.testing else DEFAULT_PUSH_INTERVAL
-    return float(app.config.get("ATTENDANCE_PUSH_INTERVAL", default))
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -74,52 +59,29 @@ def push_attendance(congress: Congress, scopes: set[str]) -> None:
     The whole-congress room hears every change; a session's room hears changes of that
     session's check-ins (every session's room, when the scope is unknown).
     """
-    socketio.emit(EVENT, attendance_state(congress), to=attendance_room(congress.id),
-                  namespace=NAMESPACE)
+    push(EVENT, attendance_state(congress), to=attendance_room(congress.id), namespace=NAMESPACE)
     for session in congress_sessions(congress):
         if EVERY_SCOPE in scopes or f"session:{session.id}" in scopes:
-            socketio.emit(EVENT, attendance_state(congress, session),
-                          to=attendance_room(congress.id, session.id), namespace=NAMESPACE)
+            push(EVENT, attendance_state(congress, session),
+                 to=attendance_room(congress.id, session.id), namespace=NAMESPACE)
+
+
+def _flush(congress_id: int, scopes: set[str]) -> None:
+    congress = db.session.get(Congress, congress_id)
+    if congress is not None:
+        push_attendance(congress, scopes)
+
+
+pushes = Coalescer("attendance", "ATTENDANCE_PUSH_INTERVAL", _flush)
 
 
 @delegate_checked_in.connect
 def push_after_checkin(congress: Congress, checkin: CheckIn | None = None, **_extra) -> None:
     """After a committed check-in (or undo), the numbers of its scope moved."""
-    schedule_push(congress, checkin.scope if checkin is not None else EVERY_SCOPE)
+    pushes.add(congress.id, checkin.scope if checkin is not None else EVERY_SCOPE)
 
 
 @delegates_changed.connect
 def push_after_delegates_change(congress: Congress, **_extra) -> None:
     """Delegates registered, withdrawn or imported: who is expected moved in every scope."""
-    schedule_push(congress, EVERY_SCOPE)
-
-
-def schedule_push(congress: Congress, scope: str) -> None:
-    """Push now, or once at the end of the interval, whatever else changes meanwhile."""
-    app = current_app._get_current_object()
-    interval = push_interval(app)
-    try:
-        if interval <= 0:
-            push_attendance(congress, {scope})
-            return
-        key = (id(app), congress.id)
-        with _lock:
-            scheduled = key in _pending
-            _pending.setdefault(key, set()).add(scope)
-        if not scheduled:
-            socketio.start_background_task(_push_later, app, congress.id, interval)
-    except Exception:  # a receiver must not raise: the check-in itself has succeeded
-        log.exception("attendance push for congress %s failed", congress.id)
-
-
-def _push_later(app: Flask, congress_id: int, interval: float) -> None:
-    socketio.sleep(interval)
-    with _lock:
-        scopes = _pending.pop((id(app), congress_id), set())
-    try:
-        with app.app_context():
-            congress = db.session.get(Congress, congress_id)
-            if congress is not None:
-                push_attendance(congress, scopes or {CONGRESS_SCOPE})
-    except Exception:
-        log.exception("attendance push for congress %s failed", congress_id)
+    pushes.add(congress.id, EVERY_SCOPE)

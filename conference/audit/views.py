@@ -11,6 +11,7 @@ from conference.audit.service import list_entries
 from conference.auth.service import require_admin
 from conference.congresses.service import list_congresses
 from conference.dates import localize
+from conference.validation import record_id
 from conference.web import actor
 
 bp = Blueprint("audit", __name__)
@@ -31,9 +32,9 @@ def log():
     tz = request.args.get("tz") or "Asia/Ho_Chi_Minh"
     since = _day(request.args.get("since"), tz)
     until = _day(request.args.get("until"), tz)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=record_id)
     entries, has_next = list_entries(
-        congress_id=request.args.get("congress_id", type=int),
+        congress_id=request.args.get("congress_id", type=record_id),
         username=request.args.get("username", "").strip(),
         action=request.args.get("action", "").strip(),
         since=since, until=until + timedelta(days=1) if until else None, page=page)

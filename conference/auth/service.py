@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -14,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from conference.actors import Actor
 from conference.audit.service import record
 from conference.auth.models import ApiToken, Membership, Role, User
 from conference.dates import utcnow
 from conference.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.validation import optional_id
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash name, not a password)
 MIN_PASSWORD_LENGTH = 10
@@ -27,19 +28,6 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)  # how often last_used_at is written
 TOKEN_PREFIX = "cft_"  # noqa: S105 (marks our tokens in logs and secret scanners)
 # A hash to check against when the username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts and from where; every service that changes something takes one."""
-
-    user: User | None
-    address: str = ""
-    source: str = "web"  # web, api, cli, socket
-
-    @property
-    def is_admin(self) -> bool:
-        return bool(self.user and self.user.is_admin)
 
 
 class Capability(StrEnum):
@@ -195,9 +183,10 @@ def sign_out_everywhere(user: User) -> None:
 
 def load_user_from_session_id(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    user_key = optional_id(user_id)
+    if user_key is None or not (version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_key)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
@@ -254,6 +243,19 @@ def create_api_token(actor: Actor | None, user: User, name: str = "") -> tuple[A
     record(actor, "token.create", target=f"user:{user.username}", details={"name": token.name})
     db.session.commit()
     return token, plain
+
+
+def get_api_token(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(_("Token not found."))
+    return token
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked ones too: the account page shows them)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())))
 
 
 def revoke_api_token(actor: Actor, token: ApiToken) -> None:

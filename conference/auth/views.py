@@ -13,16 +13,42 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from conference.auth import service
-from conference.auth.models import ApiToken, Role
+from conference.auth.cli import COMMANDS
+from conference.auth.models import ROLE_LABELS, Role
 from conference.congresses.service import get_congress, list_congresses
-from conference.errors import Conflict, NotFound, ValidationFailed
-from conference.extensions import db, limiter
+from conference.errors import Conflict, ValidationFailed
+from conference.extensions import limiter, login_manager
+from conference.validation import record_id
 from conference.web import actor, safe_next
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, cli_group=None)  # `flask create-user`, not `flask auth ...`
+for _command in COMMANDS:
+    bp.cli.add_command(_command)
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    """The account a session cookie names, unless it was signed out everywhere since."""
+    return service.load_user_from_session_id(session_id)
+
+
+@bp.record_once
+def _sign_in_page(_state) -> None:
+    """Where Flask-Login sends someone who must sign in first, and what it tells them."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    """A role's name in the page's language."""
+    return ROLE_LABELS.get(role, role)
 
 
 def _login_limit() -> str:
@@ -82,16 +108,13 @@ def account():
                 _token, new_token = service.create_api_token(
                     actor(), current_user._get_current_object(), request.form.get("name", ""))
             elif action == "revoke_token":
-                token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
-                if token is None:
-                    raise NotFound(_("Token not found."))
+                token = service.get_api_token(request.form.get("token_id", 0, type=record_id))
                 service.revoke_api_token(actor(), token)
                 flash(_("The token is revoked."))
                 return redirect(url_for("auth.account"))
         except ValidationFailed as exc:
             errors = exc.fields
-    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                .order_by(ApiToken.id.desc())).all()
+    tokens = service.list_api_tokens(current_user._get_current_object())
     return render_template("auth/account.html", tokens=tokens, new_token=new_token,
                            errors=errors), (422 if errors else 200)
 
@@ -131,11 +154,11 @@ def user_detail(user_id: int):
         action = request.form.get("action")
         try:
             if action == "grant":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.grant_role(actor(), user, congress, request.form.get("role", ""))
                 flash(_("Role granted."))
             elif action == "revoke":
-                congress = get_congress(actor(), request.form.get("congress_id", type=int) or 0)
+                congress = get_congress(actor(), request.form.get("congress_id", 0, type=record_id))
                 service.revoke_role(actor(), user, congress)
                 flash(_("Role removed."))
             elif action == "update":

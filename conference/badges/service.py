@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +20,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from conference import qr
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges import qr
+from conference.badges.identity import portal_url
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
@@ -39,12 +39,14 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
-from conference.delegates.service import categories, category_label, portal_url
+from conference.delegates.service import categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
-from conference.i18n import LANGUAGES
+from conference.i18n import LANGUAGES, category_label
+from conference.images import cropped_jpeg, read_or_make
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
+from conference.validation import optional_id
 
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
 LAYOUT_ALIASES = {"single": "a6"}
@@ -60,18 +62,6 @@ WORKERS = 2
 MIN_PART = 40
 PARTS_PER_WORKER = 2
 PHOTO_PIXELS = (240, 320)  # 3:4; 280 dpi on a sheet badge, 185 dpi on an A6 one
-
-
-# --- URLs ----------------------------------------------------------------------------------
-
-
-def public_base_url(host_url: str | None = None) -> str:
-    """The site address printed in QR codes: PUBLIC_URL if set, else the request's host."""
-    base = current_app.config["CONFERENCE"].get("PUBLIC_URL") or host_url or ""
-    if not base:
-        raise Conflict(_("Set PUBLIC_URL: badges need the address delegates will open."),
-                       code="public_url_missing")
-    return base.rstrip("/")
 
 
 # --- which badges ----------------------------------------------------------------------------
@@ -117,13 +107,12 @@ def parse_ids(value) -> list[int]:
     words = value if isinstance(value, list) else re.split(r"[\s,;]+", str(value).strip())
     ids = []
     for word in words:
-        text = str(word).strip()
-        if not text:
+        if str(word).strip() == "":
             continue
-        if isinstance(word, bool) or not text.isdigit() or int(text) < 1:
+        if (key := optional_id(word)) is None:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "ids": _("Delegate ids are whole numbers, separated by commas or spaces.")})
-        ids.append(int(text))
+        ids.append(key)
     if len(ids) > MAX_IDS:
         raise ValidationFailed(_("Please correct the marked fields."), fields={
             "ids": _("At most %(n)d ids at a time.", n=MAX_IDS)})
@@ -176,24 +165,8 @@ def _photo_thumbnail(path: Path) -> bytes:
     """A JPEG of the photo at badge size, made once per photo file version and kept."""
     stat = path.stat()
     key = hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
-    cached = _cache_dir("photos") / key[:2] / f"{key}.jpg"
-    try:
-        return cached.read_bytes()
-    except FileNotFoundError:
-        pass
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        image = ImageOps.fit(image, PHOTO_PIXELS, method=Image.Resampling.BICUBIC)
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=82)
-    data = out.getvalue()
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(cached)
-    return data
+    return read_or_make(_cache_dir("photos") / key[:2] / f"{key}.jpg",
+                        lambda: cropped_jpeg(path, PHOTO_PIXELS))
 
 
 _placeholder: list[str] = []
@@ -348,6 +321,13 @@ def print_badges(actor: Actor, congress: Congress, selection: BadgeSelection,
 def _nothing_to_print() -> ValidationFailed:
     return ValidationFailed(_("No delegate matches: there is no badge to print."),
                             code="no_badges")
+
+
+def recent_runs(congress: Congress, limit: int = 5) -> list[Job]:
+    """The congress's latest print runs, newest first, for the print page."""
+    return list(db.session.scalars(
+        select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
+        .order_by(Job.id.desc()).limit(limit)))
 
 
 def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_login import login_required
-from sqlalchemy import select
 
 from conference.auth.service import Capability
 from conference.badges import service
 from conference.badges.render import LAYOUTS
 from conference.congresses.service import get_congress
-from conference.delegates.service import categories, category_label, delegations, get_delegate
+from conference.delegates.search import delegations
+from conference.delegates.service import category_labels, get_delegate
 from conference.errors import ValidationFailed
-from conference.extensions import db
 from conference.i18n import LANGUAGES
 from conference.jobs.models import Job
 from conference.jobs.service import get_job
-from conference.web import actor, file_response, public_base_url
+from conference.urls import public_base_url
+from conference.validation import record_id
+from conference.web import actor, file_response
 
 bp = Blueprint("badges", __name__)
 
-RECENT_JOBS = 5
-
-
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
-    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    recent = list(db.session.scalars(
-        select(Job).where(Job.congress_id == congress.id, Job.kind == "badges")
-        .order_by(Job.id.desc()).limit(RECENT_JOBS)))
     return render_template(
         "badges/print.html", congress=congress, values=values, errors=errors, job=job,
-        recent=recent, layouts=LAYOUT_CHOICES, languages=LANGUAGES,
-        categories=[(c.key, category_label(c, locale)) for c in categories(congress)],
+        recent=service.recent_runs(congress), layouts=LAYOUT_CHOICES, languages=LANGUAGES,
+        categories=list(category_labels(congress).items()),
         delegations=delegations(congress),
         printable=service.count_badges(congress, service.BadgeSelection())), status
 
@@ -60,7 +54,7 @@ def print_badges(congress_id: int):
             return _print_page(congress, values, exc.fields or {"_": exc.message}, None, 422)
         return redirect(url_for("badges.print_badges", congress_id=congress.id, job=job.id))
     job = None
-    job_id = request.args.get("job", type=int)
+    job_id = request.args.get("job", type=record_id)
     if job_id:
         job = get_job(actor(), job_id, Capability.EDIT_DELEGATES)
         if job.congress_id != congress.id or job.kind != "badges":

@@ -35,3 +35,4 @@ class CheckIn(db.Model):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     delegate = relationship("Delegate")
+    session = relationship("CongressSession")

@@ -12,33 +12,29 @@ door can show whose badge it was.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from flask import current_app
 from flask_babel import gettext as _
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.tokens import token_hash
+from conference.badges.identity import find_badge, scanned_hash
 from conference.checkin.models import CheckIn, session_scope
 from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import find_badge
-from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
+from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import delegate_checked_in
-from conference.validation import OptionalText, Schema, Text, validate
+from conference.validation import Id, OptionalText, Schema, Text, validate
 
-TOKEN_IN_URL = re.compile(r"/b/([A-Za-z0-9_-]{22})(?:[/?#]|$)")
-BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 # A session counts as under way from this long before its start until its end.
 DOORS_OPEN = timedelta(minutes=60)
 GATE_LENGTH = 60
@@ -49,7 +45,7 @@ class CheckInInput(Schema):
 
     scan: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
     gate: Annotated[OptionalText, StringConstraints(max_length=GATE_LENGTH)] = ""
-    session_id: Annotated[int, Field(ge=1)] | None = None
+    session_id: Id | None = None
 
 
 @dataclass(frozen=True)
@@ -57,15 +53,6 @@ class CheckInResult:
     created: bool  # False: the delegate was already checked in
     checkin: CheckIn
     delegate: Delegate
-
-
-def token_from_scan(scan: str) -> str | None:
-    """The badge token in what a camera or USB scanner read: the badge URL or the bare token."""
-    scan = scan.strip()
-    match = TOKEN_IN_URL.search(scan)
-    if match:
-        return match.group(1)
-    return scan if BARE_TOKEN.match(scan) else None
 
 
 @dataclass(frozen=True)
@@ -134,38 +121,16 @@ def session_for(congress: Congress, session_id: int | None) -> CongressSession |
     return db.session.get(CongressSession, chosen) if chosen else None
 
 
-def _refusal(error: ConferenceError, delegate: Delegate | None) -> ConferenceError:
-    error.delegate = delegate
-    return error
-
-
-def delegate_for_scan(congress: Congress, scan: str) -> Delegate:
-    """The delegate whose current badge was scanned, or a refusal that says why."""
-    token = token_from_scan(scan)
-    lookup = find_badge(token) if token else None
-    if lookup is None:
-        raise _refusal(NotFound(_("This code is not a badge of this congress."),
-                                code="badge_unknown"), None)
-    if lookup.delegate.congress_id != congress.id:
-        raise _refusal(NotFound(_("This badge belongs to another congress."),
-                                code="badge_unknown"), None)
-    if lookup.revoked:
-        raise _refusal(Gone(_("This badge was replaced by a new one. Ask the delegate for the "
-                              "new badge or reprint it at the desk."), code="badge_revoked"),
-                       lookup.delegate)
-    return lookup.delegate
-
-
 def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = "",
                     session_id: int | None = None) -> CheckInResult:
     """Check in the delegate whose badge was scanned."""
     authorize(actor, congress, Capability.CHECK_IN)
     session_id = session_id_for(congress, session_id)
     scope = session_scope(session_id)
-    token = token_from_scan(scan)
-    found = _badge_with_checkin(token, scope) if token else None
+    digest = scanned_hash(scan)
+    found = _badge_with_checkin(digest, scope) if digest else None
     if found is None or found[0].congress_id != congress.id:
-        delegate = delegate_for_scan(congress, scan)  # raises the refusal that says why
+        delegate = find_badge(scan, congress)  # raises the refusal that says why
         found = delegate, _existing(delegate.id, scope)
     return _check_in(actor, congress, found[0], session_id, scope, gate, found[1])
 
@@ -192,8 +157,10 @@ def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
               session_id: int | None, scope: str, gate: str,
               existing: CheckIn | None) -> CheckInResult:
     if delegate.status == DelegateStatus.WITHDRAWN:
-        raise _refusal(Conflict(_("%(name)s has withdrawn from the congress.",
-                                  name=delegate.full_name), code="delegate_withdrawn"), delegate)
+        refusal = Conflict(_("%(name)s has withdrawn from the congress.",
+                             name=delegate.full_name), code="delegate_withdrawn")
+        refusal.delegate = delegate  # the door shows whose badge it was
+        raise refusal
     if existing is not None:
         return CheckInResult(False, existing, delegate)
     checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
@@ -219,13 +186,13 @@ def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
     return CheckInResult(True, checkin, delegate)
 
 
-def _badge_with_checkin(token: str, scope: str) -> tuple[Delegate, CheckIn | None] | None:
-    """The delegate whose current badge this is and their check-in in `scope`, in one query
-    (the path every scan takes); None when it is no current badge."""
+def _badge_with_checkin(digest: str, scope: str) -> tuple[Delegate, CheckIn | None] | None:
+    """The delegate whose current badge has this hash and their check-in in `scope`, in one
+    query (the path every scan takes); None when it is no current badge."""
     row = db.session.execute(
         select(Delegate, CheckIn)
         .outerjoin(CheckIn, and_(CheckIn.delegate_id == Delegate.id, CheckIn.scope == scope))
-        .where(Delegate.badge_token_hash == token_hash(token))).first()
+        .where(Delegate.badge_token_hash == digest)).first()
     return (row[0], row[1]) if row else None
 
 
@@ -272,27 +239,3 @@ def undo_checkin(actor: Actor, checkin: CheckIn) -> None:
     db.session.delete(checkin)
     db.session.commit()
     delegate_checked_in.send(congress, delegate=delegate, checkin=None, actor=actor)
-
-
-# --- what the API answers ---------------------------------------------------------------------
-
-
-def serialize_door_delegate(delegate: Delegate) -> dict:
-    """What the door needs to know about a delegate (no phone, e-mail or notes)."""
-    return {"id": delegate.id, "code": delegate.code, "full_name": delegate.full_name,
-            "category": delegate.category, "position": delegate.position,
-            "unit": delegate.unit, "delegation": delegate.delegation, "seat": delegate.seat,
-            "status": delegate.status, "has_photo": bool(delegate.photo)}
-
-
-def serialize_checkin(checkin: CheckIn) -> dict:
-    return {"id": checkin.id, "congress_id": checkin.congress_id,
-            "delegate_id": checkin.delegate_id, "session_id": checkin.session_id,
-            "gate": checkin.gate, "checked_in_at": checkin.checked_in_at.isoformat()}
-
-
-def serialize_result(result: CheckInResult) -> dict:
-    checkin = serialize_checkin(result.checkin)
-    return {"result": "checked_in" if result.created else "already_checked_in",
-            "checked_in_at": checkin["checked_in_at"], "gate": checkin["gate"],
-            "delegate": serialize_door_delegate(result.delegate), "checkin": checkin}

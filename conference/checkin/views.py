@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -31,9 +30,10 @@ from conference.congresses.service import get_congress
 from conference.dates import to_local, utcnow
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.delegates.service import categories, search_delegates
+from conference.delegates.search import search_delegates
+from conference.delegates.service import category_labels
 from conference.errors import ConferenceError, Conflict, Gone, NotFound, ValidationFailed
-from conference.extensions import db
+from conference.validation import optional_id
 from conference.web import actor
 
 bp = Blueprint("checkin", __name__)
@@ -54,12 +54,6 @@ class Panel:
     delegate: Delegate | None = None
     checkin: CheckIn | None = None
     session: CongressSession | None = None
-
-
-def category_labels(congress: Congress) -> dict[str, str]:
-    """Category key -> its label in the page's language."""
-    english = str(get_locale() or "") == "en"
-    return {c.key: (c.label_en if english else c.label_vi) for c in categories(congress)}
 
 
 def staff_photo_url(delegate: Delegate | None) -> str | None:
@@ -85,10 +79,11 @@ def _session_choice(value) -> int | None:
     value = "" if value is None else str(value).strip()
     if not value:
         return None
-    if not value.isdigit():
+    session_id = optional_id(value)
+    if session_id is None:
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"session_id": _("No such session in this congress.")})
-    return int(value)
+    return session_id
 
 
 def _refused(error: ConferenceError) -> Panel:
@@ -109,9 +104,10 @@ def _check_in(congress: Congress, data) -> tuple[Panel, int]:
     try:
         session_id = _session_choice(data.get("session_id"))
         if delegate_id:
-            if not delegate_id.isdigit():
+            delegate_key = optional_id(delegate_id)
+            if delegate_key is None:
                 raise NotFound(_("Delegate not found."))
-            delegate = service.get_congress_delegate(actor(), congress, int(delegate_id))
+            delegate = service.get_congress_delegate(actor(), congress, delegate_key)
             result = service.check_in_delegate(actor(), delegate, gate=gate,
                                                session_id=session_id)
         else:
@@ -119,8 +115,7 @@ def _check_in(congress: Congress, data) -> tuple[Panel, int]:
                 "scan": str(data.get("scan") or ""), "gate": gate, "session_id": session_id})
     except REFUSALS as error:
         return _refused(error), error.status
-    session = (db.session.get(CongressSession, result.checkin.session_id)
-               if result.checkin.session_id else None)
+    session = result.checkin.session
     if result.created:
         return Panel("checked_in", "ok", _("Checked in"), delegate=result.delegate,
                      checkin=result.checkin, session=session), 201

@@ -176,10 +176,3 @@ def list_published_congresses() -> list[Congress]:
     return list(db.session.scalars(
         select(Congress).where(Congress.published.is_(True))
         .order_by(Congress.starts_on.desc())))
-
-
-def serialize_congress(congress: Congress) -> dict:
-    data = congress_values(congress)
-    data.update(id=congress.id, starts_on=congress.starts_on.isoformat(),
-                ends_on=congress.ends_on.isoformat(), current_item_id=congress.current_item_id)
-    return data

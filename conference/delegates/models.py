@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -10,8 +11,32 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
-from conference.delegates.importing import fold
 from conference.extensions import db
+
+
+def _strip_marks(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in base if not unicodedata.combining(ch))
+
+
+# Every letter with diacritics in the Latin blocks (Vietnamese lives in Latin-1, Extended-A/B
+# and Extended Additional) -> its base letters, and combining marks -> nothing: one translate()
+# instead of a decomposition per character, which big imports felt.
+_FOLD_TABLE = {code: _strip_marks(chr(code)) for code in
+               [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]
+               if _strip_marks(chr(code)) != chr(code)}
+_FOLD_TABLE.update({code: None for code in range(0x300, 0x370)
+                    if unicodedata.combining(chr(code))})
+
+
+def fold(text: str) -> str:
+    """Compare-key for headers, values and searches: no case, no diacritics, single spaces."""
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
+        if not text.isascii():  # letters of other scripts: the slow, general way
+            text = _strip_marks(text)
+    return " ".join(text.casefold().split())
 
 
 class DelegateStatus(StrEnum):
@@ -63,8 +88,8 @@ class Delegate(db.Model):
     photo: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default=DelegateStatus.REGISTERED)
     notes: Mapped[str] = mapped_column(Text, default="")
-    # The badge token is derived from the secret key, this nonce and the serial (see
-    # badges/tokens.py); reissuing bumps the serial.
+    # The badge token is derived from the token key, this nonce and the serial (see
+    # badges/identity.py); reissuing bumps the serial.
     badge_nonce: Mapped[str] = mapped_column(String(32))
     badge_serial: Mapped[int] = mapped_column(default=1)
     badge_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -76,6 +101,10 @@ class Delegate(db.Model):
     name_key: Mapped[str] = mapped_column(String(400), default="", index=True)
 
     congress = relationship("Congress")
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo)
 
 
 def delegate_keys(full_name: str, code: str, unit: str, seat: str) -> dict[str, str]:
@@ -92,16 +121,6 @@ def _set_keys(_mapper, _connection, delegate: Delegate) -> None:
     for name, value in delegate_keys(delegate.full_name, delegate.code, delegate.unit or "",
                                      delegate.seat or "").items():
         setattr(delegate, name, value)
-
-
-class RevokedBadge(db.Model):
-    """A badge that was replaced: its scan says so instead of 'unknown'."""
-
-    __tablename__ = "revoked_badges"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
-    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 STATUS_LABELS = {

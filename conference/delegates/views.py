@@ -7,38 +7,36 @@ from functools import partial
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.auth.service import Capability, can
+from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
-from conference.delegates import photos, service
+from conference.delegates import importing, photos, search, service
 from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
 from conference.errors import ConferenceError, NotFound
+from conference.i18n import category_label
 from conference.jobs.models import JobStatus
-from conference.web import actor, file_response, form_page, public_base_url
+from conference.urls import public_base_url
+from conference.validation import record_id
+from conference.web import actor, file_response, form_page
 
 bp = Blueprint("delegates", __name__)
 
 FILTERS = ("q", "category", "status", "delegation", "sort")
 
 
-def _locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def _labels(congress) -> dict:
     """What the templates need to show keys as words."""
     cats = service.categories(congress)
-    return {"category_labels": {c.key: service.category_label(c, _locale()) for c in cats},
+    return {"category_labels": {c.key: category_label(c) for c in cats},
             "category_colors": {c.key: c.color for c in cats},
             "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
             "gender_labels": {k.value: v for k, v in GENDER_LABELS.items()}}
@@ -53,10 +51,10 @@ def _filters() -> dict:
 def index(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.VIEW_DELEGATES)
     filters = _filters()
-    found = service.search_delegates(
+    found = search.search_delegates(
         congress, q=filters["q"], category=filters["category"], status=filters["status"],
         delegation=filters["delegation"], sort=filters["sort"] or "name",
-        page=request.args.get("page", 1, type=int) or 1)
+        page=request.args.get("page", 1, type=record_id))
 
     def list_url(**changes) -> str:
         args = {k: v for k, v in (filters | changes).items() if v not in ("", None)}
@@ -68,7 +66,7 @@ def index(congress_id: int):
 
     return render_template(
         "delegates/index.html", congress=congress, found=found, filters=filters,
-        counts=service.delegate_counts(congress), delegations=service.delegations(congress),
+        counts=search.delegate_counts(congress), delegations=search.delegations(congress),
         categories=service.categories(congress), list_url=list_url, export_url=export_url,
         may_edit=can(actor(), congress, Capability.EDIT_DELEGATES), **_labels(congress))
 
@@ -87,8 +85,7 @@ def _form(congress, delegate=None):
         "delegates/form.html", congress=congress, delegate=delegate, values=values,
         fields=service.FIELDS, save=save, message=message,
         done=lambda saved: url_for("delegates.detail", delegate_id=saved.id),
-        category_options=[(c.key, service.category_label(c, _locale()))
-                          for c in service.categories(congress)],
+        category_options=[(c.key, category_label(c)) for c in service.categories(congress)],
         gender_options=[(g.value, GENDER_LABELS[g]) for g in
                         (Gender.UNSPECIFIED, Gender.MALE, Gender.FEMALE)],
         status_options=[(s.value, STATUS_LABELS[s]) for s in DelegateStatus])
@@ -113,7 +110,7 @@ def _detail_page(delegate, photo_error: str = "", status: int = 200):
     return render_template(
         "delegates/detail.html", congress=congress, delegate=delegate, may_edit=may_edit,
         photo_error=photo_error, checked_in=service.has_checked_in(delegate),
-        portal_url=service.portal_url(delegate, public_base_url()) if may_edit else "",
+        portal_url=portal_url(delegate, public_base_url()) if may_edit else "",
         max_photo_mb=photos.MAX_PHOTO_BYTES // (1024 * 1024), **_labels(congress)), status
 
 
@@ -151,7 +148,7 @@ def delete(delegate_id: int):
 @login_required
 def reissue(delegate_id: int):
     delegate = service.get_delegate(actor(), delegate_id, Capability.EDIT_DELEGATES)
-    service.reissue_badge(actor(), delegate)
+    reissue_badge(actor(), delegate)
     flash(_("A new badge was issued; the old one no longer works. Print the new badge."))
     return redirect(url_for("delegates.detail", delegate_id=delegate.id))
 
@@ -204,23 +201,22 @@ def import_upload(congress_id: int):
             error, status = _("Choose the CSV or XLSX file of the list."), 422
         else:
             try:
-                job = service.stage_import(actor(), congress, upload.filename, upload.read())
+                job = importing.stage_import(actor(), congress, upload.filename, upload.read())
             except ConferenceError as exc:
                 error, status = exc.message, exc.status
             else:
                 return redirect(url_for("delegates.import_job", congress_id=congress.id,
                                         job_id=job.id))
     return render_template("delegates/import.html", congress=congress, error=error,
-                           max_mb=service.MAX_IMPORT_MB,
-                           categories=service.categories(congress),
-                           locale=_locale()), status
+                           max_mb=importing.MAX_IMPORT_MB,
+                           category_names=service.category_labels(congress).values()), status
 
 
 @bp.get("/manage/<int:congress_id>/delegates/import/<int:job_id>")
 @login_required
 def import_job(congress_id: int, job_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
-    job = service.get_import_job(actor(), congress, job_id)
+    job = importing.get_import_job(actor(), congress, job_id)
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
     return render_template("delegates/import_job.html", congress=congress, job=job,
                            result=job.result or {}, running=running,
@@ -231,9 +227,9 @@ def import_job(congress_id: int, job_id: int):
 @login_required
 def import_confirm(congress_id: int, job_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
-    job = service.get_import_job(actor(), congress, job_id)
+    job = importing.get_import_job(actor(), congress, job_id)
     try:
-        new_job = service.confirm_import(actor(), congress, job)
+        new_job = importing.confirm_import(actor(), congress, job)
     except ConferenceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=job.id))
@@ -245,7 +241,7 @@ def import_confirm(congress_id: int, job_id: int):
 def export(congress_id: int, kind: str):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
     filters = _filters()
-    filename, mimetype, data = service.export_delegates(
+    filename, mimetype, data = search.export_delegates(
         actor(), congress, kind, q=filters["q"], category=filters["category"],
         status=filters["status"], delegation=filters["delegation"])
     return file_response(data, filename, mimetype, cache="private, no-store")

@@ -9,7 +9,7 @@ kiosk last said it drew.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
 from conference.extensions import db
+
+ONLINE_WINDOW = timedelta(seconds=45)  # seen this recently: online (kiosks beat every 15 s)
 
 
 class Mode(StrEnum):
@@ -35,7 +37,7 @@ class Screen(db.Model):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     group_name: Mapped[str] = mapped_column(String(50), default="")
-    # Kiosk token material (badges/tokens.py): only the SHA-256 of the token is stored.
+    # Kiosk token material (conference/tokens.py): only the SHA-256 of the token is stored.
     token_nonce: Mapped[str] = mapped_column(String(32))
     token_serial: Mapped[int] = mapped_column(default=1)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -64,6 +66,19 @@ class Screen(db.Model):
     scene = relationship("Scene")
     playlist = relationship("Playlist")
 
+    def is_online(self, now: datetime | None = None) -> bool:
+        """Seen within ONLINE_WINDOW (kiosks beat every 15 s)."""
+        return self.last_seen is not None and (now or utcnow()) - self.last_seen <= ONLINE_WINDOW
+
+    @property
+    def online(self) -> bool:
+        return self.is_online()
+
+    @property
+    def online_now_since(self) -> datetime | None:
+        """When the kiosk came online, while it is."""
+        return self.online_since if self.online else None
+
 
 class Scene(db.Model):
     """A saved scene: its type (announcement, agenda, qr, ...) and the fields that type takes."""
@@ -78,6 +93,13 @@ class Scene(db.Model):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    congress = relationship("Congress")
+
+    @property
+    def definition(self) -> dict:
+        """The scene as it is taken and stored: {"type": ..., and that type's fields}."""
+        return {"type": self.type} | self.fields
+
 
 class Playlist(db.Model):
     __tablename__ = "playlists"
@@ -87,6 +109,7 @@ class Playlist(db.Model):
         ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
 
+    congress = relationship("Congress")
     entries = relationship("PlaylistEntry", order_by="PlaylistEntry.position",
                            cascade="all, delete-orphan")
 

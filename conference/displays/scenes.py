@@ -7,7 +7,9 @@ numbers, QR codes as data: URLs so a kiosk can redraw them offline from its loca
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Collection
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,20 +17,21 @@ from flask import current_app
 from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
+from conference import qr
 from conference.agenda.service import current_item, ordered_sessions
 from conference.attendance.service import attendance_session, attendance_state
-from conference.badges import qr
-from conference.badges.service import public_base_url
 from conference.congresses.models import Congress
 from conference.dates import to_local
 from conference.errors import ConferenceError, ValidationFailed
 from conference.extensions import db
 from conference.streams.models import Stream
-from conference.streams.poster import qr_cache_dir
-from conference.streams.service import QR_MAX_VERSION, OptionalWebAddress, display_status
+from conference.urls import public_base_url
 from conference.validation import (
+    MAX_ID,
+    Id,
     OptionalLocalDateTime,
     OptionalText,
+    OptionalWebAddress,
     Schema,
     Text,
     optional_int,
@@ -70,12 +73,12 @@ class AttendanceScene(Schema):
 
     type: Literal["attendance"]
     heading: Heading = ""
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
 
 
 class StreamScene(Schema):
     type: Literal["stream"]
-    stream_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    stream_id: Id
     caption: Heading = ""
 
 
@@ -142,8 +145,12 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(_("Please correct the marked fields."), fields={field: message})
 
 
-def check_scene(congress: Congress, data: Any, prefix: str = "") -> dict:
-    """The scene as stored (JSON-ready), or ValidationFailed naming each wrong field."""
+def check_scene(congress: Congress, data: Any, prefix: str = "",
+                pending: Collection[str] = ()) -> dict:
+    """The scene as stored (JSON-ready), or ValidationFailed naming each wrong field.
+
+    `pending`: names of images uploaded with the scene, stored only once it is saved.
+    """
     if not isinstance(data, dict):
         raise _invalid(prefix.rstrip(".") or "scene", _("Send a JSON object."))
     kind = data.get("type")
@@ -168,7 +175,7 @@ def check_scene(congress: Congress, data: Any, prefix: str = "") -> dict:
     images = [values.image] if kind == "image" else [
         entry.photo for entry in values.entries if entry.photo] if kind == "awards" else []
     for name in images:
-        if image_path(name) is None:
+        if name not in pending and image_path(name) is None:
             raise _invalid(f"{prefix}image" if kind == "image" else f"{prefix}entries",
                            _("Upload the image first."))
     return scene
@@ -197,12 +204,27 @@ def image_url(name: str) -> str:
     return f"/screen-images/{name}" if name else ""
 
 
+def inline_images(resolved: dict, images: dict[str, bytes]) -> dict:
+    """A resolved scene whose images named in `images` (JPEG bytes, not stored yet) are drawn
+    from data: URLs instead, for a preview."""
+    urls = {image_url(name): "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+            for name, jpeg in images.items()}
+    shown = dict(resolved)
+    if shown.get("image_url") in urls:
+        shown["image_url"] = urls[shown["image_url"]]
+    if "entries" in shown:
+        shown["entries"] = [entry | {"photo_url": urls.get(entry.get("photo_url"),
+                                                           entry.get("photo_url", ""))}
+                            for entry in shown["entries"]]
+    return shown
+
+
 # --- what the renderer needs ----------------------------------------------------------------
 
 
 def _qr(url: str) -> str:
     try:
-        return qr.qr_data_url(url, qr_cache_dir(), QR_MAX_VERSION) if url else ""
+        return qr.large_qr_data_url(url) if url else ""
     except qr.QrTooLarge:
         return ""
 
@@ -271,9 +293,9 @@ def _resolve_stream(congress: Congress, scene: dict, now) -> dict:
     if stream is None or stream.congress_id != congress.id:
         return {"stream": None, "qr": ""}
     return {"stream": {"title": stream.title, "status": stream.status,
-                       "display": display_status(stream), "url": stream.url,
+                       "display": stream.display, "url": stream.url,
                        "platform": stream.platform},
-            "qr": _qr(stream.replay_url if display_status(stream) == "replay" else stream.url)}
+            "qr": _qr(stream.replay_url if stream.display == "replay" else stream.url)}
 
 
 def _resolve_qr(congress: Congress, scene: dict, now, base_url: str = "") -> dict:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -23,23 +25,31 @@ from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
+from conference import tokens
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges import tokens
 from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
+from conference.database import get_record
 from conference.dates import utcnow
-from conference.delegates.photos import process_photo
 from conference.displays.models import Mode, Playlist, PlaylistEntry, Scene, Screen
-from conference.displays.scenes import DATA_KINDS, check_scene, images_dir, resolve_scene
+from conference.displays.scenes import (
+    DATA_KINDS,
+    check_scene,
+    images_dir,
+    inline_images,
+    resolve_scene,
+)
+from conference.displays.schemas import SavedPlaylist
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
+from conference.images import process_image
 from conference.signals import screens_changed
-from conference.validation import OptionalText, Schema, Text, validate
+from conference.streams.models import Stream
+from conference.validation import Id, OptionalText, Schema, Text, validate
 
 CAPABILITY = Capability.DRIVE_AGENDA  # operators drive the screens as they drive the agenda
 TOKEN_PURPOSE = "kiosk"  # noqa: S105 (a label, not a password)
-ONLINE_WINDOW = timedelta(seconds=45)  # seen this recently: online (kiosks beat every 15 s)
 IMAGE_MAX_SIDE = 3840
 MAX_FLASH_SECONDS = 3600
 
@@ -57,7 +67,7 @@ class SceneInput(Schema):
 
 
 class EntryInput(Schema):
-    scene_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    scene_id: Id
     duration: Annotated[int, Field(ge=3, le=3600)]
 
 
@@ -78,14 +88,13 @@ SCREEN_FIELDS = tuple(ScreenInput.model_fields)
 
 
 def kiosk_token(screen: Screen) -> str:
-    """The screen's kiosk token: computed from the secret key, never stored."""
-    return tokens.derive_token(current_app.secret_key, screen.token_nonce, screen.token_serial,
-                               TOKEN_PURPOSE)
+    """The screen's kiosk token: derived from the token key, never stored."""
+    return tokens.derive_token(screen.token_nonce, screen.token_serial, TOKEN_PURPOSE)
 
 
 def find_screen_by_token(token: str) -> Screen | None:
     """The screen whose current kiosk token this is; None for an unknown or replaced one."""
-    if not isinstance(token, str) or not tokens.looks_like_token(token):
+    if not tokens.looks_like_token(token):
         return None
     return db.session.scalar(select(Screen).where(Screen.token_hash == tokens.token_hash(token)))
 
@@ -107,6 +116,11 @@ def list_scenes(congress: Congress) -> list[Scene]:
                                    .order_by(Scene.name, Scene.id)))
 
 
+def list_streams(congress: Congress) -> list[Stream]:
+    """The livestreams a stream scene may show."""
+    return list(db.session.scalars(Stream.in_order(congress.id)))
+
+
 def list_playlists(congress: Congress) -> list[Playlist]:
     return list(db.session.scalars(select(Playlist).where(Playlist.congress_id == congress.id)
                                    .order_by(Playlist.name, Playlist.id)))
@@ -116,8 +130,7 @@ def _get(model, record_id: int, actor: Actor, message: str):
     found = db.session.get(model, record_id)
     if found is None:
         raise NotFound(message)
-    authorize(actor, found.congress if model is Screen else db.session.get(
-        Congress, found.congress_id), CAPABILITY)
+    authorize(actor, found.congress, CAPABILITY)
     return found
 
 
@@ -138,33 +151,9 @@ def groups(congress: Congress) -> list[str]:
     return sorted({screen.group_name for screen in list_screens(congress) if screen.group_name})
 
 
-def is_online(screen: Screen, now: datetime | None = None) -> bool:
-    return screen.last_seen is not None and (now or utcnow()) - screen.last_seen <= ONLINE_WINDOW
-
-
-def serialize_screen(screen: Screen, base_url: str | None = None) -> dict:
-    """What the API and the console tell about a screen; `kiosk_url` when a base is given."""
-    data = {"id": screen.id, "congress_id": screen.congress_id, "name": screen.name,
-            "width": screen.width, "height": screen.height, "group_name": screen.group_name,
-            "mode": screen.mode, "online": is_online(screen),
-            "last_seen": screen.last_seen.isoformat() if screen.last_seen else None,
-            "online_since": (screen.online_since.isoformat()
-                             if screen.online_since and is_online(screen) else None),
-            "state_version": screen.state_version, "rendered_version": screen.rendered_version}
-    if base_url is not None:
-        data["kiosk_url"] = f"{base_url}/k/{kiosk_token(screen)}"
-    return data
-
-
-def serialize_scene(scene: Scene) -> dict:
-    return {"id": scene.id, "congress_id": scene.congress_id, "name": scene.name,
-            "scene": {"type": scene.type} | scene.fields}
-
-
-def serialize_playlist(playlist: Playlist) -> dict:
-    return {"id": playlist.id, "congress_id": playlist.congress_id, "name": playlist.name,
-            "entries": [{"scene_id": entry.scene_id, "duration": entry.duration}
-                        for entry in playlist.entries]}
+def kiosk_url(screen: Screen, base_url: str) -> str:
+    """The address to open once on the screen's computer (it holds the kiosk token)."""
+    return f"{base_url}/k/{kiosk_token(screen)}"
 
 
 # --- the state a screen draws -----------------------------------------------------------------
@@ -251,7 +240,7 @@ def data_kinds(screen: Screen) -> set[str]:
 def screen_seen(screen: Screen, rendered_version: int | None = None, base_url: str = "") -> None:
     """A kiosk is there (connected, beat or drew a version): keep last_seen fresh."""
     now = utcnow()
-    if not is_online(screen, now):
+    if not screen.is_online(now):
         screen.online_since = now
     screen.last_seen = now
     if isinstance(rendered_version, int) and not isinstance(rendered_version, bool) and (
@@ -347,37 +336,94 @@ def _affected(congress: Congress, scene_ids: set[int] = frozenset(),
     return affected
 
 
-def _scene_values(congress: Congress, data: dict) -> tuple[str, dict]:
+@dataclass(frozen=True)
+class ImageUpload:
+    """An image uploaded with a scene form, checked and shrunk but not stored yet: `name` is
+    the server-made name it gets once the scene is saved."""
+
+    name: str
+    jpeg: bytes
+
+
+def check_image(actor: Actor, congress: Congress, data: bytes,
+                field: str = "image") -> ImageUpload:
+    """Check an uploaded JPEG or PNG with Pillow and shrink it; nothing is stored."""
+    authorize(actor, congress, CAPABILITY)
+    return ImageUpload(f"{congress.id}-{secrets.token_hex(8)}.jpg",
+                       process_image(data, IMAGE_MAX_SIDE, field))
+
+
+def _store_images(actor: Actor, congress: Congress, images: Sequence[ImageUpload]) -> None:
+    """Write the images and audit them, in the transaction the caller commits."""
+    for image in images:
+        (images_dir() / image.name).write_bytes(image.jpeg)
+        record(actor, "screen.image_upload", congress_id=congress.id, target=image.name)
+
+
+def _forget_images(images: Sequence[ImageUpload]) -> None:
+    for image in images:
+        (images_dir() / image.name).unlink(missing_ok=True)
+
+
+def _scene_values(congress: Congress, data: dict,
+                  images: Sequence[ImageUpload] = ()) -> tuple[str, dict]:
     values = validate(SceneInput, data)
-    scene = check_scene(congress, values.scene, prefix="scene.")
+    scene = check_scene(congress, values.scene, prefix="scene.",
+                        pending={image.name for image in images})
     return values.name, scene
 
 
-def create_scene(actor: Actor, congress: Congress, data: dict) -> Scene:
+def preview_scene(actor: Actor, congress: Congress, scene: dict,
+                  images: Sequence[ImageUpload] = (), base_url: str = "") -> dict:
+    """What a scene form would show, checked but saved nowhere: its new images travel as
+    data: URLs."""
     authorize(actor, congress, CAPABILITY)
-    name, fields = _scene_values(congress, data)
+    checked = check_scene(congress, scene, prefix="scene.",
+                          pending={image.name for image in images})
+    return inline_images(resolve_scene(congress, checked, utcnow(), base_url),
+                         {image.name: image.jpeg for image in images})
+
+
+def _save_scene(actor: Actor, congress: Congress, images: Sequence[ImageUpload], action: str,
+                screens: list[Screen], details: dict, kind: str = "state") -> None:
+    """Store the scene's new images and commit; a failed commit takes the images back."""
+    _store_images(actor, congress, images)
+    try:
+        _committed(actor, congress, action, screens, details, kind=kind)
+    except Exception:
+        db.session.rollback()
+        _forget_images(images)
+        raise
+
+
+def create_scene(actor: Actor, congress: Congress, data: dict,
+                 images: Sequence[ImageUpload] = ()) -> Scene:
+    """Save a new scene with the images uploaded for it (stored only now it is valid)."""
+    authorize(actor, congress, CAPABILITY)
+    name, fields = _scene_values(congress, data, images)
     scene = Scene(congress_id=congress.id, name=name, type=fields.pop("type"), fields=fields)
     db.session.add(scene)
     db.session.flush()
-    _committed(actor, congress, "scene_create", [], {"scene": scene.id, "name": name},
-               kind="setup")
+    _save_scene(actor, congress, images, "scene_create", [], {"scene": scene.id, "name": name},
+                kind="setup")
     return scene
 
 
-def update_scene(actor: Actor, scene: Scene, data: dict) -> Scene:
-    congress = db.session.get(Congress, scene.congress_id)
+def update_scene(actor: Actor, scene: Scene, data: dict,
+                 images: Sequence[ImageUpload] = ()) -> Scene:
+    congress = scene.congress
     authorize(actor, congress, CAPABILITY)
     current = {"name": scene.name, "scene": {"type": scene.type} | scene.fields}
-    name, fields = _scene_values(congress, current | dict(data))
+    name, fields = _scene_values(congress, current | dict(data), images)
     scene.name, scene.type, scene.fields = name, fields.pop("type"), fields
     db.session.flush()
-    _committed(actor, congress, "scene_update", _affected(congress, {scene.id}),
-               {"scene": scene.id, "name": name})
+    _save_scene(actor, congress, images, "scene_update", _affected(congress, {scene.id}),
+                {"scene": scene.id, "name": name})
     return scene
 
 
 def delete_scene(actor: Actor, scene: Scene) -> None:
-    congress = db.session.get(Congress, scene.congress_id)
+    congress = scene.congress
     authorize(actor, congress, CAPABILITY)
     affected = _affected(congress, {scene.id})
     db.session.delete(scene)
@@ -415,9 +461,9 @@ def create_playlist(actor: Actor, congress: Congress, data: dict) -> Playlist:
 
 
 def update_playlist(actor: Actor, playlist: Playlist, data: dict) -> Playlist:
-    congress = db.session.get(Congress, playlist.congress_id)
+    congress = playlist.congress
     authorize(actor, congress, CAPABILITY)
-    current = serialize_playlist(playlist)
+    current = SavedPlaylist.model_validate(playlist).model_dump()
     values = _playlist_values(congress, {"name": current["name"],
                                          "entries": current["entries"]} | dict(data))
     _set_entries(playlist, values)
@@ -428,7 +474,7 @@ def update_playlist(actor: Actor, playlist: Playlist, data: dict) -> Playlist:
 
 
 def delete_playlist(actor: Actor, playlist: Playlist) -> None:
-    congress = db.session.get(Congress, playlist.congress_id)
+    congress = playlist.congress
     authorize(actor, congress, CAPABILITY)
     affected = _affected(congress, playlist_ids={playlist.id})
     db.session.delete(playlist)
@@ -437,14 +483,12 @@ def delete_playlist(actor: Actor, playlist: Playlist) -> None:
 
 
 def store_image(actor: Actor, congress: Congress, data: bytes, field: str = "image") -> str:
-    """Check an uploaded JPEG or PNG with Pillow, keep it as a JPEG; returns its name."""
-    authorize(actor, congress, CAPABILITY)
-    jpeg = process_photo(data, max_side=IMAGE_MAX_SIDE, field=field)
-    name = f"{congress.id}-{secrets.token_hex(8)}.jpg"
-    (images_dir() / name).write_bytes(jpeg)
-    record(actor, "screen.image_upload", congress_id=congress.id, target=name)
+    """Check an uploaded JPEG or PNG and keep it as a JPEG for scenes to show (the API's
+    upload, before the scene that names it); returns its name."""
+    image = check_image(actor, congress, data, field)
+    _store_images(actor, congress, [image])
     db.session.commit()
-    return name
+    return image.name
 
 
 # --- driving the screens ----------------------------------------------------------------------
@@ -485,8 +529,7 @@ def take_scene(actor: Actor, congress: Congress, screens: list[Screen], data: di
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"scene": _("Send either a scene or a scene_id.")})
     if "scene_id" in data:
-        scene_id = data["scene_id"]
-        saved = db.session.get(Scene, scene_id) if isinstance(scene_id, int) else None
+        saved = get_record(Scene, data["scene_id"])
         if saved is None or saved.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."),
                                    fields={"scene_id": _("No such scene in this congress.")})
@@ -507,7 +550,7 @@ def resume_playlist(actor: Actor, congress: Congress, screens: list[Screen],
     authorize(actor, congress, CAPABILITY)
     chosen = None
     if playlist_id is not None:
-        chosen = db.session.get(Playlist, playlist_id) if isinstance(playlist_id, int) else None
+        chosen = get_record(Playlist, playlist_id)
         if chosen is None or chosen.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "playlist_id": _("No such playlist in this congress.")})

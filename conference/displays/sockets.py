@@ -8,7 +8,7 @@ process or restart). A replaced kiosk URL hears `revoked` and is disconnected.
 
 Console: connect signed in with `auth={"congress_id": <id>}` (the operator's capability). It
 hears `screen_state` of every screen of the congress (for the previews) and `screen_status`
-(serialize_screen plus `server_time`) whenever a kiosk connects, draws or beats.
+(`ScreenStatus` without `kiosk_url`, plus `server_time`) whenever a kiosk connects, draws or beats.
 
 Data-driven refreshes (agenda, check-ins, streams) are coalesced per congress: at most one
 per SCREEN_PUSH_INTERVAL seconds (0.5 by default, 0 under TESTING unless a test sets it).
@@ -16,11 +16,9 @@ per SCREEN_PUSH_INTERVAL seconds (0.5 by default, 0 under TESTING unless a test 
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
-from flask import Flask, current_app, request, session
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room
 
@@ -29,7 +27,10 @@ from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.displays import service
 from conference.displays.models import Screen
+from conference.displays.schemas import ScreenStatus
 from conference.extensions import db, socketio
+from conference.live import Coalescer
+from conference.live import emit as push
 from conference.signals import (
     agenda_changed,
     delegate_checked_in,
@@ -38,17 +39,10 @@ from conference.signals import (
     stream_changed,
 )
 
-log = logging.getLogger(__name__)
 NAMESPACE = "/screens"
 STATE = "screen_state"
 STATUS = "screen_status"
-DEFAULT_PUSH_INTERVAL = 0.5  # seconds
 SEEN_PRECISION = 10.0  # seconds between two writes of a screen's last_seen (online: 45 s)
-
-_lock = threading.Lock()
-# (app, congress id) -> the kinds of data changed since the last refresh; a key is present
-# exactly while a refresh of that congress is scheduled.
-_waiting: dict[tuple[int, int], set[str]] = {}
 
 
 def kiosk_room(token_hash: str) -> str:
@@ -61,16 +55,16 @@ def console_room(congress_id: int) -> str:
 
 
 def _status(screen: Screen) -> dict:
-    return service.serialize_screen(screen) | {"server_time": utcnow().isoformat()}
+    status = ScreenStatus.model_validate(screen).model_dump(mode="json", exclude={"kiosk_url"})
+    return status | {"server_time": utcnow().isoformat()}
 
 
 def push_screen(screen: Screen) -> None:
     """Send the screen's full state to its kiosks and to the console watching its congress."""
     state = service.screen_state(screen)
-    socketio.emit(STATE, state, to=kiosk_room(screen.token_hash), namespace=NAMESPACE)
-    socketio.emit(STATE, state, to=console_room(screen.congress_id), namespace=NAMESPACE)
-    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
-                  namespace=NAMESPACE)
+    push(STATE, state, to=kiosk_room(screen.token_hash), namespace=NAMESPACE)
+    push(STATE, state, to=console_room(screen.congress_id), namespace=NAMESPACE)
+    push(STATUS, _status(screen), to=console_room(screen.congress_id), namespace=NAMESPACE)
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -90,8 +84,7 @@ def _connect_kiosk(token) -> bool:
     join_room(kiosk_room(screen.token_hash))
     service.screen_seen(screen, base_url=request.host_url.rstrip("/"))
     emit(STATE, service.screen_state(screen))
-    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
-                  namespace=NAMESPACE)
+    push(STATUS, _status(screen), to=console_room(screen.congress_id), namespace=NAMESPACE)
     return True
 
 
@@ -141,8 +134,7 @@ def _report(version=None) -> None:
         return
     service.screen_seen(screen, version)
     stored[screen.id] = (screen.rendered_version, now)
-    socketio.emit(STATUS, _status(screen), to=console_room(screen.congress_id),
-                  namespace=NAMESPACE)
+    push(STATUS, _status(screen), to=console_room(screen.congress_id), namespace=NAMESPACE)
 
 
 @socketio.on("rendered", namespace=NAMESPACE)
@@ -162,15 +154,12 @@ def heartbeat(_data=None):
 @screens_changed.connect
 def push_changed(congress: Congress, screen_ids=(), revoked: str | None = None, **_extra):
     """After a committed change, push the screens it names; tell a replaced kiosk it is."""
-    try:
-        if revoked:
-            socketio.emit("revoked", {}, to=kiosk_room(revoked), namespace=NAMESPACE)
-        for screen_id in screen_ids:
-            screen = db.session.get(Screen, screen_id)
-            if screen is not None:
-                push_screen(screen)
-    except Exception:  # a receiver must not raise: the change itself has succeeded
-        log.exception("screen push for congress %s failed", congress.id)
+    if revoked:
+        push("revoked", {}, to=kiosk_room(revoked), namespace=NAMESPACE)
+    for screen_id in screen_ids:
+        screen = db.session.get(Screen, screen_id)
+        if screen is not None:
+            push_screen(screen)
 
 
 def refresh_screens(congress: Congress, kinds: set[str]) -> None:
@@ -180,52 +169,26 @@ def refresh_screens(congress: Congress, kinds: set[str]) -> None:
             push_screen(screen)
 
 
-def push_interval(app: Flask) -> float:
-    return float(app.config.get("SCREEN_PUSH_INTERVAL", 0 if app.testing else
-                                DEFAULT_PUSH_INTERVAL))
+def _refresh(congress_id: int, kinds: set[str]) -> None:
+    congress = db.session.get(Congress, congress_id)
+    if congress is not None:
+        refresh_screens(congress, kinds)
 
 
-def data_changed(congress: Congress, kind: str) -> None:
-    """Refresh now, or once when the interval is over, however often the data moves meanwhile."""
-    app = current_app._get_current_object()
-    try:
-        delay = push_interval(app)
-        if delay <= 0:
-            refresh_screens(congress, {kind})
-            return
-        with _lock:
-            first = (id(app), congress.id) not in _waiting
-            _waiting.setdefault((id(app), congress.id), set()).add(kind)
-        if first:
-            socketio.start_background_task(_refresh_later, app, congress.id, delay)
-    except Exception:
-        log.exception("screen refresh for congress %s failed", congress.id)
-
-
-def _refresh_later(app: Flask, congress_id: int, delay: float) -> None:
-    socketio.sleep(delay)
-    with _lock:
-        kinds = _waiting.pop((id(app), congress_id), set())
-    with app.app_context():
-        try:
-            congress = db.session.get(Congress, congress_id)
-            if congress is not None:
-                refresh_screens(congress, kinds)
-        except Exception:
-            log.exception("screen refresh for congress %s failed", congress_id)
+refreshes = Coalescer("screens", "SCREEN_PUSH_INTERVAL", _refresh)
 
 
 @agenda_changed.connect
 def _agenda(congress: Congress, **_extra) -> None:
-    data_changed(congress, "agenda")
+    refreshes.add(congress.id, "agenda")
 
 
 @delegate_checked_in.connect
 @delegates_changed.connect
 def _attendance(congress: Congress, **_extra) -> None:
-    data_changed(congress, "attendance")
+    refreshes.add(congress.id, "attendance")
 
 
 @stream_changed.connect
 def _stream(congress: Congress, **_extra) -> None:
-    data_changed(congress, "stream")
+    refreshes.add(congress.id, "stream")

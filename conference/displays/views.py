@@ -3,6 +3,7 @@ the operators' console."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,18 +22,16 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import ordered_sessions
-from conference.agenda.views import LOCAL_INPUT_FORMAT
-from conference.congresses.models import Congress
 from conference.congresses.service import get_congress
-from conference.dates import to_local, utcnow
+from conference.dates import local_input, utcnow
 from conference.displays import service
 from conference.displays.scenes import (
     SCENE_TYPES,
     SCHEMAS,
-    check_scene,
     image_path,
     resolve_scene,
 )
+from conference.displays.schemas import ScreenStatus
 from conference.errors import (
     Conflict,
     NotFound,
@@ -40,10 +39,10 @@ from conference.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from conference.extensions import db
-from conference.portal.views import portal_limit, private
-from conference.streams.service import list_streams
-from conference.web import actor, form_page, public_base_url
+from conference.token_pages import miss_limit, private
+from conference.urls import public_base_url
+from conference.validation import optional_id
+from conference.web import actor, form_page
 
 bp = Blueprint("displays", __name__)
 
@@ -73,7 +72,7 @@ def service_worker():
 
 
 @bp.get("/k/<token>")
-@portal_limit
+@miss_limit
 def kiosk(token: str):
     """The kiosk page a screen opens full-screen; its first paint needs no socket."""
     screen = service.find_screen_by_token(token)
@@ -124,7 +123,7 @@ def console(congress_id: int):
     base = public_base_url()
     return render_template(
         "displays/console.html", congress=congress,
-        screens=[(screen, service.serialize_screen(screen, base),
+        screens=[(screen, ScreenStatus.shown(screen, service.kiosk_url(screen, base)),
                   service.screen_state(screen)) for screen in screens],
         scenes=service.list_scenes(congress), playlists=service.list_playlists(congress),
         groups=service.groups(congress), types=scene_type_labels(), labels=scene_labels(),
@@ -135,8 +134,8 @@ def console(congress_id: int):
 def _targets(congress, target: str) -> list:
     """The screens a console form names: "all", "group:<name>" or "screen:<id>"."""
     kind, _sep, value = target.partition(":")
-    if kind == "screen" and value.isdigit():
-        return service.select_screens(actor(), congress, screen_id=int(value))
+    if kind == "screen":
+        return service.select_screens(actor(), congress, screen_id=optional_id(value) or 0)
     return service.select_screens(actor(), congress, value if kind == "group" else None)
 
 
@@ -144,14 +143,11 @@ def _control(congress, action: str, screens: list) -> str:
     """Run one console button on the chosen screens; returns what to tell the operator."""
     form = request.form
     if action == "take":
-        scene_id = form.get("scene_id", "")
         service.take_scene(actor(), congress, screens,
-                           {"scene_id": int(scene_id) if scene_id.isdigit() else None})
+                           {"scene_id": optional_id(form.get("scene_id"))})
         return _("Scene shown.")
     if action == "playlist":
-        playlist_id = form.get("playlist_id", "")
-        service.resume_playlist(actor(), congress, screens,
-                                int(playlist_id) if playlist_id.isdigit() else None)
+        service.resume_playlist(actor(), congress, screens, optional_id(form.get("playlist_id")))
         return _("Back to the playlist.")
     if action == "blackout":
         service.blackout(actor(), congress, screens)
@@ -243,21 +239,22 @@ def _lines(text: str) -> list[list[str]]:
             for line in text.splitlines() if line.strip()]
 
 
-def _uploads(congress, name: str) -> list[str]:
-    """Store each uploaded file of the field `name`; returns the stored names in order."""
-    stored = []
+def _uploads(congress, name: str) -> list[service.ImageUpload]:
+    """Each file uploaded in the field `name`, checked and shrunk, in order; none is stored."""
+    checked = []
     for upload in request.files.getlist(name):
         if upload and upload.filename:
             try:
                 data = upload.read()
             finally:
                 upload.close()
-            stored.append(service.store_image(actor(), congress, data, name))
-    return stored
+            checked.append(service.check_image(actor(), congress, data, name))
+    return checked
 
 
-def scene_from_form(congress, kind: str) -> dict:
-    """The scene the editor's form describes (textareas: one figure or award per line)."""
+def scene_from_form(kind: str, uploads: list[service.ImageUpload]) -> dict:
+    """The scene the editor's form describes (textareas: one figure or award per line); the
+    images uploaded with it take their places under the names they will be stored as."""
     form = request.form
     scene: dict = {"type": kind}
     known = SCHEMAS[kind].model_fields  # a field of another type's form is left out
@@ -265,15 +262,16 @@ def scene_from_form(congress, kind: str) -> dict:
         if name in form and name in known:
             scene[name] = form[name]
     for name in ("stream_id", "session_id"):
-        if form.get(name, "").isdigit():
-            scene[name] = int(form[name])
+        if (value := optional_id(form.get(name))) is not None:
+            scene[name] = value
+    names = [upload.name for upload in uploads]
     if kind == "image":
-        scene["image"] = (_uploads(congress, "image_upload") or [form.get("image", "")])[0]
+        scene["image"] = (names or [form.get("image", "")])[0]
     if kind == "figures":
         scene["figures"] = [{"value": row[0], "label": row[1] if len(row) > 1 else ""}
                             for row in _lines(form.get("figures", ""))]
     if kind == "awards":
-        photos = iter(_uploads(congress, "photo_upload"))
+        photos = iter(names)
         scene["entries"] = []
         for row in _lines(form.get("entries", "")):
             photo = row[2] if len(row) > 2 and row[2] else next(photos, "")
@@ -282,17 +280,31 @@ def scene_from_form(congress, kind: str) -> dict:
     return scene
 
 
-def scene_form_values(scene: dict, tz: str) -> dict:
-    """What the editor's fields show for a stored scene."""
+def scene_form_values(scene: dict, tz: str, unsaved: Collection[str] = ()) -> dict:
+    """What the editor's fields show for a scene; images in `unsaved` (uploaded with a preview
+    or a refused form, so not stored) are left out, to be chosen again."""
+    scene = _without_images(scene, unsaved)
     values = {key: value for key, value in scene.items() if not isinstance(value, list)}
     values["figures"] = "\n".join(f"{f['value']} | {f['label']}" for f in scene.get("figures", []))
     values["entries"] = "\n".join(
         " | ".join([e["name"], e.get("citation", "")] + ([e["photo"]] if e.get("photo") else []))
         for e in scene.get("entries", []))
     if values.get("countdown_to"):
-        values["countdown_to"] = to_local(datetime.fromisoformat(values["countdown_to"]),
-                                          tz).strftime(LOCAL_INPUT_FORMAT)
+        values["countdown_to"] = local_input(datetime.fromisoformat(values["countdown_to"]), tz)
     return values
+
+
+def _without_images(scene: dict, names: Collection[str]) -> dict:
+    """The scene without the images named (they were not stored)."""
+    if not names:
+        return scene
+    shown = dict(scene)
+    if shown.get("image") in names:
+        shown["image"] = request.form.get("image", "")  # the one stored before, if any
+    if "entries" in shown:
+        shown["entries"] = [entry | {"photo": ""} if entry.get("photo") in names else entry
+                            for entry in shown["entries"]]
+    return shown
 
 
 def _scene_page(congress, kind: str, saved=None):
@@ -301,18 +313,19 @@ def _scene_page(congress, kind: str, saved=None):
     errors: dict = {}
     name = saved.name if saved else ""
     scene = ({"type": saved.type} | saved.fields) if saved else {"type": kind}
-    preview = None
+    preview, uploads = None, []
     if request.method == "POST":
         name = request.form.get("name", "")
         try:
-            scene = scene_from_form(congress, kind)
-            data = {"name": name, "scene": scene}
+            uploads = _uploads(congress, "image_upload" if kind == "image" else "photo_upload")
+            scene = scene_from_form(kind, uploads)
             if request.form.get("action") == "preview":
-                preview = resolve_scene(congress, check_scene(congress, scene, "scene."),
-                                        utcnow(), public_base_url())
+                preview = service.preview_scene(actor(), congress, scene, uploads,
+                                                public_base_url())
             else:
-                saved = (service.update_scene(actor(), saved, data) if saved else
-                         service.create_scene(actor(), congress, data))
+                data = {"name": name, "scene": scene}
+                saved = (service.update_scene(actor(), saved, data, uploads) if saved else
+                         service.create_scene(actor(), congress, data, uploads))
                 flash(_("Scene saved."))
                 return redirect(url_for("displays.edit_scene", scene_id=saved.id))
         except (ValidationFailed, Conflict, PayloadTooLarge, UnsupportedMediaType) as exc:
@@ -320,15 +333,17 @@ def _scene_page(congress, kind: str, saved=None):
             errors = errors or {"_": exc.message}
     elif saved:
         preview = resolve_scene(congress, scene, utcnow(), public_base_url())
-    values = scene_form_values(scene, congress.timezone)
+    unsaved = {upload.name for upload in uploads}
+    values = scene_form_values(scene, congress.timezone, unsaved)
     if scene.get("countdown_to") and request.method == "POST":
         values["countdown_to"] = request.form.get("countdown_to", "")
     return render_template(
         "displays/scene_form.html", congress=congress, kind=kind, saved=saved, name=name,
         values=values, errors=errors, preview=preview, types=scene_type_labels(),
+        choose_again=bool(unsaved),
         labels=scene_labels(),
         stream_options=[("", "–")] + [(stream.id, stream.title or stream.url)
-                                      for stream in list_streams(congress)],
+                                      for stream in service.list_streams(congress)],
         session_options=[("", _("The whole congress"))] + [
             (session.id, session.title) for session in ordered_sessions(congress)]
     ), 422 if errors else 200
@@ -344,7 +359,7 @@ def new_scene(congress_id: int, kind: str):
 @login_required
 def edit_scene(scene_id: int):
     scene = service.get_scene(actor(), scene_id)
-    return _scene_page(db.session.get(Congress, scene.congress_id), scene.type, scene)
+    return _scene_page(scene.congress, scene.type, scene)
 
 
 @bp.post("/manage/scenes/<int:scene_id>/delete")
@@ -378,7 +393,8 @@ def _playlist_page(congress, playlist=None):
             return _back(congress.id, "#playlists")
     else:
         name = playlist.name if playlist else ""
-        entries = service.serialize_playlist(playlist)["entries"] if playlist else []
+        entries = [{"scene_id": entry.scene_id, "duration": entry.duration}
+                   for entry in playlist.entries] if playlist else []
     rows = entries + [{"scene_id": "", "duration": 15}] * EMPTY_ROWS
     return render_template("displays/playlist_form.html", congress=congress, playlist=playlist,
                            name=name, rows=rows, errors=errors,
@@ -395,7 +411,7 @@ def new_playlist(congress_id: int):
 @login_required
 def edit_playlist(playlist_id: int):
     playlist = service.get_playlist(actor(), playlist_id)
-    return _playlist_page(db.session.get(Congress, playlist.congress_id), playlist)
+    return _playlist_page(playlist.congress, playlist)
 
 
 @bp.post("/manage/playlists/<int:playlist_id>/delete")

@@ -14,7 +14,6 @@ import secrets
 import shutil
 import subprocess
 import unicodedata
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from conference.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from conference.images import image_format, shrink_file
 
 # kind -> (extension, content type)
 KINDS = {
@@ -66,20 +66,6 @@ def _office_kind(data: bytes) -> str | None:
     return next((kind for kind, part in OFFICE_PARTS.items() if part in names), None)
 
 
-def _image_kind(data: bytes) -> str | None:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
-                image.verify()
-                return "png" if image.format == "PNG" else "jpeg"
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, OSError, SyntaxError, ValueError, EOFError):
-        return None
-
-
 def detect_kind(data: bytes, filename: str = "") -> str:
     """The kind of an uploaded document by its content, or a domain error saying what is wrong
     (also when the content is not what the file's name says, e.g. a PNG named .pdf)."""
@@ -96,7 +82,7 @@ def detect_kind(data: bytes, filename: str = "") -> str:
     elif data.startswith(b"PK\x03\x04"):
         kind = _office_kind(data)
     elif data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
-        kind = _image_kind(data)
+        kind = image_format(data)
     if kind is None:
         raise _refuse(UnsupportedMediaType, _(
             "This file is not a PDF, Word (DOCX), Excel (XLSX), PNG or JPEG document, whatever "
@@ -164,11 +150,7 @@ def make_thumbnail(congress_id: int, name: str, kind: str) -> None:
         return
     target = path.with_suffix(".thumb.png")
     if kind in ("png", "jpeg"):
-        from PIL import Image
-
-        with Image.open(path) as image:
-            image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
-            image.convert("RGB").save(target, "PNG", optimize=True)
+        shrink_file(path, target, (THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2), "PNG")
         return
     pdftoppm = shutil.which("pdftoppm")
     if kind != "pdf" or pdftoppm is None:

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
+from conference.documents.files import KINDS
 from conference.extensions import db
 
 
@@ -77,6 +78,11 @@ class DocumentVersion(db.Model):
 
     document = relationship("Document", back_populates="versions")
 
+    @property
+    def content_type(self) -> str:
+        """The media type of what the file is (judged by its content when uploaded)."""
+        return KINDS[self.kind][1]
+
 
 class _ByDelegate:
     """Which delegate did something with which version of a document."""
@@ -95,6 +101,8 @@ class DocumentRead(_ByDelegate, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    delegate = relationship("Delegate", viewonly=True)
 
 
 class DocumentComment(_ByDelegate, db.Model):

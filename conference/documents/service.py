@@ -18,7 +18,6 @@ from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
-from conference.delegates.importing import table_file
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.documents import files
 from conference.documents.models import (
@@ -33,7 +32,8 @@ from conference.documents.models import (
 )
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
-from conference.validation import OptionalText, Schema, Text, optional_int, validate
+from conference.tables import table_file
+from conference.validation import MAX_ID, OptionalText, Schema, Text, optional_int, validate
 
 MAX_COMMENT_LENGTH = 4000
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -46,7 +46,7 @@ class DocumentInput(Schema):
     category: DocumentCategory = DocumentCategory.OTHER
     visibility: Visibility = Visibility.DELEGATES
     status: DocumentStatus = DocumentStatus.DRAFT
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
 
 
 class CommentInput(Schema):
@@ -216,10 +216,6 @@ def file_path(document: Document, version: DocumentVersion) -> Path:
 def thumbnail(document: Document) -> Path | None:
     """The first-page picture of the current version, if one could be drawn."""
     return files.thumbnail_path(document.congress_id, get_version(document).stored_name)
-
-
-def content_type(version: DocumentVersion) -> str:
-    return files.KINDS[version.kind][1]
 
 
 # --- delegates and the public ------------------------------------------------------------------
@@ -432,40 +428,6 @@ def export_comments(actor: Actor, congress: Congress, kind: str, *,
            details={"format": kind, "rows": len(rows) - 1})
     db.session.commit()
     return table_file(f"comments-{congress.slug}", kind, rows, congress.slug, COMMENT_WIDTHS)
-
-
-# --- as the API shows them ---------------------------------------------------------------------
-
-
-def serialize_version(version: DocumentVersion) -> dict:
-    return {"number": version.number, "filename": version.filename, "kind": version.kind,
-            "content_type": content_type(version), "size": version.size,
-            "sha256": version.sha256, "uploaded_at": version.uploaded_at.isoformat()}
-
-
-def serialize_document(document: Document) -> dict:
-    data = {name: str(value) if name != "session_id" else value
-            for name, value in document_values(document).items()}
-    return data | {"id": document.id, "congress_id": document.congress_id,
-                   "version": document.current_version,
-                   "versions": [serialize_version(v) for v in document.versions],
-                   "created_at": document.created_at.isoformat(),
-                   "updated_at": document.updated_at.isoformat()}
-
-
-def serialize_read(read: DocumentRead, delegate: Delegate) -> dict:
-    return {"delegate_id": delegate.id, "delegate_code": delegate.code,
-            "full_name": delegate.full_name, "version": read.version,
-            "read_at": read.read_at.isoformat()}
-
-
-def serialize_comment(comment: DocumentComment) -> dict:
-    return {"id": comment.id, "document_id": comment.document_id,
-            "delegate_id": comment.delegate_id, "delegate_code": comment.delegate.code,
-            "full_name": comment.delegate.full_name, "version": comment.version,
-            "section": comment.section, "text": comment.text,
-            "created_at": comment.created_at.isoformat(), "handled": comment.handled,
-            "handled_at": comment.handled_at.isoformat() if comment.handled_at else None}
 
 
 def category_label(category: str) -> str:

@@ -20,8 +20,8 @@ from flask_login import login_required
 
 from conference.agenda.service import ordered_sessions
 from conference.auth.service import Capability
+from conference.badges.identity import find_badge
 from conference.congresses.service import get_congress, get_public_congress
-from conference.delegates.service import find_badge
 from conference.documents import service
 from conference.documents.models import (
     CATEGORY_LABELS,
@@ -29,9 +29,10 @@ from conference.documents.models import (
     VISIBILITY_LABELS,
     DocumentStatus,
 )
-from conference.errors import ConferenceError, Gone, NotFound, ValidationFailed
+from conference.errors import ConferenceError, NotFound, ValidationFailed
 from conference.portal.views import bp as portal_bp
-from conference.portal.views import portal_limit
+from conference.token_pages import miss_limit
+from conference.validation import optional_id
 from conference.web import actor, file_response, form_page, form_values, safe_next
 
 bp = Blueprint("documents", __name__)
@@ -56,7 +57,7 @@ def _labels() -> dict:
 def send_version(document, version, cache: str):
     """The file with its real type: PDFs open in the browser, the rest download; ranges work."""
     response = send_file(
-        service.file_path(document, version), mimetype=service.content_type(version),
+        service.file_path(document, version), mimetype=version.content_type,
         as_attachment=version.kind != "pdf", download_name=version.filename,
         conditional=True, etag=version.sha256, max_age=None)
     response.headers["Cache-Control"] = cache
@@ -177,9 +178,8 @@ def _download(export: tuple[str, str, bytes]):
 
 def _comment_filters() -> dict:
     """The comment list's filters from the query string; wrong values are ignored."""
-    document_id = request.args.get("document_id", "")
     handled = request.args.get("handled", "")
-    return {"document_id": int(document_id) if document_id.isdigit() else None,
+    return {"document_id": optional_id(request.args.get("document_id")),
             "handled": {"yes": True, "no": False}.get(handled)}
 
 
@@ -265,18 +265,6 @@ def portal_documents(delegate):
 # --- delegates, through their badge (on the portal's blueprint: its headers and rate limit) ---
 
 
-def _holder(token: str):
-    """The delegate whose current badge this is; 404 unknown, 410 replaced."""
-    lookup = find_badge(token)
-    if lookup is None:
-        raise NotFound(_("This badge is not known. Check that the whole code was scanned, or "
-                         "ask at the reception desk."), code="badge_unknown")
-    if lookup.revoked:
-        raise Gone(_("This badge was replaced by a new one. Use the new badge."),
-                   code="badge_revoked")
-    return lookup.delegate
-
-
 def _opens_the_file() -> bool:
     """A first request for the file, not the next part of a ranged download or a HEAD."""
     if request.method != "GET":
@@ -286,9 +274,9 @@ def _opens_the_file() -> bool:
 
 
 @portal_bp.get("/b/<token>/documents/<int:document_id>")
-@portal_limit
+@miss_limit
 def portal_file(token: str, document_id: int):
-    delegate = _holder(token)
+    delegate = find_badge(token)
     document = service.delegate_document(delegate, document_id)
     version = service.get_version(document)
     response = send_version(document, version, "no-store")
@@ -298,9 +286,9 @@ def portal_file(token: str, document_id: int):
 
 
 @portal_bp.route("/b/<token>/documents/<int:document_id>/comment", methods=["GET", "POST"])
-@portal_limit
+@miss_limit
 def portal_comment(token: str, document_id: int):
-    delegate = _holder(token)
+    delegate = find_badge(token)
     document = service.delegate_document(delegate, document_id)
     values, errors, status = {"section": "", "text": ""}, {}, 200
     if request.method == "POST":

@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
 from conference.extensions import db
+from conference.streams.embed import embed_url
 
 
 class Platform(StrEnum):
@@ -48,6 +49,24 @@ class Stream(db.Model):
 
     congress = relationship("Congress")
     session = relationship("CongressSession")
+
+    @property
+    def display(self) -> str:
+        """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
+        if self.status == StreamStatus.ENDED and self.replay_url:
+            return "replay"
+        return self.status
+
+    @property
+    def embed_url(self) -> str | None:
+        """The player for an iframe (YouTube, Facebook videos), else None."""
+        return embed_url(self.url)
+
+    @classmethod
+    def in_order(cls, congress_id: int):
+        """The congress's streams in the order pages list them (a query to run)."""
+        return (select(cls).where(cls.congress_id == congress_id)
+                .order_by(cls.position, cls.scheduled_start, cls.id))
 
 
 PLATFORM_LABELS = {

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from conference.badges import qr
 from conference.congresses.models import Congress
 from conference.errors import ValidationFailed
 from conference.pdf import html_to_pdf
+from conference.qr import large_qr_data_url
 from conference.streams.models import PLATFORM_LABELS, Stream
-from conference.streams.service import QR_MAX_VERSION
 
 # Paper size -> (CSS page size, QR code side in mm, base font size in pt).
 SIZES = {"a4": ("A4", 150, 14), "a3": ("A3", 220, 20)}
@@ -29,25 +27,12 @@ class Poster:
     qr: str  # data: URL of the PNG
 
 
-def qr_cache_dir() -> Path:
-    return Path(current_app.instance_path) / "qr-cache"
-
-
-def qr_png(url: str) -> bytes:
-    """The QR code of a stream or poster address, made once and kept (see badges/qr.py)."""
-    return qr.qr_png(url, qr_cache_dir(), QR_MAX_VERSION)
-
-
 def check_size(size: str | None) -> str:
     size = (size or "a4").lower()
     if size not in SIZES:
         message = _("Choose one of: %(values)s.", values="a4, a3")
         raise ValidationFailed(message, fields={"size": message})
     return size
-
-
-def _qr_src(url: str) -> str:
-    return qr.qr_data_url(url, qr_cache_dir(), QR_MAX_VERSION)
 
 
 def _render(poster: Poster, size: str, locale: str) -> bytes:
@@ -63,7 +48,7 @@ def congress_poster_pdf(congress: Congress, public_url: str, size: str, locale: 
     with force_locale(locale):
         poster = Poster(heading=congress.organizing_union, title=congress.name,
                         call=_("Scan to follow the congress: agenda, documents and "
-                               "livestreams."), url=public_url, qr=_qr_src(public_url))
+                               "livestreams."), url=public_url, qr=large_qr_data_url(public_url))
     return _render(poster, size, locale)
 
 
@@ -74,5 +59,5 @@ def stream_poster_pdf(stream: Stream, size: str, locale: str) -> bytes:
         title = f"{stream.title} · {platform}" if stream.title else platform
         poster = Poster(heading=stream.congress.name, title=title,
                         call=_("Scan to watch the livestream."), url=stream.url,
-                        qr=_qr_src(stream.url))
+                        qr=large_qr_data_url(stream.url))
     return _render(poster, size, locale)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import func, select
 
 from conference.agenda.models import CongressSession
@@ -20,48 +18,23 @@ from conference.congresses.models import Congress
 from conference.errors import NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import agenda_changed, stream_changed
-from conference.streams.embed import embed_url, is_facebook_video, youtube_id
+from conference.streams.embed import is_facebook_video, youtube_id
 from conference.streams.models import Platform, Stream, StreamStatus
+from conference.streams.schemas import Stream as StreamOut
+from conference.streams.schemas import StreamsState
 from conference.validation import (
+    MAX_ID,
     OptionalLocalDateTime,
     OptionalText,
+    OptionalWebAddress,
     Schema,
-    Text,
+    WebAddress,
     optional_int,
     validate,
 )
 
-log = logging.getLogger(__name__)
-MAX_URL_LENGTH = 1000
-# Stream addresses can be long (Facebook's are); a poster or a screen is read from closer up
-# than a badge, so its QR code may be as large as QR codes go: every address accepted fits.
-QR_MAX_VERSION = 40
 # Fields an operator may change while driving the congress; the rest are the organizers'.
 STATUS_FIELDS = {"status", "replay_url"}
-
-
-def _is_web_address(value: str) -> bool:
-    if any(char.isspace() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. a broken [IPv6] host
-        return False
-
-
-def _web_address(value: str) -> str:
-    """Accept only http(s) addresses with a host: no javascript:, data:, ftp: or file: links."""
-    if value and not _is_web_address(value):
-        raise PydanticCustomError(
-            "custom", _("Enter a web address starting with http:// or https://."))
-    return value
-
-
-WebAddress = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
-                       AfterValidator(_web_address)]
-OptionalWebAddress = Annotated[OptionalText, StringConstraints(max_length=MAX_URL_LENGTH),
-                               AfterValidator(_web_address)]
 
 
 class StreamInput(Schema):
@@ -69,7 +42,7 @@ class StreamInput(Schema):
     platform: Annotated[Platform | None, BeforeValidator(lambda value: value or None)] = None
     url: WebAddress
     title: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
-    session_id: optional_int(1, 2**31 - 1) = None
+    session_id: optional_int(1, MAX_ID) = None
     status: StreamStatus = StreamStatus.SCHEDULED
     replay_url: OptionalWebAddress = ""
     scheduled_start: OptionalLocalDateTime = None
@@ -92,9 +65,7 @@ def guess_platform(url: str) -> Platform:
 
 
 def list_streams(congress: Congress) -> list[Stream]:
-    return list(db.session.scalars(
-        select(Stream).where(Stream.congress_id == congress.id)
-        .order_by(Stream.position, Stream.scheduled_start, Stream.id)))
+    return list(db.session.scalars(Stream.in_order(congress.id)))
 
 
 def get_stream(actor: Actor, stream_id: int,
@@ -105,23 +76,6 @@ def get_stream(actor: Actor, stream_id: int,
         raise NotFound(_("Livestream not found."))
     authorize(actor, stream.congress, capability)
     return stream
-
-
-def display_status(stream: Stream) -> str:
-    """What viewers are told: scheduled, live, replay (ended with a replay link) or ended."""
-    if stream.status == StreamStatus.ENDED and stream.replay_url:
-        return "replay"
-    return stream.status
-
-
-def serialize_stream(stream: Stream) -> dict:
-    return {"id": stream.id, "congress_id": stream.congress_id, "session_id": stream.session_id,
-            "platform": stream.platform, "url": stream.url, "title": stream.title,
-            "status": stream.status, "display": display_status(stream),
-            "replay_url": stream.replay_url,
-            "scheduled_start": (stream.scheduled_start.isoformat()
-                                if stream.scheduled_start else None),
-            "position": stream.position, "embed_url": embed_url(stream.url)}
 
 
 def _layout(streams: list[dict]) -> str:
@@ -138,11 +92,11 @@ def streams_state(congress: Congress, streams: list[Stream] | None = None) -> di
     `revision` grows with every change, so a client drops a push older than what it shows.
     A page that lists the `streams` itself passes them in, to read them once.
     """
-    streams = [serialize_stream(stream)
-               for stream in (list_streams(congress) if streams is None else streams)]
-    return {"congress_id": congress.id, "slug": congress.slug,
-            "revision": congress.streams_revision, "published": congress.published,
-            "layout": _layout(streams), "streams": streams}
+    shown = [StreamOut.model_validate(stream).model_dump(mode="json")
+             for stream in (list_streams(congress) if streams is None else streams)]
+    return StreamsState(congress_id=congress.id, slug=congress.slug,
+                        revision=congress.streams_revision, published=congress.published,
+                        layout=_layout(shown), streams=shown).model_dump(mode="json")
 
 
 # --- changing ----------------------------------------------------------------------------
@@ -230,15 +184,9 @@ def _sessions_changed(congress: Congress, kind: str, actor: Actor | None = None,
                       **_extra) -> None:
     """Sessions edited or deleted: a deleted one's streams now belong to the whole congress
     (the database let go of them), so pages showing the streams must hear a new revision."""
-    if kind != "structure":
+    if kind != "structure" or not db.session.scalar(
+            select(func.count(Stream.id)).where(Stream.congress_id == congress.id)):
         return
-    try:
-        if not db.session.scalar(select(func.count(Stream.id))
-                                 .where(Stream.congress_id == congress.id)):
-            return
-        congress.streams_revision = Congress.streams_revision + 1
-        db.session.commit()
-        stream_changed.send(congress, stream=None, kind="sessions", actor=actor)
-    except Exception:  # a receiver must not raise: the agenda change itself has succeeded
-        db.session.rollback()
-        log.exception("streams of congress %s not refreshed after an agenda change", congress.id)
+    congress.streams_revision = Congress.streams_revision + 1
+    db.session.commit()
+    stream_changed.send(congress, stream=None, kind="sessions", actor=actor)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask_socketio import emit
 
-from conference.agenda import sockets as live
 from conference.congresses.models import Congress
-from conference.extensions import socketio
-from conference.signals import stream_changed
+from conference.live import PUBLIC_NAMESPACE, congress_room
+from conference.live import emit as push
+from conference.signals import client_joined, stream_changed
 from conference.streams.service import streams_state
 
 
@@ -23,16 +23,15 @@ def live_streams_payload(congress: Congress) -> dict:
     return streams_state(congress)
 
 
-def greet(congress: Congress) -> None:
-    """Send the streams to the client that just joined the congress's room."""
-    emit("streams_state", streams_state(congress))
-
-
-live.on_join.append(greet)
+@client_joined.connect
+def greet(congress: Congress, namespace: str = "", **_extra) -> None:
+    """Send the streams to the client that just joined the congress's live room."""
+    if namespace == PUBLIC_NAMESPACE:
+        emit("streams_state", streams_state(congress))
 
 
 @stream_changed.connect
 def push_streams(congress: Congress, **_extra) -> None:
     """After a committed stream change, send the new state to everyone watching the congress."""
-    socketio.emit("streams_state", live_streams_payload(congress),
-                  to=live.congress_room(congress.id), namespace=live.NAMESPACE)
+    push("streams_state", live_streams_payload(congress), to=congress_room(congress.id),
+         namespace=PUBLIC_NAMESPACE)

@@ -6,22 +6,24 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import ordered_sessions
-from conference.agenda.views import LOCAL_INPUT_FORMAT
 from conference.auth.service import Capability, can
 from conference.congresses.service import get_congress, get_public_congress
-from conference.dates import to_local
+from conference.dates import local_input
 from conference.errors import ValidationFailed
+from conference.i18n import page_locale
+from conference.qr import large_qr_png
 from conference.streams import poster, service
-from conference.streams.embed import embed_url
+from conference.streams.embed import FRAME_SOURCES
 from conference.streams.models import DISPLAY_LABELS, PLATFORM_LABELS, Platform, StreamStatus
-from conference.web import actor, file_response, form_page, public_base_url
+from conference.urls import public_base_url
+from conference.web import actor, allow_frames, file_response, form_page
 
 bp = Blueprint("streams", __name__)
+bp.record_once(lambda state: allow_frames(state.app, *FRAME_SOURCES))  # the players, on tap
 
 
 @bp.app_template_global()
@@ -29,7 +31,6 @@ def public_streams(congress) -> dict:
     """The streams part of a public page: the rows to list and the state live pushes update."""
     streams = service.list_streams(congress)
     return {"streams": streams, "state": service.streams_state(congress, streams),
-            "display": service.display_status, "embed_url": embed_url,
             "labels": DISPLAY_LABELS, "platforms": PLATFORM_LABELS}
 
 
@@ -46,7 +47,7 @@ def manage(congress_id: int):
     return render_template(
         "streams/manage.html", congress=congress, streams=service.list_streams(congress),
         may_edit=can(actor(), congress, Capability.EDIT_CONGRESS),
-        display=service.display_status, labels=DISPLAY_LABELS, platforms=PLATFORM_LABELS,
+        labels=DISPLAY_LABELS, platforms=PLATFORM_LABELS,
         statuses=[(StreamStatus.SCHEDULED, _("Scheduled")), (StreamStatus.LIVE, _("Live now")),
                   (StreamStatus.ENDED, _("Ended"))])
 
@@ -58,8 +59,7 @@ def _stream_form(congress, stream=None):
     else:
         values = {name: getattr(stream, name) for name in service.FIELDS}
         if stream.scheduled_start:
-            values["scheduled_start"] = to_local(stream.scheduled_start, congress.timezone
-                                                 ).strftime(LOCAL_INPUT_FORMAT)
+            values["scheduled_start"] = local_input(stream.scheduled_start, congress.timezone)
         save = partial(service.update_stream, actor(), stream)
     return form_page(
         "streams/form.html", congress=congress, stream=stream, values=values,
@@ -116,12 +116,8 @@ def set_status(stream_id: int):
 @login_required
 def qr_code(stream_id: int):
     stream = service.get_stream(actor(), stream_id, Capability.DRIVE_AGENDA)
-    return file_response(poster.qr_png(stream.url), f"stream-{stream.id}.png", "image/png",
+    return file_response(large_qr_png(stream.url), f"stream-{stream.id}.png", "image/png",
                          inline=True, cache="no-cache")
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 @bp.get("/manage/<int:congress_id>/poster.pdf")
@@ -130,7 +126,7 @@ def congress_poster(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
     size = poster.check_size(request.args.get("size"))
     url = public_base_url() + url_for("congresses.public", slug=congress.slug)
-    pdf = poster.congress_poster_pdf(congress, url, size, _locale())
+    pdf = poster.congress_poster_pdf(congress, url, size, page_locale())
     return file_response(pdf, f"poster-{congress.slug}-{size}.pdf", "application/pdf",
                          inline=True, cache=None)
 
@@ -140,6 +136,6 @@ def congress_poster(congress_id: int):
 def stream_poster(stream_id: int):
     stream = service.get_stream(actor(), stream_id, Capability.EDIT_CONGRESS)
     size = poster.check_size(request.args.get("size"))
-    pdf = poster.stream_poster_pdf(stream, size, _locale())
+    pdf = poster.stream_poster_pdf(stream, size, page_locale())
     return file_response(pdf, f"poster-stream-{stream.id}-{size}.pdf", "application/pdf",
                          inline=True, cache=None)

@@ -2,9 +2,10 @@
 
 import pytest
 
+from conference.badges.identity import badge_token
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.extensions import db
 from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_overflow, screenshot
 

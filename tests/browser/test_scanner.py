@@ -16,8 +16,9 @@ import segno
 from PIL import Image, ImageDraw
 
 from conference.auth.models import Membership, Role, User
+from conference.badges.identity import badge_token
 from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, badge_token, new_delegate_values
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.extensions import db
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, PHONE, screenshot
 from tests.conftest import PASSWORD_HASH

@@ -1,8 +1,11 @@
-"""Badge QR codes: made once per URL as a small PNG and kept, so reprints are identical and fast.
+"""QR codes (badges, posters, screens): made once per URL as a small PNG and kept, so reprints
+are identical and fast.
 
 segno spends about 6 ms per code choosing the mask; a print run of 300 badges would spend two
 seconds on that alone. The PNG is kept in memory and in the instance folder, keyed by the
 SHA-256 of the URL, so a reprint (or another process) reads it instead of making it again.
+Badges keep their small codes in their own folder: a larger code made for a poster of the same
+address must never reach a badge.
 """
 
 from __future__ import annotations
@@ -10,14 +13,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import threading
 from pathlib import Path
 
 import segno
+from flask import current_app
+
+from conference.images import read_or_make
 
 ERROR_LEVEL = "m"  # survives a scratched or creased badge (15% of the code may be lost)
 MAX_VERSION = 5  # 37x37 modules: still decodes from a cheap phone camera at arm's length
+# Posters and screens are read from closer up than a badge, and stream addresses can be long
+# (Facebook's are): their codes may be as large as QR codes go, so every address fits.
+LARGE_MAX_VERSION = 40
 SCALE = 4  # pixels per module; the PDF scales the image up without smoothing
 BORDER = 4  # the quiet zone the QR standard asks for
 FORMAT = f"L{SCALE}"  # cache folder: a change of format never serves an older file
@@ -64,18 +72,7 @@ def qr_png(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> 
     """The PNG of `url`'s QR code, from the disk cache if present, else made and stored."""
     if cache_dir is None:
         return qr_png_bytes(url, max_version)
-    path = _cache_file(cache_dir, url)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = qr_png_bytes(url, max_version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a process reading at the same time never sees half a file.
-    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
-    return data
+    return read_or_make(_cache_file(cache_dir, url), lambda: qr_png_bytes(url, max_version))
 
 
 def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION) -> str:
@@ -91,3 +88,18 @@ def qr_data_url(url: str, cache_dir: Path | None, max_version: int = MAX_VERSION
             _memory.clear()
         _memory[key] = data_url
     return data_url
+
+
+def large_cache_dir() -> Path:
+    """Where the codes of posters and screens are kept (never those of badges)."""
+    return Path(current_app.instance_path) / "qr-cache"
+
+
+def large_qr_png(url: str) -> bytes:
+    """The PNG of a poster's or a screen's code for `url`, any size."""
+    return qr_png(url, large_cache_dir(), LARGE_MAX_VERSION)
+
+
+def large_qr_data_url(url: str) -> str:
+    """The data: URL of a poster's or a screen's code for `url`, any size."""
+    return qr_data_url(url, large_cache_dir(), LARGE_MAX_VERSION)

@@ -1,0 +1,41 @@
+"""Sessions, items and the whole agenda as the API answers them and `/live` pushes them."""
+
+from __future__ import annotations
+
+from conference.schemas import Instant, Output
+
+
+class Item(Output):
+    id: int
+    session_id: int
+    title: str
+    presenter: str
+    planned_start: Instant | None
+    duration_minutes: int | None
+    notes: str
+    position: int
+
+
+class Session(Output):
+    id: int
+    congress_id: int
+    title: str
+    kind: str
+    starts_at: Instant
+    ends_at: Instant
+    room: str
+    chair: str
+    items: list[Item]
+
+
+class AgendaState(Output):
+    """The whole agenda in order, and the item under way."""
+
+    congress_id: int
+    slug: str
+    revision: int
+    timezone: str
+    current_item_id: int | None
+    current_item: Item | None
+    current_session_id: int | None
+    sessions: list[Session]

@@ -1,0 +1,51 @@
+"""A scan's answer as the API gives it to a scanner app or a gate device."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from conference.schemas import Instant, Output
+
+
+class DoorDelegate(Output):
+    """The delegate as the door sees them (no phone, e-mail or notes)."""
+
+    id: int
+    code: str
+    full_name: str
+    category: str
+    position: str
+    unit: str
+    delegation: str
+    seat: str
+    status: str
+    has_photo: bool
+
+
+class CheckIn(Output):
+    """One check-in; `session_id` null means the congress as a whole (no session under way)."""
+
+    id: int
+    congress_id: int
+    delegate_id: int
+    session_id: int | None
+    gate: str
+    checked_in_at: Instant
+
+
+class CheckInResult(Output):
+    """A scan's answer: 201 `checked_in`, or 200 `already_checked_in` with the first check-in's
+    time and gate."""
+
+    result: Literal["checked_in", "already_checked_in"]
+    checked_in_at: Instant
+    gate: str
+    delegate: DoorDelegate
+    checkin: CheckIn
+
+    @classmethod
+    def of(cls, scan) -> CheckInResult:
+        """The answer to one scan (checkin.service.CheckInResult)."""
+        return cls(result="checked_in" if scan.created else "already_checked_in",
+                   checked_in_at=scan.checkin.checked_in_at, gate=scan.checkin.gate,
+                   delegate=scan.delegate, checkin=scan.checkin)

@@ -1,0 +1,127 @@
+"""Live pushes: after the commit, to Socket.IO rooms, coalesced, and never an error for a change.
+
+A service commits, then sends a signal (conference/signals.py); receivers push to the rooms that
+watch what changed. Whatever goes wrong from there on is logged and counted in `failures`, never
+raised: the change is committed, so its request answers as it would have, and the other
+receivers still run.
+
+- `emit`: a push that fails (Redis down, a broken payload) is logged and counted.
+- `receiver_failed`: the signals call it for a receiver that raised (see signals.Signal).
+- `Coalescer`: changes that come quickly one after another become one push per key and
+  interval (500 scans a second at the doors are two pushes a second, not 500).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app, has_app_context
+
+from conference.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+# The public live channel: the public page and the badge portals join one room per congress;
+# the agenda and the livestreams push there (the agenda's connect handler admits clients).
+PUBLIC_NAMESPACE = "/live"
+
+# What failed ("emit:<namespace>:<event>", "receiver:<signal>:<function>", "coalesced:<name>")
+# and how often, in this process; tests read it.
+failures: Counter[str] = Counter()
+_failures_lock = threading.Lock()
+
+
+def congress_room(congress_id: int) -> str:
+    """The room of the public live channel that follows one congress."""
+    return f"congress:{congress_id}"
+
+
+def count_failure(what: str) -> None:
+    with _failures_lock:
+        failures[what] += 1
+
+
+def _forget_the_failed_transaction() -> None:
+    """A failure inside a database call leaves the session unusable (PostgreSQL refuses every
+    statement after an error until a rollback); the change itself was committed before."""
+    if has_app_context():
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself is gone: the next request gets a new one
+            log.exception("rolling back after a failed push failed too")
+
+
+def emit(event: str, payload: dict, *, to: str, namespace: str) -> bool:
+    """Send `event` to a room; a failure is logged and counted, and answers False."""
+    try:
+        socketio.emit(event, payload, to=to, namespace=namespace)
+    except Exception:
+        count_failure(f"emit:{namespace}:{event}")
+        log.exception("live push %s to %s failed", event, to)
+        return False
+    return True
+
+
+def receiver_failed(signal: str, receiver: Callable) -> None:
+    """Log and count a signal receiver that raised; the other receivers still run."""
+    name = f"{getattr(receiver, '__module__', '?')}.{getattr(receiver, '__qualname__', receiver)}"
+    count_failure(f"receiver:{signal}:{name}")
+    log.exception("receiver %s of signal %s failed", name, signal)
+    _forget_the_failed_transaction()
+
+
+class Coalescer:
+    """Call `flush(key, values)` at most once per interval per key, with every value `add`ed
+    for that key meanwhile.
+
+    The interval is the app setting `setting` in seconds (`default` unless set; 0 under TESTING
+    unless a test sets it, so tests see pushes at once). With an interval, the first change
+    schedules a background task that flushes at its end in its own app context.
+    """
+
+    def __init__(self, name: str, setting: str, flush: Callable[[Hashable, set], None],
+                 default: float = 0.5):
+        self.name, self.setting, self.flush, self.default = name, setting, flush, default
+        self._lock = threading.Lock()
+        # (app, key) -> the values added since the last flush; present exactly while a flush
+        # of that key is scheduled.
+        self._pending: dict[tuple[int, Hashable], set] = {}
+
+    def interval(self, app: Flask) -> float:
+        return float(app.config.get(self.setting, 0 if app.testing else self.default))
+
+    def add(self, key: Hashable, value: Hashable) -> None:
+        """Flush now, or once when the interval is over, however often `key` changes meanwhile."""
+        try:
+            app = current_app._get_current_object()
+            delay = self.interval(app)
+            if delay <= 0:
+                self._flush(key, {value})
+                return
+            with self._lock:
+                first = (id(app), key) not in self._pending
+                self._pending.setdefault((id(app), key), set()).add(value)
+            if first:
+                socketio.start_background_task(self._later, app, key, delay)
+        except Exception:
+            self._failed(key)
+
+    def _later(self, app: Flask, key: Hashable, delay: float) -> None:
+        socketio.sleep(delay)
+        with self._lock:
+            values = self._pending.pop((id(app), key), set())
+        with app.app_context():
+            self._flush(key, values)
+
+    def _flush(self, key: Hashable, values: set) -> None:
+        try:
+            self.flush(key, values)
+        except Exception:
+            self._failed(key)
+
+    def _failed(self, key: Hashable) -> None:
+        count_failure(f"coalesced:{self.name}")
+        log.exception("%s push for %s failed", self.name, key)
+        _forget_the_failed_transaction()
