@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +20,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ServerOutput:
+    """Copies a server process's output to `log` as it comes and notes when a line says `ready`
+    (the server's words for "my socket is bound"): from then on a request waits in the socket's
+    queue until the app answers, so nothing needs to be retried."""
+
+    def __init__(self, process: subprocess.Popen, log: Path, ready: str):
+        self.process, self.log, self._ready = process, log, ready.encode()
+        self.ready = False
+        self.changed = threading.Event()  # set when ready, or when the output ends
+        threading.Thread(target=self._copy, daemon=True).start()
+
+    def _copy(self) -> None:
+        with self.process.stdout, self.log.open("ab") as copy:
+            for line in self.process.stdout:
+                copy.write(line)
+                copy.flush()
+                if self._ready in line and not self.ready:
+                    self.ready = True
+                    self.changed.set()
+        self.changed.set()
+
+    def wait_until_answering(self, url: str, timeout: float = 60) -> None:
+        """Wait until the server listens and `url`/healthz answers; RuntimeError if it exits
+        first or says nothing within `timeout` seconds."""
+        if not self.changed.wait(timeout):
+            raise RuntimeError(f"the server did not listen within {timeout} s")
+        if not self.ready:
+            self.process.wait(10)
+            raise RuntimeError(f"the server exited ({self.process.returncode})")
+        with urllib.request.urlopen(f"{url}/healthz", timeout=timeout) as response:
+            if response.status != 200:
+                raise RuntimeError(f"/healthz answered {response.status}")
+
+
 def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
                  app: str = "conference:create_app()", code: Path = ROOT) -> subprocess.Popen:
     """Serve `app` (the conference app unless told, from the checkout `code`) with gunicorn and
@@ -28,21 +62,18 @@ def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
     env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
     env["PYTHONPATH"] = str(code)
     command = [sys.executable, "-m", "gunicorn", *worker_args, "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "--keep-alive", "30", app]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=code, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    stop_server(process)
-    raise SystemExit(f"gunicorn did not answer:\n{log.read_text()}")
+               "--log-level", "info", "--keep-alive", "30", app]
+    log.write_bytes(b"")
+    process = subprocess.Popen(command, cwd=code, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    output = ServerOutput(process, log, f"Listening at: http://127.0.0.1:{port}")
+    try:
+        output.wait_until_answering(f"http://127.0.0.1:{port}")
+    except (RuntimeError, OSError) as problem:
+        if process.poll() is None:
+            stop_server(process)
+        raise SystemExit(f"gunicorn: {problem}\n{log.read_text()}") from problem
+    return process
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conference.config import PROJECT_ROOT, flask_config, load_settings
@@ -42,8 +43,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    # Tests point TRANSLATIONS_FOLDER at one folder compiled once for the whole run.
+    translations = settings.get("TRANSLATIONS_FOLDER") or Path(app.instance_path) / "translations"
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
-        compiled_translations(settings["INSTANCE_PATH"])))
+        compiled_translations(Path(translations))))
     login_manager.init_app(app)
     tasks.init_app(app)
     socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],

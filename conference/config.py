@@ -94,7 +94,6 @@ def flask_config(settings: dict) -> dict:
         "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LOCALE"],
         "BABEL_DEFAULT_TIMEZONE": settings["DEFAULT_TIMEZONE"],
         "WTF_CSRF_TIME_LIMIT": None,
-        "JSON_SORT_KEYS": False,
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -22,9 +22,8 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def compiled_translations(instance_path: str) -> Path:
-    """Compile each .po catalog to a .mo under the instance folder when the .po is newer."""
-    target_root = Path(instance_path) / "translations"
+def compiled_translations(target_root: Path) -> Path:
+    """Compile each .po catalog to a .mo under `target_root` when the .po is newer."""
     for po_path in SOURCE_DIR.glob("*/LC_MESSAGES/messages.po"):
         locale = po_path.parent.parent.name
         mo_path = target_root / locale / "LC_MESSAGES" / "messages.mo"

@@ -1,25 +1,37 @@
-"""Fixtures: a fresh app and database per test, factories, sign-in and API helpers.
+"""Fixtures: an app with a fresh database per test, factories, sign-in and API helpers.
 
 The database is SQLite (a copy of one migrated template per test) unless
 CONFERENCE_TEST_DATABASE_URL names a PostgreSQL database: then the schema is migrated there once
-and every table is emptied after each test.
+and every table is emptied after each test. Under pytest-xdist each worker (gw0, gw1, ...) gets
+a database of its own, named after that one with the worker's id appended, made and dropped here.
+
+The `app` fixture hands every test the same app per worker and configuration, reset to a fresh
+database, an empty instance folder and its first settings; `make_app(**overrides)` builds a new
+one each time, for tests that need settings of their own or several apps.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.security import generate_password_hash
 
 from conference import create_app
@@ -29,17 +41,30 @@ from conference.auth.service import create_api_token
 from conference.config import PROJECT_ROOT
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
-from conference.extensions import db, socketio
+from conference.extensions import db, limiter, socketio
+from conference.i18n import compiled_translations
 from conference.jobs.models import Job, JobStatus
 from conference.signals import job_finished
+from conference.tasks import queue
 
 PASSWORD = "correct horse battery"
-# scrypt is slow on purpose; hash the shared test password once.
-PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+# The test users' hash: the app's algorithm (scrypt) at a cost that keeps a sign-in cheap; the
+# accounts the app makes itself still get the full cost (tests/test_auth.py).
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
 # A Redis database the job tests may empty of the job queue's keys, e.g. redis://127.0.0.1:6379/5.
 TEST_REDIS_URL = os.environ.get("CONFERENCE_TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under pytest-xdist
+SQLITE_FILES = ("conference.db", "conference.db-wal", "conference.db-shm")
+
+
+def worker_database_url() -> str:
+    """This process's PostgreSQL database: the one named, or under xdist `<name>_<worker>`."""
+    if not WORKER:
+        return TEST_DATABASE_URL
+    url = make_url(TEST_DATABASE_URL)
+    return url.set(database=f"{url.database}_{WORKER}").render_as_string(hide_password=False)
 
 
 def base_config(instance: Path, **overrides) -> dict:
@@ -53,7 +78,7 @@ def base_config(instance: Path, **overrides) -> dict:
         "JOBS_IMMEDIATE": True,
     }
     if ON_POSTGRES:
-        config["DATABASE_URL"] = TEST_DATABASE_URL
+        config["DATABASE_URL"] = worker_database_url()
     config.update(overrides)
     return config
 
@@ -70,64 +95,226 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path | None:
-    """Migrate once: a template SQLite file to copy, or the PostgreSQL test database itself."""
+def translations(tmp_path_factory) -> Path:
+    """The catalogs compiled once for the whole run (per worker), not once per app."""
+    return compiled_translations(tmp_path_factory.mktemp("translations"))
+
+
+@contextmanager
+def postgres_database(url: str) -> Iterator[None]:
+    """Create the database of `url` (dropping a stale one left by a killed run), drop it after."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            # A throwaway database: a commit need not wait for the disk.
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        yield
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory, translations) -> Iterator[Path | None]:
+    """Migrate once: a template SQLite file to copy, or this worker's PostgreSQL database."""
     instance = tmp_path_factory.mktemp("template")
-    if ON_POSTGRES:
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app(base_config(instance))
-    upgrade_database(app)
-    with app.app_context():
-        db.engine.dispose()
-    return None if ON_POSTGRES else instance / "conference.db"
+    with contextlib.ExitStack() as stack:
+        if ON_POSTGRES and WORKER:
+            stack.enter_context(postgres_database(worker_database_url()))
+        elif ON_POSTGRES:
+            engine = create_engine(TEST_DATABASE_URL)
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            engine.dispose()
+        app = create_app(base_config(instance, TRANSLATIONS_FOLDER=str(translations)))
+        upgrade_database(app)
+        with app.app_context():
+            db.engine.dispose()
+        yield None if ON_POSTGRES else instance / "conference.db"
 
 
-def _empty_postgres_tables(app) -> None:
+def _fresh_instance(instance: Path, template: Path | None) -> None:
+    """An empty instance folder holding a copy of the migrated SQLite template."""
+    shutil.rmtree(instance, ignore_errors=True)
+    instance.mkdir(parents=True)
+    if template is not None:
+        shutil.copy(template, instance / "conference.db")
+
+
+def _release_database(app: Flask, *, keep_pool: bool = False) -> None:
+    """End `app`'s sessions and close its connections, so the next test starts on a fresh
+    database; `keep_pool` keeps them open on PostgreSQL, whose database stays the same."""
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         db.session.remove()
-        with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        if not (keep_pool and ON_POSTGRES):
+            db.engine.dispose()
+
+
+class PostgresEmptier:
+    """Empties this worker's PostgreSQL database and restarts its ids, in one round trip.
+
+    DELETE, children first: TRUNCATE makes new files for every table and index, about 0.25 s
+    each time here against a few milliseconds for the rows a test leaves.
+    """
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+        with self.engine.connect() as connection:
+            sequences = connection.execute(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+            )).scalars().all()
+        self.statement = "; ".join(
+            [f"DELETE FROM {table.name}" for table in reversed(db.metadata.sorted_tables)]
+            + [f"SELECT setval('{name}', 1, false)" for name in sequences])
+
+    def empty(self) -> None:
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(self.statement)
+
+
+@pytest.fixture(scope="session")
+def _postgres(migrated_template) -> Iterator[PostgresEmptier | None]:
+    emptier = PostgresEmptier(worker_database_url()) if ON_POSTGRES else None
+    yield emptier
+    if emptier is not None:
+        emptier.engine.dispose()
 
 
 @pytest.fixture
-def make_app(tmp_path, migrated_template):
-    """Build an app on a fresh database; extra settings as keyword arguments."""
+def empty_database(_postgres) -> Iterator[None]:
+    """On PostgreSQL, empty every table after the test (SQLite gets a new file per app)."""
+    yield
+    if _postgres is not None:
+        _postgres.empty()
+
+
+def _new_app(instance: Path, template: Path | None, translations: Path, **overrides) -> Flask:
+    _fresh_instance(instance, template)
+    app = create_app(base_config(instance, TRANSLATIONS_FOLDER=str(translations), **overrides))
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_template, translations, empty_database):
+    """Build a new app on a fresh database; extra settings as keyword arguments."""
     built = []
 
     def make(**overrides):
-        instance = tmp_path / f"instance{len(built)}"
-        instance.mkdir()
-        if (migrated_template is not None and not built) or migrated_template is not None:
-            shutil.copy(migrated_template, instance / "conference.db")
-        app = create_app(base_config(instance, **overrides))
-        app.test_client_class = IsolatedClient
+        app = _new_app(tmp_path / f"instance{len(built)}", migrated_template, translations,
+                       **overrides)
         built.append(app)
         return app
 
     yield make
     for app in built:
-        with app.app_context():
-            db.session.remove()
-        if ON_POSTGRES:
-            _empty_postgres_tables(app)
-        else:
-            with app.app_context():
-                db.engine.dispose()
+        _release_database(app)
+
+
+class SharedApp:
+    """One app kept for a worker's whole run, put back as new before each test that uses it:
+    building an app costs more than most tests (compiling ~160 URL rules, the templates)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.config = self._copy(app.config)
+        self.extensions = set(app.extensions)
+        self.socket_server = socketio.server  # the one its own init_app made
+
+    @staticmethod
+    def _copy(config) -> dict:
+        return {key: dict(value) if isinstance(value, dict) else value
+                for key, value in config.items()}
+
+    def reset(self, template: Path | None) -> Flask:
+        """A fresh database and instance folder, the first settings, no caches, no limits hit."""
+        app = self.app
+        _release_database(app, keep_pool=True)
+        _fresh_instance(Path(app.instance_path), template)
+        app.config.clear()
+        app.config.update(self._copy(self.config))
+        for key in set(app.extensions) - self.extensions:  # caches features keep per app
+            del app.extensions[key]
+        socketio.server = self.socket_server  # a make_app() since then bound another one
+        queue.bind(app)  # likewise the job queue, and a fresh one
+        limiter.reset()
+        return app
+
+
+@pytest.fixture(scope="session")
+def shared_apps(tmp_path_factory, migrated_template, translations) -> Iterator[dict]:
+    apps: dict[str, SharedApp] = {}
+    yield apps
+    for shared in apps.values():
+        _release_database(shared.app)
 
 
 @pytest.fixture
-def app(make_app, request):
+def app(request, tmp_path_factory, shared_apps, migrated_template, translations,
+        empty_database):
     """The app under test; a module marked `english` gets English pages instead of Vietnamese,
     so its assertions on visible text hold whatever the translations say."""
     english = request.node.get_closest_marker("english") is not None
-    app = make_app(**({"DEFAULT_LOCALE": "en"} if english else {}))
+    overrides = {"DEFAULT_LOCALE": "en"} if english else {}
+    key = repr(sorted(overrides.items()))
+    if key not in shared_apps:
+        instance = tmp_path_factory.mktemp("shared-instance")
+        shared_apps[key] = SharedApp(_new_app(instance, None, translations, **overrides))
+    app = shared_apps[key].reset(migrated_template)
     with app.app_context():
         yield app
+    _release_database(app, keep_pool=True)
+
+
+class OneTransaction:
+    """Every session of the test, its own and each request's, on one connection inside one
+    transaction that is never committed: their commits become savepoints. `connection` reads
+    what they wrote; `with one_transaction.undone():` rolls back what its block did."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    @contextmanager
+    def undone(self) -> Iterator[None]:
+        known = set(db.session.identity_map.keys())
+        point = self.connection.begin_nested()
+        try:
+            yield
+        finally:
+            db.session.rollback()  # end the test session's own savepoint first
+            point.rollback()
+            for key, instance in list(db.session.identity_map.items()):
+                if key not in known:  # its row is gone; a new one may get its id
+                    db.session.expunge(instance)
+
+
+@pytest.fixture
+def one_transaction(app) -> Iterator[OneTransaction]:
+    """Run the test inside one transaction (see OneTransaction), rolled back at its end."""
+    connection = db.engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # pysqlite opens and ends transactions on its own: let SQLAlchemy's through
+        connection.connection.driver_connection.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    app_session = db.session
+    db.session = scoped_session(sessionmaker(bind=connection,
+                                             join_transaction_mode="create_savepoint"),
+                                scopefunc=app_session.registry.scopefunc)
+    try:
+        yield OneTransaction(connection)
+    finally:
+        db.session.remove()
+        db.session = app_session
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""
+        connection.close()
 
 
 @pytest.fixture
@@ -215,8 +402,7 @@ def create_item(app):
     return make
 
 
-@pytest.fixture
-def agenda(create_congress, create_session, create_item):
+def make_agenda(create_congress, create_session, create_item):
     """A published congress with two sessions of two and three items."""
     congress = create_congress()
     first = create_session(congress, title="Phiên trù bị", kind="preparatory")
@@ -225,6 +411,12 @@ def agenda(create_congress, create_session, create_item):
              create_item(second, title="Báo cáo chính trị"),
              create_item(second, title="Thảo luận"), create_item(second, title="Bế mạc")]
     return congress, [first, second], items
+
+
+@pytest.fixture
+def agenda(create_congress, create_session, create_item):
+    """A published congress with two sessions of two and three items."""
+    return make_agenda(create_congress, create_session, create_item)
 
 
 # --- acting as someone -----------------------------------------------------------------------
@@ -368,28 +560,40 @@ def wait_for_job(job_id: int, timeout: float = 120) -> Job:
     return job
 
 
+class Announcements(list):
+    """The ids of the jobs whose end this process announced (`job_finished`), as they come,
+    and the watcher threads that announced them."""
+
+    def __init__(self):
+        super().__init__()
+        self.changed = threading.Condition()
+        self.watchers: dict[int, threading.Thread] = {}
+
+    def receive(self, _congress, job, **_extra) -> None:
+        with self.changed:
+            self.append(job.id)
+            self.watchers[job.id] = threading.current_thread()
+            self.changed.notify_all()
+
+
 @pytest.fixture
-def job_announcements():
-    """The ids of the jobs whose end this process announced (`job_finished`), as they come.
-
-    On leaving, wait until each announcing watcher gave its database connection back: a
-    watcher still holding one when the test's app is disposed leaks it into the next tests.
-    """
-    announced: list[int] = []
-
-    def receiver(_congress, job, **_extra):
-        announced.append(job.id)
-
-    with job_finished.connected_to(receiver):
+def job_announcements() -> Iterator[Announcements]:
+    """The jobs whose end this process announced; wait for one with wait_for_announcement."""
+    announced = Announcements()
+    with job_finished.connected_to(announced.receive):
         yield announced
 
 
-def wait_for_announcement(announced: list[int], job_id: int, timeout: float = 10) -> None:
-    """Wait until the job's end was announced and its watcher is done with the database."""
-    deadline = time.monotonic() + timeout
-    while job_id not in announced and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert job_id in announced, f"the end of job {job_id} was not announced"
-    db.session.remove()
-    while db.engine.pool.checkedout() and time.monotonic() < deadline:
-        time.sleep(0.05)
+def wait_for_announcement(announced: Announcements, job_id: int, timeout: float = 10) -> None:
+    """Wait until the job's end was announced and its watcher thread has ended.
+
+    Everything the announcement set off in this process (pushes to live pages) is done then, and
+    the watcher has given its database connection back: one still held when the test's app is
+    disposed would leak into the next tests.
+    """
+    with announced.changed:
+        assert announced.changed.wait_for(lambda: job_id in announced, timeout), (
+            f"the end of job {job_id} was not announced")
+    watcher = announced.watchers[job_id]
+    watcher.join(timeout)
+    assert not watcher.is_alive(), f"the watcher of job {job_id} did not finish"

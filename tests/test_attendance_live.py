@@ -3,7 +3,7 @@ check-in and undo, and coalesced pushes when the doors are busy."""
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import date
 
 import pytest
@@ -206,14 +206,12 @@ def test_an_import_by_a_consumer_reaches_the_dashboard(make_app, consumer, job_a
             data = "Họ và tên\nLý Thị Một\nLý Văn Hai\n".encode()
             checked = wait_for_job(stage_import(actor, congress, "list.csv", data).id)
             imported = wait_for_job(confirm_import(actor, congress, checked).id)
-            received: list[dict] = []
-            deadline = time.monotonic() + 10
-            while not received and time.monotonic() < deadline:
-                time.sleep(0.1)
-                received = states(sock)
-            assert received and received[-1]["official"]["expected"] == 2
             for job in (checked, imported):
+                # The announcing watcher pushes before it ends (the check changes nothing).
                 wait_for_announcement(job_announcements, job.id)
+            received = states(sock)
+            assert len(received) == 1, received
+            assert received[0]["official"]["expected"] == 2
         finally:
             sock.disconnect(NAMESPACE)
 
@@ -239,29 +237,47 @@ def test_rooms_are_per_congress_and_session():
     assert attendance_room(3, 7) == "attendance:3:session:7"
 
 
-def test_busy_doors_are_pushed_together(make_app):
+def test_busy_doors_are_pushed_together(make_app, monkeypatch):
     """With an interval, a burst of check-ins becomes one push after it, with all of them."""
     app = make_app(ATTENDANCE_PUSH_INTERVAL=0.2)
+    interval_over = threading.Event()
+    waited: list[float] = []
+    pushers: list[threading.Thread] = []
+
+    def wait_for_the_test(seconds):  # the interval ends when the test says so
+        waited.append(seconds)
+        assert interval_over.wait(10), "the test never ended the interval"
+
+    def start_pusher(target, *args):
+        pushers.append(threading.Thread(target=target, args=args, daemon=True))
+        pushers[-1].start()
+        return pushers[-1]
+
+    monkeypatch.setattr(socketio, "sleep", wait_for_the_test)
+    monkeypatch.setattr(socketio, "start_background_task", start_pusher)
     with app.app_context():
         congress, admin, sock = admin_dashboard(app, "busy")
         delegates = [Delegate(**new_delegate_values(congress, DelegateInput(
-            code=f"B{n}", full_name=f"Đại biểu {n}"))) for n in range(5)]
+            code=f"B{n}", full_name=f"Đại biểu {n}"))) for n in range(6)]
         db.session.add_all(delegates)
         db.session.commit()
         try:
             only_state(sock)
             actor = Actor(admin, source="cli")
-            for delegate in delegates:
+            for delegate in delegates[:5]:
                 check_in_delegate(actor, delegate)
             assert states(sock) == []  # nothing yet: the push waits for the interval
-            received: list[dict] = []
-            deadline = time.monotonic() + 5
-            while not received and time.monotonic() < deadline:
-                time.sleep(0.05)
-                received = states(sock)
+            assert len(pushers) == 1  # one push is scheduled for the whole burst
+            interval_over.set()
+            pushers[0].join(10)
+            assert waited == [0.2]
+            received = states(sock)
             assert len(received) == 1, received
             assert received[0]["official"]["present"] == 5
-            time.sleep(0.4)
-            assert states(sock) == []  # and nothing after it
+            assert len(pushers) == 1 and states(sock) == []  # and nothing after it
+            check_in_delegate(actor, delegates[5])  # the next check-in waits for a push of its own
+            assert len(pushers) == 2
+            pushers[1].join(10)
+            assert [state["official"]["present"] for state in states(sock)] == [6]
         finally:
             sock.disconnect(NAMESPACE)

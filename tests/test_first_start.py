@@ -41,12 +41,18 @@ class Server:
             [sys.executable, "app.py", "--port", str(self.port)], cwd=PROJECT_ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
         self.lines: list[str] = []
+        # Set when the server says it listens (Werkzeug prints so once its socket is bound),
+        # or when its output ends.
+        self.listening_or_gone = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
+            if f"Running on {self.url('')}" in line:
+                self.listening_or_gone.set()
+        self.listening_or_gone.set()
 
     @property
     def output(self) -> str:
@@ -56,22 +62,14 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def wait_until_serving(self) -> str:
-        """Wait for the page that lists congresses; return what was printed before serving."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._reader.join(timeout=5)
-                pytest.fail(f"app.py exited with {self.process.returncode}:\n{self.output}")
-            if any(line.startswith("Serving on ") for line in self.lines):
-                try:
-                    with urllib.request.urlopen(self.url("/healthz"), timeout=5) as response:
-                        if response.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError):
-                    pass
-            time.sleep(0.1)
-        else:
+        """Wait until it listens and answers; return what was printed before serving."""
+        if not self.listening_or_gone.wait(START_TIMEOUT):
             pytest.fail(f"app.py did not serve within {START_TIMEOUT} s:\n{self.output}")
+        if not self._reader.is_alive():  # its output ended: it exited
+            self.process.wait(timeout=10)
+            pytest.fail(f"app.py exited with {self.process.returncode}:\n{self.output}")
+        with urllib.request.urlopen(self.url("/healthz"), timeout=10) as response:
+            assert response.status == 200
         printed = []
         for line in self.lines:
             printed.append(line)

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from bench.portal import TARGET_FIRST_LOAD, first_load, seed_portal
+from bench.portal import first_load, seed_portal
 
 pytestmark = pytest.mark.english
 
@@ -22,4 +22,4 @@ def test_a_full_portal_loads_in_at_most_50_kb(app, client):
     assert html.count('class="doc-list"') == 1 and html.count("/documents/") >= 10
     assert "Live now" in html and "socket.io.min.js" in html
     assert any(path.endswith("photo.jpg") for path in sizes)
-    assert sum(sizes.values()) <= TARGET_FIRST_LOAD, sizes
+    assert sum(sizes.values()) <= 50 * 1024, sizes  # the budget itself, not the bench's copy

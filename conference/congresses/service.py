@@ -155,15 +155,6 @@ def get_congress(actor: Actor, congress_id: int,
     return congress
 
 
-def get_congress_by_slug(actor: Actor, slug: str,
-                         capability: Capability = Capability.VIEW_CONGRESS) -> Congress:
-    congress = db.session.scalar(select(Congress).where(Congress.slug == slug))
-    if congress is None:
-        raise NotFound(_("Congress not found."))
-    authorize(actor, congress, capability)
-    return congress
-
-
 def get_public_congress(slug: str) -> Congress:
     """A published congress, for anyone; an unpublished one does not exist for the public."""
     congress = db.session.scalar(

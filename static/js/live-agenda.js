@@ -47,6 +47,8 @@
     fetch(section.dataset.fragmentUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
       .then(function (html) {
+        // Counted, used or not, so a test can tell that a late answer has been dealt with.
+        section.dataset.answered = String((parseInt(section.dataset.answered, 10) || 0) + 1);
         if (mine !== latestFetch) { return; }
         section.innerHTML = html;
         // A move of the current item may have been pushed while this was on its way.

@@ -6,14 +6,11 @@ migrated SQLite database that this process seeds directly. Screenshots go to tes
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.serving import ServerOutput, free_port
 from conference import create_app
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.auth.models import Membership, Role, User
@@ -42,12 +40,6 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -135,16 +127,10 @@ class LiveServer:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the test server exited ({process.returncode}):\n{log.read_text()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(
-                url + "/healthz", timeout=1) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"the test server did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
+    try:
+        process.output.wait_until_answering(url, STARTUP_SECONDS)
+    except (RuntimeError, OSError) as problem:
+        pytest.fail(f"the test server did not come up ({problem}):\n{log.read_text()}")
 
 
 def start_server(config: dict, port: int, log: Path) -> subprocess.Popen:
@@ -152,10 +138,12 @@ def start_server(config: dict, port: int, log: Path) -> subprocess.Popen:
     `log`; the kiosk tests start it again on the same port and database after a stop."""
     env = os.environ | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("CONFERENCE_")}
-    with log.open("ab") as log_file:
-        return subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("serve.py")), json.dumps(config),
-             str(port)], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("serve.py")), json.dumps(config),
+         str(port)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Werkzeug says so once its socket is bound.
+    process.output = ServerOutput(process, log, f"Running on http://127.0.0.1:{port}")
+    return process
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -124,26 +124,24 @@ def test_a_slow_early_fragment_does_not_bring_back_an_older_agenda(new_page, liv
     held = []
 
     def hold_first(route):
-        if not held:  # answer the first fetch late, with what the server said at the time
-            held.append((route, route.fetch()))
+        if not held:  # answered late, below
+            held.append(route)
         else:
             route.continue_()
 
     page.route("**/agenda-fragment", hold_first)
-    _, first = live_server.api("POST", f"/api/v1/sessions/{session_id}/items",
-                               {"title": "Mục bổ sung thứ nhất"}, role="organizer")
-    for _ in range(50):  # the page hears the push and starts its fetch
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the page did not fetch the agenda after the first edit"
+    with page.expect_request("**/agenda-fragment") as fetching:  # the page heard the push
+        _, first = live_server.api("POST", f"/api/v1/sessions/{session_id}/items",
+                                   {"title": "Mục bổ sung thứ nhất"}, role="organizer")
+    stale = page.request.get(fetching.value.url)  # what the server said at the time
     _, second = live_server.api("POST", f"/api/v1/sessions/{session_id}/items",
                                 {"title": "Mục bổ sung thứ hai"}, role="organizer")
     expect(page.locator(f'li[data-item-id="{second["id"]}"]')).to_be_visible()
 
-    route, stale = held[0]
-    route.fulfill(response=stale)
-    page.wait_for_timeout(500)
+    section = page.locator("#live-agenda")
+    answered = int(section.get_attribute("data-answered"))
+    held[0].fulfill(response=stale)
+    expect(section).to_have_attribute("data-answered", str(answered + 1))  # it came, late
     expect(page.locator(f'li[data-item-id="{first["id"]}"]')).to_be_visible()
     expect(page.locator(f'li[data-item-id="{second["id"]}"]')).to_be_visible()
     assert page.evaluate("window.__notReloaded") == "still here"
