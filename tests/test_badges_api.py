@@ -10,6 +10,7 @@ from conference.badges.identity import BadgeRevoked, find_badge, portal_url
 from conference.delegates.models import DelegateStatus
 from conference.delegates.schemas import BadgeReissued
 from conference.extensions import db
+from conference.jobs import service as jobs_service
 from conference.tasks import queue
 from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text
 
@@ -43,9 +44,14 @@ def print_run(caller, congress, query: str = ""):
 
 @pytest.fixture
 def busy_consumer(monkeypatch):
-    """The consumer is busy: jobs wait in the queue, and the API does not wait for them."""
+    """The consumer is busy: jobs wait in the queue, and the API does not wait for them.
+
+    Nobody watches them end either: a watcher thread would outlive the test, polling a database
+    the next test gets afresh.
+    """
     monkeypatch.setattr(queue, "_immediate", False)
     monkeypatch.setattr(badges_api, "RUN_WAIT", 0)
+    monkeypatch.setattr(jobs_service, "_watch", lambda job_id: None)
 
 
 @pytest.mark.parametrize(("query", "pages"), [("", 2), ("?layout=sheet", 2),
