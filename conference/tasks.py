@@ -12,7 +12,10 @@ unless the caller already has one (immediate mode).
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import os
+import signal
 from pathlib import Path
 
 from flask import Flask, has_app_context
@@ -82,12 +85,35 @@ def periodic_task(when, **options):
 
 class ParentProcesses(ProcessEnvironment):
     """Huey's worker processes, allowed processes of their own (a badge run's render pool, an
-    import's limited reader): multiprocessing refuses children to daemonic processes."""
+    import's limited reader): multiprocessing refuses children to daemonic processes.
+
+    Each dies with the consumer: a worker left behind by a consumer that was killed (the OOM
+    killer, a crash) would go on taking jobs that the next consumer marks lost.
+    """
 
     def create_process(self, runnable, name):
         process = super().create_process(runnable, name)
         process.daemon = False
+        self.consumer_pid = os.getpid()  # read again in the forked child
         return process
+
+    def init_child(self, process):
+        super().init_child(process)
+        _die_with_parent(self.consumer_pid)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing)."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 class JobConsumer(Consumer):

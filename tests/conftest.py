@@ -515,10 +515,20 @@ class Consumer:
                 start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
 
     def kill(self) -> None:
-        """Kill it and its workers at once, as a power cut or the OOM killer would."""
+        """Kill its main process, as the OOM killer would, and wait until its workers, which
+        the kernel then kills, are gone too (a worker left behind would go on taking jobs)."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.kill()
         self.process.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # no event tells of another process's end
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.killpg(self.process.pid, signal.SIGKILL)
+        raise AssertionError("the consumer's workers outlived it")
 
     def stop(self) -> None:
         """Stop it as `python app.py` does on its way out."""

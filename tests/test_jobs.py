@@ -50,7 +50,7 @@ def test_a_job_whose_consumer_died_is_marked_failed_when_a_consumer_starts(
     app = make_app(JOBS_IMMEDIATE=False, DEFAULT_LOCALE="en")
     with app.app_context():
         first, job = badge_run_under_way(app, create_congress, consumer)
-        first.kill()  # the consumer and its workers, mid-job, with no chance to say anything
+        first.kill()  # mid-job, with no chance to say anything; its workers die with it
         assert wait_for_status(job.id, (JobStatus.RUNNING,)).status == JobStatus.RUNNING
 
         consumer(app)
