@@ -1,4 +1,5 @@
-"""Run a function in a child process with a memory and a CPU-time limit.
+"""Run a function in a child process with a memory and a CPU-time limit; children that die
+with their parent.
 
 For work whose cost the input decides (a workbook someone built to exhaust the server): when a
 limit is reached, the child dies alone and the caller gets `LimitExceeded`, not the whole
@@ -9,14 +10,17 @@ connections and threads do not survive a fork). Its result comes back pickled.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
+import signal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 WALL_FACTOR = 3  # a busy machine gives the child less than all of its wall time
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class LimitExceeded(Exception):
@@ -32,8 +36,8 @@ def run_limited(function: Callable[..., T], *args: Any, memory_mb: int, seconds:
     process does now and `seconds` of CPU time; its exceptions are raised here."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, function, args, memory_mb, seconds),
-                            daemon=True)
+    child = context.Process(target=_child, args=(os.getpid(), sender, function, args,
+                                                  memory_mb, seconds), daemon=True)
     child.start()
     sender.close()
     outcome = None
@@ -57,7 +61,24 @@ def run_limited(function: Callable[..., T], *args: Any, memory_mb: int, seconds:
     return value
 
 
-def _child(sender, function, args, memory_mb: int, seconds: int) -> None:
+def die_with_parent(parent: int, then: Callable[[], object] | None = None) -> None:
+    """Have the kernel kill this process when its parent `parent` dies (Linux; elsewhere
+    nothing), then call `then`: a child process left running by a killed consumer would go
+    on working (and taking jobs) for nobody."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        prctl = None
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it died before the request took effect
+            os._exit(1)
+    if then is not None:
+        then()
+
+
+def _child(parent: int, sender, function, args, memory_mb: int, seconds: int) -> None:
+    die_with_parent(parent)
     page = os.sysconf("SC_PAGE_SIZE")
     with open("/proc/self/statm") as statm:
         mapped = int(statm.read().split()[0]) * page

@@ -12,16 +12,16 @@ unless the caller already has one (immediate mode).
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
-import signal
 from pathlib import Path
 
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.consumer import Consumer, ProcessEnvironment
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from conference.limits import die_with_parent
 
 QUEUE_NAME = "conference"
 QUEUE_FILE = "job-queue.sqlite3"  # in the instance folder
@@ -99,21 +99,7 @@ class ParentProcesses(ProcessEnvironment):
 
     def init_child(self, process):
         super().init_child(process)
-        _die_with_parent(self.consumer_pid)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing)."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+        die_with_parent(self.consumer_pid)
 
 
 class JobConsumer(Consumer):

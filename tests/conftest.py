@@ -527,8 +527,10 @@ class Consumer:
             except ProcessLookupError:
                 return
             time.sleep(0.05)
+        left = subprocess.run(["ps", "-o", "pid,ppid,etime,cmd", "-g", str(self.process.pid)],
+                              capture_output=True, text=True).stdout
         os.killpg(self.process.pid, signal.SIGKILL)
-        raise AssertionError("the consumer's workers outlived it")
+        raise AssertionError(f"the consumer's workers outlived it:\n{left}")
 
     def stop(self) -> None:
         """Stop it as `python app.py` does on its way out."""

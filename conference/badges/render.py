@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from conference import pdf
 from conference.badges.fit import fit_font_size
+from conference.limits import die_with_parent
 
 # --- layouts ---------------------------------------------------------------------------------
 
@@ -208,12 +210,14 @@ class RenderPool:
 
     They start at once and load WeasyPrint and the fonts (pdf.warm_up) while the caller reads
     the database and builds the HTML. Spawned, not forked: the job's process may have used
-    WeasyPrint already, whose libraries do not survive a fork (#684).
+    WeasyPrint already, whose libraries do not survive a fork (#684). They die with the job's
+    process.
     """
 
     def __init__(self, count: int):
         self.executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=pdf.warm_up)
+                                            initializer=die_with_parent,
+                                            initargs=(os.getpid(), pdf.warm_up))
         for _ in range(count):  # each submit with no idle worker starts one
             self.executor.submit(int)
 
