@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import pytest
+from flask_babel import force_locale
 
 from conference.api.spec import Error
 from conference.auth.service import Actor
@@ -300,3 +301,11 @@ def test_an_import_without_a_file(organizer, congress):
 def test_checkin_staff_cannot_import(staff, congress):
     assert upload(staff, congress, LIST).status_code == 403
     assert count() == 0
+
+
+def test_a_refused_workbook_counts_its_rows_the_vietnamese_way(app):
+    """63.001, not 63,001: in Vietnamese the comma marks decimals."""
+    with force_locale("vi"), pytest.raises(importing.FileTooLarge) as refused:
+        importing.check_file("danh-sach.xlsx", workbook("A1:GR63001"))
+    assert "63.001 dòng và 200 cột" in refused.value.message
+    assert "100.000 dòng" in refused.value.message

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -302,7 +302,8 @@ def _check_declared_size(archive: zipfile.ZipFile, members: dict) -> None:
         return
     columns, rows = _column_number(match.group(1).decode()), int(match.group(2))
     if rows > MAX_ROWS + HEADER_SEARCH_ROWS or columns > MAX_COLUMNS:
-        counts = {"rows": f"{rows:,}", "columns": f"{columns:,}", "max_rows": f"{MAX_ROWS:,}"}
+        counts = {"rows": format_decimal(rows), "columns": format_decimal(columns),
+                  "max_rows": format_decimal(MAX_ROWS)}  # 63.001 in Vietnamese
         raise _file_error(FileTooLarge, _(
             "The workbook's first sheet declares %(rows)s rows and %(columns)s columns; a "
             "delegate list may have at most %(max_rows)s rows and %(max_columns)s columns. "
