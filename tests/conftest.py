@@ -609,3 +609,15 @@ def wait_for_announcement(announced: Announcements, job_id: int, timeout: float 
     watcher = announced.watchers[job_id]
     watcher.join(timeout)
     assert not watcher.is_alive(), f"the watcher of job {job_id} did not finish"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures tests recorded (`record_property("figures", text)`), such as the
+    schemathesis run's: they come back from xdist workers with each test's report."""
+    figures = [value for report in terminalreporter.stats.get("passed", []) +
+               terminalreporter.stats.get("failed", [])
+               for name, value in getattr(report, "user_properties", ()) if name == "figures"]
+    if figures:
+        terminalreporter.section("figures")
+        for text in figures:
+            terminalreporter.write_line(text)

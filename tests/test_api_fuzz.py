@@ -19,6 +19,7 @@ from schemathesis.config import SchemathesisConfig  # noqa: E402
 from schemathesis.engine import Status, events, from_schema  # noqa: E402
 
 from conference.auth.service import create_api_token  # noqa: E402
+from tests.conftest import ON_POSTGRES  # noqa: E402
 from tests.documents_files import pdf_bytes  # noqa: E402
 
 MAX_EXAMPLES = 8  # per operation and phase: over 2,000 cases in all over the 63 operations
@@ -26,6 +27,7 @@ MAX_EXAMPLES = 8  # per operation and phase: over 2,000 cases in all over the 63
 # category the congress lacks, a session of another congress): that is a 422, not a bug.
 # An upload's kind is judged by its bytes (415), and text with a NUL byte is refused at the
 # edge (400 `invalid_characters`, listed on every route): neither is a JSON Schema keyword.
+DATABASE = "PostgreSQL" if ON_POSTGRES else "SQLite"
 ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "410", "415", "422", "429"]
 
 
@@ -66,7 +68,7 @@ def world(app, api, create_user):
 
 
 @pytest.mark.slow
-def test_the_api_holds_to_its_document(app, world, capsys):
+def test_the_api_holds_to_its_document(app, world, record_property):
     config = SchemathesisConfig.from_dict({
         "seed": 20231028,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
@@ -98,10 +100,9 @@ def test_the_api_holds_to_its_document(app, world, capsys):
                     examples.append(f"{node.name}: {case.method} {case.formatted_path} "
                                     f"query={case.query} body={str(case.body)[:200]} -> {title}")
     elapsed = time.monotonic() - started
-    with capsys.disabled():
-        print(f"\nschemathesis: {cases} cases in {elapsed:.0f} s; checks run "
-              f"{sum(checked.values())}; failures {dict(failed) or 0}")
-        for line in examples[:20]:
-            print("  ", line)
+    record_property("figures", "\n".join([
+        f"schemathesis ({DATABASE}): {cases} cases in {elapsed:.0f} s; checks run "
+        f"{sum(checked.values())}; failures {dict(failed) or 0}",
+        *(f"  {line}" for line in examples[:20])]))
     assert cases >= 2000
     assert not failed, examples[:20]
