@@ -61,10 +61,11 @@ def _stop_when_orphaned(parent: int) -> None:
 
 def start_beside() -> subprocess.Popen:
     """Start a consumer for `python app.py`, in its own session (Ctrl-C goes to the server,
-    which then stops it)."""
+    which then stops it). It shares the server's console, so it says only what goes wrong, not
+    every job and minute's sweep."""
     return subprocess.Popen(  # noqa: S603 -- our own interpreter and module
-        [sys.executable, "-m", "conference.jobs.consumer", "--parent", str(os.getpid())],
-        cwd=PROJECT_ROOT, start_new_session=True)
+        [sys.executable, "-m", "conference.jobs.consumer", "--parent", str(os.getpid()),
+         "--log-level", "WARNING"], cwd=PROJECT_ROOT, start_new_session=True)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -82,8 +83,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the congress app's jobs.")
     parser.add_argument("--workers", type=int, help="jobs at once (default: MAX_JOBS)")
     parser.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--log-level", default="INFO", choices=("INFO", "WARNING"),
+                        help="INFO (default): every job's start and end; WARNING: problems only")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO,
+    logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s")
     run(args.workers, args.parent)
 
