@@ -143,6 +143,20 @@ def _agenda_pdf(server: Server) -> bytes:
             time.sleep(int(response.headers["Retry-After"]))
 
 
+def _consumers_of(server_pid: int) -> list[int]:
+    """The consumer processes `python app.py` (pid `server_pid`) started beside itself."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:  # ended meanwhile
+                continue
+            if b"conference.jobs.consumer" in command and str(server_pid).encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
 def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     instance = tmp_path / "instance"
     first = start_server(instance)
@@ -161,9 +175,14 @@ def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     # The agenda PDF is a job: the consumer app.py started beside itself renders it.
     assert _agenda_pdf(first).startswith(b"%PDF-")
     assert _sign_in(first, "admin", passwords[0]) == 200
+    server_pid = first.process.pid
+    assert _consumers_of(server_pid), "app.py started no consumer beside itself"
     first.stop()
     assert first.output.count(passwords[0]) == 1
-    assert "Consumer exiting." in first.output  # stopped with the server
+    deadline = time.monotonic() + 20  # no event tells of another process's end
+    while _consumers_of(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _consumers_of(server_pid), "the consumer outlived the server"
 
     second = start_server(instance)
     printed_again = second.wait_until_serving()
