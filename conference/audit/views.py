@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import login_required
 
 from conference.audit.service import list_entries
+from conference.audit.wording import action_choices, action_label, detail_lines
 from conference.auth.service import require_admin
 from conference.congresses.service import list_congresses
-from conference.dates import localize
+from conference.dates import format_when, localize
+from conference.i18n import page_locale
 from conference.validation import record_id
 from conference.web import actor
 
@@ -29,7 +31,10 @@ def _day(text: str | None, tz: str) -> datetime | None:
 @login_required
 def log():
     require_admin(actor())
-    tz = request.args.get("tz") or "Asia/Ho_Chi_Minh"
+    default_tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    congresses = list_congresses(actor())
+    zones = {congress.id: congress.timezone for congress in congresses}
+    tz = zones.get(request.args.get("congress_id", type=record_id), default_tz)
     since = _day(request.args.get("since"), tz)
     until = _day(request.args.get("until"), tz)
     page = request.args.get("page", 1, type=record_id)
@@ -41,6 +46,12 @@ def log():
     def page_url(number: int) -> str:
         return url_for("audit.log", **(request.args.to_dict() | {"page": number}))
 
+    def local_time(entry) -> str:
+        """When, in the time zone of the entry's congress (the default one for the rest)."""
+        return format_when(entry.at, zones.get(entry.congress_id, default_tz), page_locale(),
+                           "stamp")
+
     return render_template("audit/log.html", entries=entries, has_next=has_next, page=page,
-                           page_url=page_url, congresses=list_congresses(actor()),
-                           filters=request.args)
+                           page_url=page_url, congresses=congresses, filters=request.args,
+                           local_time=local_time, action_label=action_label,
+                           detail_lines=detail_lines, actions=action_choices())
