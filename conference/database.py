@@ -55,7 +55,7 @@ def prepare_first_start(app: Flask, with_demo: bool = False) -> list[str]:
         first_start = db.session.scalar(select(User.id).limit(1)) is None
         if first_start:
             password = generate_password()
-            create_user(None, "admin", password, display_name="Administrator", is_admin=True)
+            create_user(None, "admin", password, is_admin=True)
             lines += ["First start: an administrator account was created.",
                       "  username: admin", f"  password: {password}   (shown only this once)"]
         if first_start or with_demo:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
@@ -49,3 +50,11 @@ def category_label(category, locale: str | None = None) -> str:
     page's: English for English, Vietnamese for every other language."""
     language = str(locale or page_locale())
     return category.label_en if language.startswith("en") else category.label_vi
+
+
+def format_size(size: int, locale: str | None = None) -> str:
+    """A file's size as people read it: "16 KB", "2,4 MB" in Vietnamese, never "0.0 MB"."""
+    language = str(locale or page_locale())
+    if size < 1024 * 1024:
+        return f"{format_decimal(max(1, round(size / 1024)), locale=language)} KB"
+    return f"{format_decimal(size / (1024 * 1024), '#,##0.0', locale=language)} MB"

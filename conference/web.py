@@ -35,7 +35,7 @@ from conference.actors import Actor
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import compress
-from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, page_locale
+from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, format_size, page_locale
 from conference.token_pages import install_log_filter
 from conference.validation import MAX_ID
 
@@ -270,6 +270,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_compressed)
     app.context_processor(_template_context)
     app.add_template_filter(when, "when")
+    app.add_template_filter(format_size, "filesize")
     install_log_filter()
     app.register_blueprint(bp)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
+from conference.i18n import format_size
+
 ACTIONS = {
     "auth.sign_in": lazy_gettext("Signed in"),
     "auth.sign_in_failed": lazy_gettext("Sign-in failed"),
@@ -124,7 +126,9 @@ def detail_lines(details: dict | None) -> list[tuple[str, str]]:
     """Each detail as (field label, value), in the order it was recorded."""
     lines = []
     for key, value in (details or {}).items():
-        if isinstance(value, dict):
+        if key == "size" and isinstance(value, int):
+            shown = format_size(value)
+        elif isinstance(value, dict):
             shown = ", ".join(f"{name}: {part}" for name, part in value.items())
         elif isinstance(value, list):
             shown = ", ".join(map(str, value))
