@@ -1,0 +1,27 @@
+"""Every text-like field looks the same, whatever its input type (an address, a date, a file)."""
+
+import pytest
+
+from tests.browser.conftest import DESKTOP
+
+pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright")
+
+LOOK = ["borderTopWidth", "borderTopStyle", "paddingLeft", "borderTopLeftRadius", "maxWidth"]
+
+
+def looks(page, selector: str) -> list[dict]:
+    return page.locator(selector).evaluate_all(
+        "(fields, keys) => fields.map(f => { const s = getComputedStyle(f);"
+        " return Object.fromEntries(keys.map(k => [k, s[k]])); })", LOOK)
+
+
+@pytest.mark.slow
+def test_address_fields_look_like_the_other_fields(new_page, sign_in, live_server, congress):
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, live_server.users["organizer"])
+    page.goto(f"/manage/{congress.id}/streams/new")
+    text_look = looks(page, "form input[type=text]")[0]
+    addresses = looks(page, "form input[type=url]")
+    assert len(addresses) == 2  # the livestream and its replay
+    assert all(look == text_look for look in addresses), (text_look, addresses)
+    assert text_look["borderTopStyle"] == "solid" and text_look["paddingLeft"] == "8px"
