@@ -33,11 +33,22 @@ def test_entries_show_translated_actions_fields_and_local_time(client, congress,
     assert "{&#34;unit&#34;" not in page and '{"unit"' not in page  # no raw JSON
     assert "27/09/2023 08:30:05" in page  # 01:30 UTC in Asia/Ho_Chi_Minh
     assert "UTC" not in page
+    assert "Đại biểu DB0005" in page and "trang web" in page
 
     client.get("/lang/en")
     page = client.get("/admin/audit").text
     assert "Delegate changed" in page and "Unit:</span>" in page
     assert "27 Sep 2023 08:30:05" in page
+
+
+def test_yes_no_and_account_fields_read_as_words(client, congress, create_user, login):
+    login(create_user(admin=True))
+    _entry(congress, action="user.create", target="user:lan", source="cli",
+           details={"is_admin": True, "can_create_congresses": False})
+    rows = client.get("/admin/audit").text.split("<tbody>")[1]
+    assert "Quản trị viên:</span> có" in rows and "tạo đại hội:</span> không" in rows
+    assert "Tài khoản lan" in rows and "dòng lệnh" in rows and "True" not in rows
+
 
 
 def test_an_entry_in_another_time_zone_shows_that_zone(client, create_congress, create_user,

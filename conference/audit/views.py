@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import login_required
 
+from conference.audit import wording
 from conference.audit.service import list_entries
-from conference.audit.wording import action_choices, action_label, detail_lines
 from conference.auth.service import require_admin
 from conference.congresses.service import list_congresses
 from conference.dates import format_when, localize
@@ -53,5 +53,5 @@ def log():
 
     return render_template("audit/log.html", entries=entries, has_next=has_next, page=page,
                            page_url=page_url, congresses=congresses, filters=request.args,
-                           local_time=local_time, action_label=action_label,
-                           detail_lines=detail_lines, actions=action_choices())
+                           local_time=local_time, wording=wording,
+                           actions=wording.action_choices())

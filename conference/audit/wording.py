@@ -108,8 +108,32 @@ FIELDS = {
     "delegate": lazy_gettext("Delegate"),
     "scope": lazy_gettext("Scope"),
     "gate": lazy_gettext("Gate"),
+    "is_admin": lazy_gettext("Administrator"),
+    "can_create_congresses": lazy_gettext("May create congresses"),
+    "active": lazy_gettext("Active"),
+    "display_name": lazy_gettext("Display name"),
+    "prefix": lazy_gettext("Token"),
 }
 
+TARGETS = {
+    "user": lazy_gettext("Account"),
+    "congress": lazy_gettext("Congress"),
+    "delegate": lazy_gettext("Delegate"),
+    "session": lazy_gettext("Session"),
+    "item": lazy_gettext("Agenda item"),
+    "document": lazy_gettext("Document"),
+    "stream": lazy_gettext("Livestream"),
+    "screen": lazy_gettext("Screen"),
+}
+
+SOURCES = {
+    "web": lazy_gettext("web page"),
+    "api": lazy_gettext("API"),
+    "cli": lazy_gettext("command line"),
+    "socket": lazy_gettext("live console"),
+}
+
+YES, NO = lazy_gettext("yes"), lazy_gettext("no")
 MAX_VALUE = 120  # characters of one value shown; the export keeps them whole
 
 
@@ -122,11 +146,26 @@ def action_choices() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1])
 
 
+def target_label(target: str) -> str:
+    """ "delegate:DB0005,delegate:DB0007" reads "Delegate DB0005, Delegate DB0007"."""
+    parts = []
+    for part in filter(None, target.split(",")):
+        kind, _, key = part.partition(":")
+        parts.append(f"{TARGETS[kind]} {key}" if key and kind in TARGETS else part)
+    return ", ".join(parts)
+
+
+def source_label(source: str) -> str:
+    return str(SOURCES.get(source, source))
+
+
 def detail_lines(details: dict | None) -> list[tuple[str, str]]:
     """Each detail as (field label, value), in the order it was recorded."""
     lines = []
     for key, value in (details or {}).items():
-        if key == "size" and isinstance(value, int):
+        if isinstance(value, bool):
+            shown = str(YES if value else NO)
+        elif key == "size" and isinstance(value, int):
             shown = format_size(value)
         elif isinstance(value, dict):
             shown = ", ".join(f"{name}: {part}" for name, part in value.items())
