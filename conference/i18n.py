@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.dates import get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -58,3 +59,8 @@ def format_size(size: int, locale: str | None = None) -> str:
     if size < 1024 * 1024:
         return f"{format_decimal(max(1, round(size / 1024)), locale=language)} KB"
     return f"{format_decimal(size / (1024 * 1024), '#,##0.0', locale=language)} MB"
+
+
+def timezone_label(name: str, locale: str | None = None) -> str:
+    """A time zone as people call it ("Giờ Việt Nam", "Vietnam Time"), not "Asia/Ho_Chi_Minh"."""
+    return get_timezone_location(name, locale=str(locale or page_locale()))

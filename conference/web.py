@@ -35,7 +35,13 @@ from conference.actors import Actor
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, ValidationFailed
 from conference.extensions import compress
-from conference.i18n import LANGUAGE_COOKIE, LANGUAGES, format_size, page_locale
+from conference.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    format_size,
+    page_locale,
+    timezone_label,
+)
 from conference.token_pages import install_log_filter
 from conference.validation import MAX_ID
 
@@ -271,6 +277,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     app.add_template_filter(when, "when")
     app.add_template_filter(format_size, "filesize")
+    app.add_template_filter(timezone_label, "zone")
     install_log_filter()
     app.register_blueprint(bp)
 

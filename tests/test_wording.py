@@ -45,3 +45,10 @@ def test_the_first_administrator_has_no_english_name_in_the_vietnamese_menu(make
     with app.app_context():
         admin = db.session.scalar(db.select(User).where(User.username == "admin"))
         assert admin.display_name in ("", None)
+
+
+def test_the_congress_overview_names_its_time_zone_in_words(client, congress, organizer):
+    page = client.get(f"/manage/{congress.id}/").text
+    assert "Giờ Việt Nam" in page and "Asia/Ho_Chi_Minh" not in page
+    client.get("/lang/en")
+    assert "Vietnam Time" in client.get(f"/manage/{congress.id}/").text
