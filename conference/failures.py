@@ -4,11 +4,12 @@ not exist), counted per account or token prefix and per address, in the rate lim
 
 A whole congress hall often reaches the server through one address (the venue's NAT), so one
 client's failures must not refuse everybody else: only failures are counted, and a correct
-password or a valid token is never refused because of the address's count. Guessing stays slow:
-the account or token prefix under attack is refused before its secret is even checked once its
-own failures reach their limit, and past the address's (much higher) limit a name or prefix that
+password or a valid token is never refused because of the address's count. Guessing a password
+stays slow: an account under attack is refused before its password is even checked once its own
+failures reach their limit (`check`), and past the address's (much higher) limit a name that
 already failed there is refused before checking too, so spraying guesses over many accounts from
-one address gets one guess per account and window.
+one address gets one guess per account and window. Tokens are long random strings that nobody
+guesses: they are checked first, and only a wrong one is counted and, past a limit, answered 429.
 """
 
 from __future__ import annotations
@@ -70,12 +71,11 @@ class FailureGuard:
             raise self._refusal(self._wait(address_item, address_id))
 
     def failed(self, key: str | None = None) -> None:
-        """Count one failure; raise RateLimited (instead of the caller's 401 or 404) when the
-        address was already past its limit, so a scanner is told to wait."""
+        """Count one failure; raise RateLimited (instead of the caller's 401 or 404) when `key`
+        or the address was already past its limit, so the client is told to wait."""
         refusal = None
         for item, identifier in self._counters(key):
-            if not limiter.limiter.hit(item, self.scope, identifier) and identifier.startswith(
-                    "address:"):
+            if not limiter.limiter.hit(item, self.scope, identifier) and refusal is None:
                 refusal = self._refusal(self._wait(item, identifier))
         if refusal is not None:
             raise refusal

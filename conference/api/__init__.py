@@ -20,9 +20,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 operation = Routes(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
-# Against token guessing: each 401 counts against the token's prefix (its first 12 characters,
-# as stored and shown on the account page) and the client's address. A valid token always
-# passes, so one script with a wrong token never shuts out the check-in gates behind the same NAT.
+# A token is 43 random characters: nobody guesses one, so a valid token always passes, whatever
+# others behind the same address (a venue's NAT) sent. Each 401 counts against the token's prefix
+# (its first 12 characters, as stored and shown on the account page) and the client's address;
+# past either limit a wrong token is answered 429 with Retry-After, to make a broken script wait.
 TOKEN_FAILURES = FailureGuard(
     "api-token", "20 per minute", "200 per minute",
     lambda seconds: _("Too many requests with a wrong API token. Wait %(n)d seconds and check "
@@ -36,11 +37,9 @@ def _authenticate():
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     bearer = scheme.lower() == "bearer" and bool(token)
-    prefix = token[:TOKEN_PREFIX_LENGTH] if bearer else None
-    TOKEN_FAILURES.check(prefix)
     user = user_for_token(token) if bearer else None
     if user is None:
-        TOKEN_FAILURES.failed(prefix)
+        TOKEN_FAILURES.failed(token[:TOKEN_PREFIX_LENGTH] if bearer else None)
         raise Unauthorized(_("Send a valid API token: Authorization: Bearer <token>."))
     g.api_actor = Actor(user, request.remote_addr or "", "api")
 
