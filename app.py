@@ -10,6 +10,7 @@ import sys
 
 from conference import create_app
 from conference.extensions import socketio
+from conference.urls import serving_lines
 
 app = create_app()
 
@@ -35,6 +36,8 @@ def main() -> None:
         print("Jobs queue on Redis: run `python -m conference.jobs.consumer` too.", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the consumer on the way out
     print(f"Serving on http://{args.host}:{args.port}", flush=True)
+    for line in serving_lines(args.host, args.port):
+        print(line, flush=True)
     try:
         socketio.run(app, host=args.host, port=args.port, debug=args.debug,
                      allow_unsafe_werkzeug=True)

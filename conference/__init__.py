@@ -69,11 +69,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.documents.views import bp as documents_bp
     from conference.jobs.views import bp as jobs_bp
     from conference.portal.views import bp as portal_bp
+    from conference.site.views import bp as site_bp
     from conference.streams.views import bp as streams_bp
 
     for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
-                      displays_bp,
+                      displays_bp, site_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies

@@ -22,7 +22,8 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                   "Derives badge and kiosk tokens; default a random key kept in the instance "
                   "(see below)."),
     "PUBLIC_URL": (None, str,
-                   "Base URL printed in QR codes, e.g. https://daihoi.example.vn."),
+                   "Base URL printed in QR codes, e.g. https://daihoi.example.vn; when set, it "
+                   "wins over the address an administrator sets on the Site page."),
     "REDIS_URL": (None, str,
                   "Redis for the job queue (else SQLite in the instance folder); also the default "
                   "of MESSAGE_QUEUE and RATELIMIT_STORAGE_URL."),
@@ -32,7 +33,11 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "RATELIMIT_STORAGE_URL": ("memory://", str,
                               "Where rate-limit counters live (use Redis with several processes); "
                               "REDIS_URL when that is set."),
-    "LOGIN_RATE_LIMIT": ("5 per minute", str, "Sign-in attempts allowed per address."),
+    "LOGIN_RATE_LIMIT": ("5 per minute", str,
+                         "Failed sign-ins allowed per account name; past it that name waits."),
+    "LOGIN_ADDRESS_LIMIT": ("50 per minute", str,
+                            "Failed sign-ins allowed per address (a venue behind NAT is one); "
+                            "past it only names that have not failed there are tried."),
     "DEFAULT_LOCALE": ("vi", str, "Language of the pages until a user picks one (vi or en)."),
     "DEFAULT_TIMEZONE": ("Asia/Ho_Chi_Minh", str, "Time zone of new congresses."),
     "MAX_UPLOAD_MB": (50, int, "Largest request body, in megabytes."),

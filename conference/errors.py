@@ -69,3 +69,14 @@ class UnsupportedMediaType(ConferenceError):
 class PayloadTooLarge(ConferenceError):
     status = 413
     code = "too_large"
+
+
+class RateLimited(ConferenceError):
+    """Too many failed attempts; `retry_after` is the wait in seconds (the Retry-After header)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 60, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

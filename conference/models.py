@@ -16,8 +16,9 @@ from conference.documents.models import (
 )
 from conference.jobs.models import Job
 from conference.streams.models import Stream
+from conference.urls import SiteSetting
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
            "Delegate", "DelegateCategory", "Document", "DocumentComment", "DocumentRead",
            "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry", "RevokedBadge",
-           "Scene", "Screen", "Stream", "User"]
+           "Scene", "Screen", "SiteSetting", "Stream", "User"]

@@ -1,17 +1,22 @@
 """Pages opened by a secret token in their address: a badge's portal (/b/<token>) and a screen's
 kiosk page (/k/<token>). The token is a credential, so it must not leak: such pages are never
 cached, never send a Referer, and the logs show only its first four characters. Guessing is held
-off by a limit on misses per address.
+off by a limit on misses per address: past it a miss answers 429, while a valid token still opens
+its page (a whole hall of delegates shares the venue's address).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import wraps
 
 from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from conference.extensions import limiter
+from conference.errors import NotFound
+from conference.failures import FailureGuard
 
 DEFAULT_MISS_LIMIT = "30 per minute"  # app.config["PORTAL_MISS_LIMIT"] overrides it
 # "/b/<token>" (badges) and "/k/<token>" (kiosk screens) as written in a path, and URL-encoded
@@ -50,11 +55,27 @@ def _miss_limit() -> str:
     return current_app.config.get("PORTAL_MISS_LIMIT", DEFAULT_MISS_LIMIT)
 
 
-# Only misses count, so a venue of delegates behind one address is never held off; past the
-# limit every token page from that address is refused, or 429 versus 200 would tell a guesser
-# which tokens exist.
-miss_limit = limiter.shared_limit(_miss_limit, scope="portal-miss",
-                                  deduct_when=lambda response: response.status_code == 404)
+# A token has no part worth counting on its own (a guess is random throughout; 128 bits make
+# guessing hopeless anyway): misses count per address only, and only misses are refused.
+TOKEN_PAGE_MISSES = FailureGuard(
+    "portal-miss", None, _miss_limit,
+    lambda seconds: _("Too many unknown badge or screen addresses from your network. Wait "
+                      "%(n)d seconds and scan the code again.", n=seconds))
+
+
+def miss_limit(view):
+    """Count the view's 404s (an unknown token) towards the address's misses; past the limit
+    they are answered 429 with Retry-After instead."""
+
+    @wraps(view)
+    def counted(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except (NotFound, HTTPNotFound):
+            TOKEN_PAGE_MISSES.failed()
+            raise
+
+    return counted
 
 
 def private(response):

@@ -33,7 +33,7 @@ from werkzeug.routing import IntegerConverter
 
 from conference.actors import Actor
 from conference.dates import format_when
-from conference.errors import ConferenceError, Conflict, ValidationFailed
+from conference.errors import ConferenceError, Conflict, RateLimited, ValidationFailed
 from conference.extensions import compress
 from conference.i18n import (
     LANGUAGE_COOKIE,
@@ -126,7 +126,11 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 
 
 def _handle_domain_error(error: ConferenceError):
-    return error_response(error.status, error.code, error.message, error.fields)
+    response = make_response(error_response(error.status, error.code, error.message,
+                                            error.fields))
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _handle_csrf_error(error: CSRFError):

@@ -172,6 +172,9 @@ CASES: list[Case] = [
     Case("POST", "auth.user_detail", lambda w: f"/admin/users/{w.spare.id}", admin_only(302),
          body=lambda w: {"action": "grant", "congress_id": w.congress.id, "role": "checkin"}),
     Case("GET", "audit.log", lambda w: "/admin/audit", admin_only(200)),
+    Case("GET", "site_settings.settings", lambda w: "/admin/site", admin_only(200)),
+    Case("POST", "site_settings.settings", lambda w: "/admin/site", admin_only(302),
+         body=lambda w: {"public_url": "https://daihoi.example.vn"}),
     # Congress pages.
     Case("GET", "congresses.create", lambda w: "/manage/new", creators_only(200, 302)),
     Case("POST", "congresses.create", lambda w: "/manage/new", creators_only(302, 302),

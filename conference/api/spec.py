@@ -48,7 +48,9 @@ STANDARD_ERRORS = {
     413: "`too_large`: the body is larger than the server accepts.",
     415: "`unsupported_media_type`: send Content-Type: application/json.",
     422: "`validation_failed`: `fields` maps each wrong field to what is wrong.",
-    429: "`rate_limited`: too many requests with a wrong token from this address; wait a minute.",
+    429: "`rate_limited`: a wrong token, after too many with its prefix (or, past a higher "
+         "limit, from this address); wait the seconds in `Retry-After`. A valid token is never "
+         "refused.",
     500: "`internal_error`: logged on the server; no details are given.",
 }
 INVALID_JSON = "`invalid_json`: the body is not a JSON object."
@@ -138,8 +140,9 @@ spec = SpecTree(
         "see nothing of a congress."),
     security_schemes=[SecurityScheme(name="bearerAuth", data=SecuritySchemeData(
         type=SecureType.HTTP, scheme="bearer",
-        description="An API token (starts with cft_). Twenty wrong tokens a minute from one "
-                    "address are answered with 429."))],
+        description="An API token (starts with cft_). Past twenty wrong tokens a minute "
+                    "with one prefix (the first 12 characters), wrong ones are answered with "
+                    "429 and Retry-After; a valid token always passes."))],
     security={"bearerAuth": []})
 
 

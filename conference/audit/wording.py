@@ -74,6 +74,7 @@ ACTIONS = {
     "screen.flash_clear": lazy_gettext("Flash message cleared"),
     "screen.next": lazy_gettext("Next playlist step"),
     "screen.previous": lazy_gettext("Previous playlist step"),
+    "site.public_url": lazy_gettext("Public address changed"),
 }
 
 FIELDS = {
@@ -113,6 +114,8 @@ FIELDS = {
     "active": lazy_gettext("Active"),
     "display_name": lazy_gettext("Display name"),
     "prefix": lazy_gettext("Token"),
+    "before": lazy_gettext("Before"),
+    "after": lazy_gettext("After"),
 }
 
 TARGETS = {
@@ -124,6 +127,7 @@ TARGETS = {
     "document": lazy_gettext("Document"),
     "stream": lazy_gettext("Livestream"),
     "screen": lazy_gettext("Screen"),
+    "site": lazy_gettext("Site setting"),
 }
 
 SOURCES = {

@@ -26,6 +26,7 @@ MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
 TOKEN_USE_PRECISION = timedelta(minutes=1)  # how often last_used_at is written
 TOKEN_PREFIX = "cft_"  # noqa: S105 (marks our tokens in logs and secret scanners)
+TOKEN_PREFIX_LENGTH = 12  # stored beside the hash and shown, so the owner tells tokens apart
 # A hash to check against when the username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
 
@@ -238,7 +239,7 @@ def create_api_token(actor: Actor | None, user: User, name: str = "") -> tuple[A
         raise Forbidden(_("You may only make tokens for your own account."))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name.strip()[:100], token_hash=_hash_token(plain),
-                     prefix=plain[:12])
+                     prefix=plain[:TOKEN_PREFIX_LENGTH])
     db.session.add(token)
     record(actor, "token.create", target=f"user:{user.username}", details={"name": token.name})
     db.session.commit()

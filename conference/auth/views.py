@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +21,9 @@ from conference.auth import service
 from conference.auth.cli import COMMANDS
 from conference.auth.models import ROLE_LABELS, Role
 from conference.congresses.service import get_congress, list_congresses
-from conference.errors import Conflict, ValidationFailed
-from conference.extensions import limiter, login_manager
+from conference.errors import Conflict, RateLimited, ValidationFailed
+from conference.extensions import login_manager
+from conference.failures import FailureGuard
 from conference.validation import record_id
 from conference.web import actor, safe_next
 
@@ -55,30 +57,38 @@ def _login_limit() -> str:
     return current_app.config["CONFERENCE"]["LOGIN_RATE_LIMIT"]
 
 
+def _login_address_limit() -> str:
+    return current_app.config["CONFERENCE"]["LOGIN_ADDRESS_LIMIT"]
+
+
+SIGN_IN_FAILURES = FailureGuard(
+    "sign-in", _login_limit, _login_address_limit,
+    lambda seconds: _("Too many failed sign-ins for this account. Wait %(n)d seconds and try "
+                      "again.", n=seconds))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("congresses.manage_list"))
-    error = None
-    if request.method == "POST":
-        user = service.authenticate(request.form.get("username", ""),
-                                    request.form.get("password", ""),
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None)
+    username = request.form.get("username", "").strip()[:200]
+    try:
+        SIGN_IN_FAILURES.check(username)
+        user = service.authenticate(username, request.form.get("password", ""),
                                     request.remote_addr or "")
-        if user is not None:
-            session.clear()  # a fresh session at sign-in: nothing carried over from before
-            login_user(user)
-            return redirect(safe_next(request.args.get("next"),
-                                      url_for("congresses.manage_list")))
-        error = _("Wrong username or password.")
-    return render_template("auth/login.html", error=error), (401 if error else 200)
-
-
-@bp.errorhandler(429)
-def too_many_sign_ins(_error):
-    """Show the sign-in form again, saying why it refuses for now."""
-    message = _("Too many sign-in attempts from your address. Wait a minute and try again.")
-    return render_template("auth/login.html", error=message), 429
+        if user is None:
+            SIGN_IN_FAILURES.failed(username)
+    except RateLimited as refusal:
+        response = make_response(render_template("auth/login.html", error=refusal.message), 429)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    if user is None:
+        return render_template("auth/login.html", error=_("Wrong username or password.")), 401
+    session.clear()  # a fresh session at sign-in: nothing carried over from before
+    login_user(user)
+    return redirect(safe_next(request.args.get("next"), url_for("congresses.manage_list")))
 
 
 @bp.post("/logout")
