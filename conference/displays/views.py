@@ -231,7 +231,7 @@ def control(congress_id: int):
     except (ValidationFailed, Conflict) as exc:
         flash(" ".join(str(v) for v in exc.fields.values()) or exc.message, "error")
     return redirect(url_for("displays.console", congress_id=congress.id, **{
-        key: value for key, value in selection.items() if value}) + "#control")
+        key: value for key, value in selection.items() if value}))
 
 
 def _screen_form(congress, screen=None):

@@ -88,9 +88,9 @@
     var badge = card.querySelector('[data-field="online"]');
     badge.dataset.lastSeen = s.last_seen || "";
     badge.dataset.onlineSince = s.online_since || "";
-    var drawn = card.querySelector('[data-field="drawn"]');
-    drawn.textContent = s.rendered_version >= s.state_version ? drawn.dataset.current
-      : drawn.dataset.behind;
+    // Said only when it matters: a connected kiosk that has not drawn the last change.
+    card.querySelector('[data-field="drawn"]').hidden = !s.last_seen ||
+      s.rendered_version >= s.state_version;
     refreshOnline(card);
   }
 
@@ -170,13 +170,13 @@
     form.appendChild(confirmed);
   });
 
-  live.querySelectorAll(".target").forEach(function (card) {
+  live.querySelectorAll(".screen-toggle").forEach(function (card) {
     show(JSON.parse(card.querySelector(".screen-state").textContent));
     refreshOnline(card);
   });
   drawPreview();
   setInterval(function () {
-    live.querySelectorAll(".target").forEach(function (card) {
+    live.querySelectorAll(".screen-toggle").forEach(function (card) {
       var state = states[card.dataset.screen];
       if (state) { show(state); }
       refreshOnline(card);
