@@ -44,6 +44,7 @@
   var form = document.getElementById("screens-control");
   var live = document.getElementById("screens-live");
   if (!form || !live) { return; }
+  form.classList.add("drawing");
   var types = data("scene-types");
   var previews = data("scene-previews");
   var congress = data("preview-congress");

@@ -119,6 +119,36 @@ def test_pick_preview_take_on_one_screen(new_page, sign_in, live_server, congres
     assert state(live_server, hall["wall"])["mode"] == "scene"
     expect(room.locator('[data-field="program"]')).to_have_text("Tắt màn hình")
     expect(room.locator('input[name="target"]')).to_be_checked()
+
+    # Another operator (a Stream Deck) takes a scene on the wall: its tile follows, live.
+    page.evaluate("window.__notReloaded = true")
+    status, _body = live_server.api("POST", f"/api/v1/screens/{hall['wall']}/take",
+                                    {"scene_id": hall["scenes"]["Đồng hồ"]})
+    assert status == 200
+    expect(wall.locator('[data-field="program"]')).to_have_text("Đồng hồ")
+    expect(wall.locator(".screen-preview .clock-face")).not_to_be_empty()
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_without_javascript_all_screens_are_confirmed_on_a_page(new_page, sign_in, live_server,
+                                                                 congress, hall):
+    page = new_page(viewport=PHONE, java_script_enabled=False)
+    sign_in(page, live_server.users["operator"])
+    page.goto(f"/manage/{congress.id}/screens?target=all")
+    page.locator(".scene-pick", has_text="Đồng hồ").click()
+    with page.expect_navigation():
+        page.locator("button.take").click()
+    expect(page.locator(".confirm-all h2")).to_have_text("Chiếu ngay trên cả 2 màn hình?")
+    assert state(live_server, hall["wall"])["scene"]["type"] == "announcement"
+    assert small_tap_targets(page) == []
+    screenshot(page, "screens-console-confirm-all-vi")
+    with page.expect_navigation():
+        page.locator(".confirm-all button[name=confirm]").click()
+    assert state(live_server, hall["wall"])["scene"]["type"] == "clock"
+    assert state(live_server, hall["room"])["scene"]["type"] == "clock"
+    expect(page.locator('input[name="target"]:checked')).to_have_count(2)
+    expect(page.locator('.scene-pick:has-text("Đồng hồ") input')).to_be_checked()
     assert page.console_errors == []
 
 
