@@ -136,7 +136,7 @@ def program_label(state: dict, types: dict[str, str]) -> str:
         index = service.playlist_position([entry["duration"] for entry in playlist["entries"]],
                                           playlist["start_index"], elapsed)
         return f"{playlist['name']} · {playlist['entries'][index]['name']}"
-    return _("Blackout") if state["mode"] == "blackout" else _("Nothing")
+    return _("Blackout") if state["mode"] == "blackout" else _("Nothing shown")
 
 
 def _console_page(congress, selection: dict, pending: dict | None = None):
