@@ -192,6 +192,15 @@
     });
   });
 
+  // Enter in the announcement's fields flashes it (the form's default button does nothing).
+  ["c-text", "c-seconds"].forEach(function (id) {
+    document.getElementById(id).addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") { return; }
+      event.preventDefault();
+      document.getElementById("c-flash").click();
+    });
+  });
+
   // Keys act on the ticked screens. Arrows keep their own meaning in the scene grid and on
   // the screen toggles (moving between choices); PageUp/PageDown and B act from anywhere
   // but a text field.

@@ -128,6 +128,15 @@ def test_pick_preview_take_on_one_screen(new_page, sign_in, live_server, congres
     expect(wall.locator('[data-field="program"]')).to_have_text("Đồng hồ")
     expect(wall.locator(".screen-preview .clock-face")).not_to_be_empty()
     assert page.evaluate("window.__notReloaded") is True
+
+    # Enter in the announcement flashes it on the ticked screen; it never takes the scene.
+    page.fill("#c-text", "Mời đại biểu về chỗ ngồi")
+    with page.expect_navigation():
+        page.press("#c-text", "Enter")
+    assert state(live_server, hall["room"])["flash"]["text"] == "Mời đại biểu về chỗ ngồi"
+    assert state(live_server, hall["room"])["mode"] == "blackout"
+    assert state(live_server, hall["wall"])["flash"] is None
+    expect(room.locator('[data-field="flash"]')).to_contain_text("Mời đại biểu về chỗ ngồi")
     assert page.console_errors == []
 
 
@@ -149,6 +158,12 @@ def test_without_javascript_all_screens_are_confirmed_on_a_page(new_page, sign_i
     assert state(live_server, hall["room"])["scene"]["type"] == "clock"
     expect(page.locator('input[name="target"]:checked')).to_have_count(2)
     expect(page.locator('.scene-pick:has-text("Đồng hồ") input')).to_be_checked()
+    # Enter in a field submits nothing: the form's default button is a disabled one.
+    assert page.evaluate("""() => {
+        const form = document.getElementById('screens-control');
+        const first = form.querySelector('button[type=submit]');
+        return first.disabled && !first.value;
+    }""") is True
     assert page.console_errors == []
 
 
