@@ -166,7 +166,7 @@ def _console_page(congress, selection: dict, pending: dict | None = None):
                         for scene in scenes},
         scenes=scenes, playlists=service.list_playlists(congress),
         groups=service.groups(congress),
-        types=types, labels=scene_labels()), 200
+        types=types, labels=scene_labels())
 
 
 @bp.get("/manage/<int:congress_id>/screens")
