@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from conference.audit.models import AuditEntry
 from conference.auth.service import Actor
+from conference.dates import utcnow
 from conference.displays import service
 from conference.displays.models import Playlist, Scene, Screen
 from conference.extensions import db
@@ -35,15 +37,158 @@ def test_console_lists_screens_with_status_preview_and_kiosk_url(client, agenda,
     page = client.get(f"/manage/{agenda[0].id}/screens")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "LED wall" in html and "3840×1080" in html and "Offline" in html
+    assert "LED wall" in html and "3840×1080" in html
+    assert ">Never connected<" in html and "since –" not in html
     assert f"/k/{service.kiosk_token(screen)}" in html
     assert 'class="screen-state"' in html and "js/screens-console.js" in html
     assert "Keys: → or PageDown next" in html
 
 
-def test_checkin_staff_cannot_open_the_console(client, agenda, create_user, login):
-    login(create_user(role="checkin", congress=agenda[0]))
-    assert client.get(f"/manage/{agenda[0].id}/screens").status_code == 403
+def test_each_screen_says_plainly_whether_it_is_connected(client, agenda, screen):
+    service.screen_seen(screen)
+    assert ">Connected since" in client.get(f"/manage/{agenda[0].id}/screens").get_data(
+        as_text=True)
+    screen.last_seen = screen.online_since = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    html = client.get(f"/manage/{agenda[0].id}/screens").get_data(as_text=True)
+    assert ">Not connected, last seen" in html and ">Connected since" not in html
+
+
+def tile(html: str, screen) -> str:
+    """The program tile of one screen on the console page."""
+    start = html.index(f'id="screen-{screen.id}"')
+    return html[start:html.index("</label>", start)]
+
+
+def test_each_screen_names_what_it_shows(client, agenda, operator, screen):
+    congress = agenda[0]
+    hall = service.create_screen(operator, congress, {"name": "Hall", "width": 1920,
+                                                      "height": 1080})
+    side = service.create_screen(operator, congress, {"name": "Side", "width": 1920,
+                                                      "height": 1080})
+    clock = service.create_scene(operator, congress, {"name": "Đồng hồ",
+                                                      "scene": {"type": "clock"}})
+    loop = service.create_playlist(operator, congress, {
+        "name": "Vòng chiếu", "entries": [{"scene_id": clock.id, "duration": 60}]})
+    service.take_scene(operator, congress, [screen], {"scene_id": clock.id})
+    service.resume_playlist(operator, congress, [hall], loop.id)
+    service.take_scene(operator, congress, [side], {"scene": {"type": "announcement",
+                                                              "title": "Giải lao"}})
+    html = client.get(f"/manage/{congress.id}/screens").get_data(as_text=True)
+    assert 'data-field="program">Đồng hồ<' in tile(html, screen)
+    assert 'data-field="program">Vòng chiếu · Đồng hồ<' in tile(html, hall)
+    assert 'data-field="program">Announcement<' in tile(html, side)
+    service.blackout(operator, congress, [screen])
+    html = client.get(f"/manage/{congress.id}/screens").get_data(as_text=True)
+    assert 'data-field="program">Blackout<' in tile(html, screen)
+
+
+def checked(html: str, value: str) -> bool:
+    """Whether the console's checkbox or radio button with this value is ticked."""
+    tag_start = html.rindex("<input", 0, html.index(f'value="{value}"'))
+    return " checked" in html[tag_start:html.index(">", tag_start)]
+
+
+@pytest.fixture
+def two_screens(agenda, operator, screen):
+    hall = service.create_screen(operator, agenda[0], {"name": "Hall", "width": 1920,
+                                                       "height": 1080})
+    return screen, hall
+
+
+def test_an_action_keeps_the_screens_and_the_scene_chosen(client, agenda, operator,
+                                                          two_screens):
+    congress = agenda[0]
+    wall, hall = two_screens
+    first = service.create_scene(operator, congress, {"name": "A", "scene": {"type": "clock"}})
+    second = service.create_scene(operator, congress, {"name": "B", "scene": {"type": "clock"}})
+    url = f"/manage/{congress.id}/screens/control"
+    response = client.post(url, data={"target": f"screen:{hall.id}", "action": "take",
+                                      "scene_id": second.id})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert f"target=screen:{hall.id}" in location and f"scene={second.id}" in location
+    db.session.expire_all()
+    assert (hall.mode, hall.scene_id, wall.mode) == ("scene", second.id, "blackout")
+    page = client.get(location).get_data(as_text=True)
+    assert "Scene shown on Hall." in page
+    assert checked(page, f"screen:{hall.id}") and not checked(page, f"screen:{wall.id}")
+    assert checked(page, str(second.id)) and not checked(page, str(first.id))
+    # A stray blackout right after hits the hall only, and the selection stays again.
+    response = client.post(url, data={"target": f"screen:{hall.id}", "action": "blackout",
+                                      "scene_id": second.id})
+    db.session.expire_all()
+    assert (hall.mode, wall.mode) == ("blackout", "blackout")
+    assert f"target=screen:{hall.id}" in response.headers["Location"]
+    # Refused actions keep it too.
+    response = client.post(url, data={"target": f"screen:{hall.id}", "action": "next",
+                                      "scene_id": first.id})
+    assert f"scene={first.id}" in response.headers["Location"]
+    assert "Nothing to step through" in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_with_several_screens_none_is_ticked_until_the_operator_chooses(client, agenda,
+                                                                        operator, two_screens):
+    congress = agenda[0]
+    wall, hall = two_screens
+    page = client.get(f"/manage/{congress.id}/screens").get_data(as_text=True)
+    assert not checked(page, f"screen:{wall.id}") and not checked(page, f"screen:{hall.id}")
+    response = client.post(f"/manage/{congress.id}/screens/control",
+                           data={"action": "blackout"}, follow_redirects=True)
+    assert "Choose the screens first." in response.get_data(as_text=True)
+    page = client.get(f"/manage/{congress.id}/screens?target=group:outside").get_data(
+        as_text=True)
+    assert checked(page, f"screen:{wall.id}") and not checked(page, f"screen:{hall.id}")
+    for junk in ("screen:999999", "screen:x", "group:", "nope", "screen:" + "9" * 30):
+        page = client.get(f"/manage/{congress.id}/screens", query_string={"target": junk})
+        assert page.status_code == 200 and not checked(page.get_data(as_text=True),
+                                                       f"screen:{wall.id}")
+
+
+def test_the_only_screen_is_ticked_by_default(client, agenda, screen):
+    page = client.get(f"/manage/{agenda[0].id}/screens").get_data(as_text=True)
+    assert checked(page, f"screen:{screen.id}")
+
+
+def test_an_action_on_every_screen_runs_only_once_confirmed(client, agenda, operator,
+                                                            two_screens):
+    congress = agenda[0]
+    wall, hall = two_screens
+    url = f"/manage/{congress.id}/screens/control"
+    versions = (wall.state_version, hall.state_version)
+    for targets in (["all"], [f"screen:{wall.id}", f"screen:{hall.id}"]):
+        page = client.post(url, data={"target": targets, "action": "flash", "text": "Xin mời",
+                                      "seconds": "20"})
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "Flash on all 2 screens?" in html and "Yes, on all screens" in html
+        assert 'name="text" value="Xin mời"' in html and 'name="confirm" value="all"' in html
+        db.session.expire_all()
+        assert (wall.state_version, hall.state_version) == versions
+        assert wall.flash_text == hall.flash_text == ""
+    response = client.post(url, data={"target": "all", "action": "flash", "text": "Xin mời",
+                                      "seconds": "20", "confirm": "all"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert wall.flash_text == hall.flash_text == "Xin mời"
+    location = response.headers["Location"]
+    assert f"target=screen:{wall.id}" in location and f"target=screen:{hall.id}" in location
+    # A group that is not every screen needs no confirmation.
+    assert client.post(url, data={"target": "group:outside", "action": "blackout"}
+                       ).status_code == 302
+    # An unknown action is refused before anything is asked.
+    response = client.post(url, data={"target": "all", "action": "nope"})
+    assert response.status_code == 302
+
+
+def test_the_api_still_drives_every_screen_at_once(client, agenda, operator, two_screens, api):
+    congress = agenda[0]
+    response = api(operator.user).post(f"/api/v1/congresses/{congress.id}/screens/take",
+                                       json={"scene": {"type": "clock"}})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert [screen.mode for screen in two_screens] == ["scene", "scene"]
 
 
 def test_control_buttons_drive_the_screens(client, agenda, operator, screen):
@@ -58,6 +203,7 @@ def test_control_buttons_drive_the_screens(client, agenda, operator, screen):
     assert screen.mode == "scene" and screen.scene_id == saved.id
     client.post(url, data={"target": "group:outside", "action": "flash", "text": "Xin mời",
                            "seconds": "20"})
+    # The only screen is every screen: nothing to confirm.
     client.post(url, data={"target": "all", "action": "blackout"})
     db.session.refresh(screen)
     assert screen.mode == "blackout" and screen.flash_text == "Xin mời"

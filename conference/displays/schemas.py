@@ -45,7 +45,9 @@ class StateVersion(Output):
 
 class ScreenState(Output):
     """What a kiosk draws; the same dict the /screens namespace pushes as `screen_state`:
-    `scene` in scene mode, `playlist` in playlist mode, `flash` while an announcement lasts."""
+    `scene` in scene mode, `playlist` in playlist mode (each entry with its scene's `name`),
+    `flash` while an announcement lasts. `scene_name` names a saved scene taken (empty for
+    one taken ad hoc), so the console says what each screen shows."""
 
     model_config = ConfigDict(extra="allow")
     screen_id: int
@@ -54,6 +56,7 @@ class ScreenState(Output):
     server_time: Instant
     app_version: str
     scene: dict | None
+    scene_name: str = ""
     playlist: dict | None
     flash: dict | None
 

@@ -46,7 +46,7 @@ from conference.extensions import db
 from conference.images import process_image
 from conference.signals import screens_changed
 from conference.streams.models import Stream
-from conference.validation import Id, OptionalText, Schema, Text, validate
+from conference.validation import Id, OptionalText, Schema, Text, optional_id, validate
 
 CAPABILITY = Capability.DRIVE_AGENDA  # operators drive the screens as they drive the agenda
 TOKEN_PURPOSE = "kiosk"  # noqa: S105 (a label, not a password)
@@ -206,17 +206,20 @@ def screen_state(screen: Screen, now: datetime | None = None) -> dict:
         "server_time": now.isoformat(), "app_version": app_version(), "step": screen.step,
         "congress": {"id": congress.id, "name": congress.name, "slug": congress.slug,
                      "timezone": congress.timezone},
-        "scene": None, "playlist": None, "flash": None}
+        "scene": None, "scene_name": "", "playlist": None, "flash": None}
     if screen.mode == Mode.SCENE:
         state["scene"] = resolve_scene(congress, shown_scene(screen), now, screen.base_url)
+        # A saved scene's name, for the console; one taken ad hoc (API) has none.
+        state["scene_name"] = screen.scene.name if not screen.scene_data and screen.scene else ""
     elif screen.mode == Mode.PLAYLIST and screen.playlist is not None:
         playlist = screen.playlist
         state["playlist"] = {
             "id": playlist.id, "name": playlist.name, "start_index": screen.playlist_index,
             "started_at": (screen.playlist_started_at or now).isoformat(),
-            "entries": [{"duration": entry.duration, "scene": resolve_scene(
-                congress, {"type": entry.scene.type} | entry.scene.fields, now,
-                screen.base_url)} for entry in playlist.entries]}
+            "entries": [{"duration": entry.duration, "name": entry.scene.name,
+                         "scene": resolve_scene(congress, entry.scene.definition, now,
+                                                screen.base_url)}
+                        for entry in playlist.entries]}
     if screen.flash_text and screen.flash_expires_at and screen.flash_expires_at > now:
         state["flash"] = {"text": screen.flash_text,
                           "expires_at": screen.flash_expires_at.isoformat()}
@@ -509,6 +512,36 @@ def select_screens(actor: Actor, congress: Congress, group: str | None = None,
     if not screens:
         raise NotFound(_("No screens in this group.") if group else _("No screens yet."))
     return screens
+
+
+def select_targets(actor: Actor, congress: Congress, targets: Sequence[str]) -> list[Screen]:
+    """The screens the console's targets name, in the console's order: each target is "all",
+    "group:<name>" or "screen:<id>". None at all is refused: the console never falls back to
+    every screen. A screen of another congress, or an unknown group, is a 404."""
+    authorize(actor, congress, CAPABILITY)
+    chosen: set[int] = set()
+    for target in targets:
+        kind, _sep, value = target.partition(":")
+        if target == "all":
+            found = select_screens(actor, congress)
+        elif kind == "group" and value:
+            found = select_screens(actor, congress, value)
+        elif kind == "screen" and (screen_id := optional_id(value)) is not None:
+            found = select_screens(actor, congress, screen_id=screen_id)
+        else:
+            raise NotFound(_("Screen not found."))
+        chosen.update(screen.id for screen in found)
+    if not chosen:
+        raise ValidationFailed(_("Choose the screens first."),
+                               fields={"target": _("Choose the screens first.")})
+    return [screen for screen in list_screens(congress) if screen.id in chosen]
+
+
+def needs_confirmation(congress: Congress, screens: Sequence[Screen]) -> bool:
+    """Whether an action reaches every screen of a congress that has several: the console asks
+    before it, so a stray key never blacks out the whole hall."""
+    every = {screen.id for screen in list_screens(congress)}
+    return len(every) > 1 and every <= {screen.id for screen in screens}
 
 
 def _changed(actor: Actor, congress: Congress, screens: list[Screen], action: str,

@@ -115,68 +115,123 @@ def scene_type_labels() -> dict[str, str]:
             "awards": _("Awards")}
 
 
+MAX_TARGETS = 200  # more than any hall has screens; the rest of a longer list is ignored
+
+
+def action_labels() -> dict[str, str]:
+    """The console's actions, as its buttons and its confirmation name them."""
+    return {"take": _("Take"), "playlist": _("Back to playlist"), "previous": _("Previous"),
+            "next": _("Next"), "flash": _("Flash"), "clear_flash": _("Remove flash"),
+            "blackout": _("Blackout")}
+
+
+def program_label(state: dict, types: dict[str, str]) -> str:
+    """What a screen shows now, by name: the scene, or the playlist and its entry (the same
+    words screens-console.js writes after each push)."""
+    if state["mode"] == "scene" and state["scene"]:
+        return state["scene_name"] or types.get(state["scene"].get("type"), "")
+    if state["mode"] == "playlist" and state["playlist"] and state["playlist"]["entries"]:
+        playlist, now = state["playlist"], datetime.fromisoformat(state["server_time"])
+        elapsed = (now - datetime.fromisoformat(playlist["started_at"])).total_seconds()
+        index = service.playlist_position([entry["duration"] for entry in playlist["entries"]],
+                                          playlist["start_index"], elapsed)
+        return f"{playlist['name']} · {playlist['entries'][index]['name']}"
+    return _("Blackout") if state["mode"] == "blackout" else _("Nothing shown")
+
+
+def _console_page(congress, selection: dict, pending: dict | None = None):
+    """The console with the operator's selection (targets, scene, playlist) kept: after an
+    action, the same screens stay ticked and the same scene stays in preview."""
+    screens = service.list_screens(congress)
+    try:
+        ticked = {screen.id for screen in service.select_targets(actor(), congress,
+                                                                 selection["target"])}
+    except (NotFound, ValidationFailed):
+        # Nothing named (or a screen since deleted): tick the only screen, never every screen.
+        ticked = {screens[0].id} if len(screens) == 1 and not selection["target"] else set()
+    scenes = service.list_scenes(congress)
+    base, now, types = public_base_url(), utcnow(), scene_type_labels()
+    states = [service.screen_state(screen, now) for screen in screens]
+    return render_template(
+        "displays/console.html", congress=congress,
+        screens=[(screen, ScreenStatus.shown(screen, service.kiosk_url(screen, base)), state,
+                  program_label(state, types)) for screen, state in zip(screens, states,
+                                                                          strict=True)],
+        ticked=ticked, picked=selection["scene"], playlist_picked=selection["playlist"],
+        here=url_for("displays.console", congress_id=congress.id, scene=selection["scene"],
+                     target=[f"screen:{screen_id}" for screen_id in sorted(ticked)],
+                     playlist=selection["playlist"]),
+        pending=pending, actions=action_labels(),
+        scene_previews={scene.id: resolve_scene(congress, scene.definition, now, base)
+                        for scene in scenes},
+        scenes=scenes, playlists=service.list_playlists(congress),
+        groups=service.groups(congress),
+        types=types, labels=scene_labels())
+
+
 @bp.get("/manage/<int:congress_id>/screens")
 @login_required
 def console(congress_id: int):
-    congress = _congress(congress_id)
-    screens = service.list_screens(congress)
-    base = public_base_url()
-    return render_template(
-        "displays/console.html", congress=congress,
-        screens=[(screen, ScreenStatus.shown(screen, service.kiosk_url(screen, base)),
-                  service.screen_state(screen)) for screen in screens],
-        scenes=service.list_scenes(congress), playlists=service.list_playlists(congress),
-        groups=service.groups(congress), types=scene_type_labels(), labels=scene_labels(),
-        mode_labels={"scene": _("Scene"), "playlist": _("Playlist"),
-                     "blackout": _("Blackout")})
+    """The operator's console; the query names the selection to keep (target, scene)."""
+    args = request.args
+    return _console_page(_congress(congress_id), {
+        "target": args.getlist("target")[:MAX_TARGETS], "scene": optional_id(args.get("scene")),
+        "playlist": optional_id(args.get("playlist"))})
 
 
-def _targets(congress, target: str) -> list:
-    """The screens a console form names: "all", "group:<name>" or "screen:<id>"."""
-    kind, _sep, value = target.partition(":")
-    if kind == "screen":
-        return service.select_screens(actor(), congress, screen_id=optional_id(value) or 0)
-    return service.select_screens(actor(), congress, value if kind == "group" else None)
-
-
-def _control(congress, action: str, screens: list) -> str:
+def _run(congress, action: str, screens: list) -> str:
     """Run one console button on the chosen screens; returns what to tell the operator."""
     form = request.form
+    names = ", ".join(screen.name for screen in screens)
     if action == "take":
         service.take_scene(actor(), congress, screens,
                            {"scene_id": optional_id(form.get("scene_id"))})
-        return _("Scene shown.")
+        return _("Scene shown on %(screens)s.", screens=names)
     if action == "playlist":
         service.resume_playlist(actor(), congress, screens, optional_id(form.get("playlist_id")))
-        return _("Back to the playlist.")
+        return _("Back to the playlist on %(screens)s.", screens=names)
     if action == "blackout":
         service.blackout(actor(), congress, screens)
-        return _("Screens blacked out.")
+        return _("Blacked out: %(screens)s.", screens=names)
     if action == "flash":
         service.flash(actor(), congress, screens, {"text": form.get("text", ""),
                                                    "seconds": form.get("seconds") or 30})
-        return _("Announcement flashed.")
+        return _("Announcement flashed on %(screens)s.", screens=names)
     if action == "clear_flash":
         service.clear_flash(actor(), congress, screens)
-        return _("Flash removed.")
-    if action in ("next", "previous"):
-        for screen in screens:
-            service.step_screen(actor(), screen, 1 if action == "next" else -1)
-        return _("Stepped.")
-    raise ValidationFailed(_("Unknown action."), fields={"action": _("Unknown action.")})
+        return _("Flash removed from %(screens)s.", screens=names)
+    for screen in screens:  # next or previous
+        service.step_screen(actor(), screen, 1 if action == "next" else -1)
+    return _("Stepped on %(screens)s.", screens=names)
 
 
 @bp.post("/manage/<int:congress_id>/screens/control")
 @login_required
 def control(congress_id: int):
-    """The console's buttons (take, playlist, blackout, flash, next, previous), without JS."""
+    """The console's buttons (take, playlist, blackout, flash, next, previous), without JS:
+    back to the console with the same screens ticked and the same scene picked. An action on
+    every screen (of several) runs only once confirmed (`confirm=all`)."""
     congress = _congress(congress_id)
+    form = request.form
+    action = form.get("action", "")
+    selection = {"target": form.getlist("target")[:MAX_TARGETS],  # more are ignored
+                 "scene": optional_id(form.get("scene_id")),
+                 "playlist": optional_id(form.get("playlist_id"))}
     try:
-        screens = _targets(congress, request.form.get("target", "all"))
-        flash(_control(congress, request.form.get("action", ""), screens))
+        if action not in action_labels():
+            raise ValidationFailed(_("Unknown action."), fields={"action": _("Unknown action.")})
+        screens = service.select_targets(actor(), congress, selection["target"])
+        selection["target"] = [f"screen:{screen.id}" for screen in screens]
+        if service.needs_confirmation(congress, screens) and form.get("confirm") != "all":
+            return _console_page(congress, selection, pending={
+                "action": action, "screens": [screen.name for screen in screens],
+                "fields": [(name, value) for name, value in form.items(multi=True)
+                           if name not in ("csrf_token", "confirm")]})
+        flash(_run(congress, action, screens))
     except (ValidationFailed, Conflict) as exc:
         flash(" ".join(str(v) for v in exc.fields.values()) or exc.message, "error")
-    return _back(congress.id)
+    return redirect(url_for("displays.console", congress_id=congress.id, **{
+        key: value for key, value in selection.items() if value}))
 
 
 def _screen_form(congress, screen=None):
