@@ -251,11 +251,44 @@ def start_letters(actor: Actor, congress: Congress, selection: Selection, base_u
 
 @dataclass(frozen=True)
 class Failure:
-    """Why one e-mail did not go: a stable code, plain words, and the server's own reply."""
+    """Why one e-mail did not go: a stable code, the server's own reply, the reason in words."""
 
     code: str
-    message: str
     reply: str = ""
+    message: str = ""
+
+
+# Each failure in words an organizer can act on, said in the language of the page that shows
+# it (a run's log is read by organizers of either language).
+FAILURE_TEXTS = {
+    "recipient_refused": lazy_gettext(
+        "The mail server refused the address %(address)s: check it with the delegate."),
+    "sender_refused": lazy_gettext(
+        "The mail server refused the sender address; check CONFERENCE_MAIL_SENDER."),
+    "login_refused": lazy_gettext(
+        "The mail server did not accept the user name or password (CONFERENCE_SMTP_USER, "
+        "CONFERENCE_SMTP_PASSWORD)."),
+    "message_refused": lazy_gettext("The mail server refused the message."),
+    "connection_refused": lazy_gettext(
+        "The mail server %(server)s refused the connection: check CONFERENCE_SMTP_HOST and "
+        "CONFERENCE_SMTP_PORT, or whether it is running."),
+    "server_unknown": lazy_gettext("The mail server's name %(server)s was not found."),
+    "server_timeout": lazy_gettext("The mail server %(server)s did not answer in time."),
+    "tls_failed": lazy_gettext(
+        "A secure connection to the mail server failed; check CONFERENCE_SMTP_SECURITY and "
+        "CONFERENCE_SMTP_PORT."),
+    "server_disconnected": lazy_gettext("The mail server closed the connection."),
+    "smtp_error": lazy_gettext("The mail server answered with an error."),
+    "send_failed": lazy_gettext("Sending failed; the server's words are below."),
+}
+
+
+def failure_text(code: str, address: str) -> str:
+    """A failure's reason in the current language."""
+    settings = current_app.config["CONFERENCE"]
+    text = FAILURE_TEXTS.get(code, FAILURE_TEXTS["send_failed"])
+    return str(text) % {"address": address,
+                        "server": f"{settings['SMTP_HOST']}:{settings['SMTP_PORT']}"}
 
 
 def _reply(code: int | None, text) -> str:
@@ -265,47 +298,35 @@ def _reply(code: int | None, text) -> str:
     return mask_token_paths(words)[:300]
 
 
-def explain(error: BaseException, address: str = "") -> Failure:
-    """An SMTP or network error in words an organizer can act on."""
-    settings = current_app.config["CONFERENCE"]
-    server = f"{settings['SMTP_HOST']}:{settings['SMTP_PORT']}"
+def _classify(error: BaseException) -> tuple[str, str]:
+    """An SMTP or network error as (code, the server's reply or the error's own words)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(error.recipients.values()), (None, ""))
-        return Failure("recipient_refused", _(
-            "The mail server refused the address %(address)s: check it with the delegate.",
-            address=address), _reply(code, text))
-    if isinstance(error, smtplib.SMTPSenderRefused):
-        return Failure("sender_refused", _(
-            "The mail server refused the sender address; check CONFERENCE_MAIL_SENDER."),
-            _reply(error.smtp_code, error.smtp_error))
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return Failure("login_refused", _(
-            "The mail server did not accept the user name or password (CONFERENCE_SMTP_USER, "
-            "CONFERENCE_SMTP_PASSWORD)."), _reply(error.smtp_code, error.smtp_error))
-    if isinstance(error, smtplib.SMTPDataError):
-        return Failure("message_refused", _("The mail server refused the message."),
-                       _reply(error.smtp_code, error.smtp_error))
+        return "recipient_refused", _reply(code, text)
+    kinds = ((smtplib.SMTPSenderRefused, "sender_refused"),
+             (smtplib.SMTPAuthenticationError, "login_refused"),
+             (smtplib.SMTPDataError, "message_refused"))
+    for kind, code in kinds:
+        if isinstance(error, kind):
+            return code, _reply(error.smtp_code, error.smtp_error)
     if isinstance(error, ConnectionRefusedError):
-        return Failure("connection_refused", _(
-            "The mail server %(server)s refused the connection: check CONFERENCE_SMTP_HOST and "
-            "CONFERENCE_SMTP_PORT, or whether it is running.", server=server))
+        return "connection_refused", ""
     if isinstance(error, socket.gaierror):
-        return Failure("server_unknown", _(
-            "The mail server's name %(server)s was not found.", server=server))
+        return "server_unknown", ""
     if isinstance(error, TimeoutError):
-        return Failure("server_timeout", _("The mail server %(server)s did not answer in time.",
-                                           server=server))
+        return "server_timeout", ""
     if isinstance(error, ssl.SSLError | smtplib.SMTPNotSupportedError):
-        return Failure("tls_failed", _(
-            "A secure connection to the mail server failed; check CONFERENCE_SMTP_SECURITY and "
-            "CONFERENCE_SMTP_PORT."), _reply(None, str(error)))
+        return "tls_failed", _reply(None, str(error))
     if isinstance(error, smtplib.SMTPServerDisconnected):
-        return Failure("server_disconnected", _("The mail server closed the connection."))
+        return "server_disconnected", ""
     if isinstance(error, smtplib.SMTPResponseException):
-        return Failure("smtp_error", _("The mail server answered with an error."),
-                       _reply(error.smtp_code, error.smtp_error))
-    return Failure("send_failed", _("Sending failed: %(reason)s",
-                                    reason=mask_token_paths(str(error))[:200]))
+        return "smtp_error", _reply(error.smtp_code, error.smtp_error)
+    return "send_failed", _reply(None, str(error))
+
+
+def explain(error: BaseException, address: str) -> Failure:
+    code, reply = _classify(error)
+    return Failure(code, reply, failure_text(code, address))
 
 
 class Outbox:

@@ -36,7 +36,7 @@ def _page(congress, *, form: str = "", values: dict | None = None, errors: dict 
         failed_only=failed_only, categories=list(category_labels(congress).items()),
         delegations=[(name, name) for name in delegations(congress)], languages=LANGUAGES,
         mail_states=service.MAIL_STATES, letter_states=service.LETTER_STATES,
-        log_limit=service.LOG_LIMIT), status
+        log_limit=service.LOG_LIMIT, failure_text=service.failure_text), status
 
 
 @bp.get("/manage/<int:congress_id>/mailings")
