@@ -381,3 +381,41 @@ def _bare_congress(**fields):
     db.session.add(congress)
     db.session.commit()
     return congress
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_the_api_sends_prints_and_shows_the_log(app, api, smtp, create_user, congress,
+                                                make_delegate):
+    caller = api(create_user(role="organizer", congress=congress))
+    good = make_delegate(congress, email="ok@example.vn")
+    bad = make_delegate(congress, email="no@example.vn")
+    smtp.refused.add(bad.email)
+    started = caller.post(f"/api/v1/congresses/{congress.id}/mailings",
+                          json={"lang": "en", "note": "Đọc trước ngày 20/9."})
+    assert started.status_code == 202, started.json
+    job = caller.get(started.headers["Location"]).json
+    assert job["status"] == "done" and job["result"] == {"sent": 1, "failed": 1, "total": 2}
+    assert smtp.to(good.email)["Content-Language"] == "en"
+
+    log = caller.get(f"/api/v1/congresses/{congress.id}/deliveries",
+                     headers={"Accept-Language": "vi"}).json
+    assert log["counts"] == {"delegates": 2, "with_email": 2, "no_email": 0, "unsent": 1,
+                             "failed": 1}
+    failed = [row for row in log["deliveries"] if row["status"] == "failed"]
+    assert [(row["delegate_id"], row["error_code"]) for row in failed] == [
+        (bad.id, "recipient_refused")]
+    assert all(badge_token(d) not in str(log) for d in (good, bad))
+
+    letters = caller.post(f"/api/v1/congresses/{congress.id}/letters",
+                          json={"ids": [good.id], "state": "all"})
+    assert letters.status_code == 202
+    result = caller.get(caller.get(letters.headers["Location"]).json["result_url"])
+    assert result.mimetype == "application/pdf" and page_count(result.data) == 1
+
+    for body in ({"state": "no_email"}, {"note": "x" * 1001}, {"ids": ["1"]}, {"extra": 1}):
+        assert caller.post(f"/api/v1/congresses/{congress.id}/mailings",
+                           json=body).status_code == 422, body
+    assert caller.post(f"/api/v1/congresses/{congress.id}/mailings",
+                       json={"ids": [10**6]}).json["error"]["code"] == "no_recipients"

@@ -448,6 +448,12 @@ CASES += [
          page("delegates", 302), body=lambda w: {"lang": "vi"}, setup=_mail_ready),
     Case("POST", "mailings.letters", lambda w: C.format(w=w) + "/mailings/letters",
          page("delegates", 302), body=lambda w: {"lang": "vi"}),
+    Case("POST", "api.start_mailing", lambda w: f"/api/v1/congresses/{w.congress.id}/mailings",
+         api("delegates", 202), body=lambda w: {"lang": "vi"}, setup=_mail_ready),
+    Case("POST", "api.start_letters", lambda w: f"/api/v1/congresses/{w.congress.id}/letters",
+         api("delegates", 202), body=lambda w: {"lang": "vi"}),
+    Case("GET", "api.list_deliveries",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/deliveries", api("delegates", 200)),
 ]
 
 
