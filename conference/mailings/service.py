@@ -22,6 +22,7 @@ from flask_babel import force_locale, format_date, lazy_gettext
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
 
 from conference import qr
 from conference.audit.service import record
@@ -98,9 +99,10 @@ def parse_selection(data, states: dict = LETTER_STATES) -> Selection:
                      locale=parse_locale(data.get("lang") or data.get("locale")))
 
 
-def _last_email_status():
+def _last_email_status(congress: Congress):
     """The status of each delegate's latest e-mail delivery (delegate_id, status)."""
-    latest = (select(func.max(Delivery.id)).where(Delivery.kind == DeliveryKind.EMAIL)
+    latest = (select(func.max(Delivery.id))
+              .where(Delivery.congress_id == congress.id, Delivery.kind == DeliveryKind.EMAIL)
               .group_by(Delivery.delegate_id))
     return select(Delivery.delegate_id, Delivery.status).where(Delivery.id.in_(latest))
 
@@ -111,8 +113,8 @@ def _ever_sent():
                           Delivery.status == DeliveryStatus.SENT)
 
 
-def _last_failed():
-    last = _last_email_status().subquery()
+def _last_failed(congress: Congress):
+    last = _last_email_status(congress).subquery()
     return Delegate.id.in_(select(last.c.delegate_id).where(
         last.c.status == DeliveryStatus.FAILED))
 
@@ -132,7 +134,7 @@ def _selected(query, congress: Congress, selection: Selection, *, by_email: bool
     if selection.state == "unsent":
         query = query.where(~_ever_sent())
     elif selection.state == "failed":
-        query = query.where(_last_failed())
+        query = query.where(_last_failed(congress))
     elif selection.state == "no_email":
         query = query.where(Delegate.email == "")
     return query
@@ -167,7 +169,8 @@ def deliveries(actor: Actor, congress: Congress, *, failed_only: bool = False,
                limit: int = LOG_LIMIT) -> list[Delivery]:
     """The congress's latest deliveries, newest first (only failed e-mails if asked)."""
     authorize(actor, congress, Capability.EDIT_DELEGATES)
-    query = select(Delivery).where(Delivery.congress_id == congress.id)
+    query = (select(Delivery).where(Delivery.congress_id == congress.id)
+             .options(joinedload(Delivery.delegate)))
     if failed_only:
         query = query.where(Delivery.status == DeliveryStatus.FAILED)
     return list(db.session.scalars(query.order_by(Delivery.id.desc()).limit(limit)))
