@@ -7,12 +7,12 @@ import email
 import email.policy
 import logging
 import re
-import socket
 import threading
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from bench.serving import free_port
 from conference.auth.service import Actor
 from conference.badges.identity import badge_token, portal_url, reissue_badge
 from conference.delegates.models import DelegateStatus
@@ -52,12 +52,6 @@ class Mailbox:
         found = [message for recipients, message in self.messages if address in recipients]
         assert len(found) == 1, (address, len(found))
         return found[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

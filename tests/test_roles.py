@@ -433,7 +433,7 @@ def _mail_ready(w: SimpleNamespace) -> None:
     """The delegate has an address and e-mail is set up (to a port where nobody listens)."""
     from flask import current_app
 
-    from tests.test_mailings import free_port
+    from bench.serving import free_port
 
     current_app.config["CONFERENCE"].update({
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_SECURITY": "none",
