@@ -35,7 +35,16 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.agenda import sockets  # noqa: F401
     from conference.attendance import sockets as attendance_sockets  # noqa: F401
     from conference.displays import sockets as displays_sockets  # noqa: F401
-    from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from conference.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        socketio,
+    )
     from conference.i18n import compiled_translations, select_locale
     from conference.streams import sockets as streams_sockets  # noqa: F401
 
@@ -48,6 +57,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
         compiled_translations(Path(translations))))
     login_manager.init_app(app)
+    mail.init_app(app)
     tasks.init_app(app)
     socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],
                       async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
@@ -68,13 +78,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.displays.views import bp as displays_bp
     from conference.documents.views import bp as documents_bp
     from conference.jobs.views import bp as jobs_bp
+    from conference.mailings.views import bp as mailings_bp
     from conference.portal.views import bp as portal_bp
     from conference.site.views import bp as site_bp
     from conference.streams.views import bp as streams_bp
 
     for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
-                      displays_bp, site_bp,
+                      displays_bp, site_bp, mailings_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies

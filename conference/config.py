@@ -53,6 +53,19 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                            "Days finished jobs and their files (badge PDFs, reports) are kept."),
     "WEBSOCKET_COMPRESSION": (False, bool,
                               "Compress live updates per WebSocket: fewer bytes, more server CPU."),
+    "SMTP_HOST": (None, str,
+                  "SMTP server that e-mails delegates their portal link; unset: e-mail is off "
+                  "(letters still print)."),
+    "SMTP_PORT": (587, int, "Port of the SMTP server (587 with starttls, 465 with ssl)."),
+    "SMTP_USER": (None, str, "User name to sign in to the SMTP server; unset: no sign-in."),
+    "SMTP_PASSWORD": (None, str, "Password for SMTP_USER."),
+    "SMTP_SECURITY": ("starttls", str,
+                      "starttls (upgrade a plain connection), ssl (TLS from the start) or none "
+                      "(a relay on the same machine)."),
+    "MAIL_SENDER": (None, str,
+                    "From address of delegates' e-mails, e.g. Ban Tổ chức <daihoi@example.vn>."),
+    "MAIL_PER_MINUTE": (60, int,
+                        "Most e-mails sent a minute (providers refuse bursts); 0: no limit."),
 }
 
 # Settings that take REDIS_URL when it is set and they are not given themselves.

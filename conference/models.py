@@ -15,10 +15,11 @@ from conference.documents.models import (
     DocumentVersion,
 )
 from conference.jobs.models import Job
+from conference.mailings.models import Delivery
 from conference.streams.models import Stream
 from conference.urls import SiteSetting
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
-           "Delegate", "DelegateCategory", "Document", "DocumentComment", "DocumentRead",
-           "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry", "RevokedBadge",
-           "Scene", "Screen", "SiteSetting", "Stream", "User"]
+           "Delegate", "DelegateCategory", "Delivery", "Document", "DocumentComment",
+           "DocumentRead", "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry",
+           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Stream", "User"]

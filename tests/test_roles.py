@@ -429,6 +429,37 @@ CASES += [
 ]
 
 
+# E-mail and letters to delegates: organizers only.
+
+
+def _mail_ready(w: SimpleNamespace) -> None:
+    """The delegate has an address and e-mail is set up (to a port where nobody listens)."""
+    from flask import current_app
+
+    from bench.serving import free_port
+
+    current_app.config["CONFERENCE"].update({
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_SECURITY": "none",
+        "MAIL_SENDER": "daihoi@example.vn", "MAIL_PER_MINUTE": 0})
+    w.delegate.email = "truong@example.vn"
+    db.session.commit()
+
+
+CASES += [
+    Case("GET", "mailings.index", lambda w: C.format(w=w) + "/mailings", page("delegates", 200)),
+    Case("POST", "mailings.send", lambda w: C.format(w=w) + "/mailings/send",
+         page("delegates", 302), body=lambda w: {"lang": "vi"}, setup=_mail_ready),
+    Case("POST", "mailings.letters", lambda w: C.format(w=w) + "/mailings/letters",
+         page("delegates", 302), body=lambda w: {"lang": "vi"}),
+    Case("POST", "api.start_mailing", lambda w: f"/api/v1/congresses/{w.congress.id}/mailings",
+         api("delegates", 202), body=lambda w: {"lang": "vi"}, setup=_mail_ready),
+    Case("POST", "api.start_letters", lambda w: f"/api/v1/congresses/{w.congress.id}/letters",
+         api("delegates", 202), body=lambda w: {"lang": "vi"}),
+    Case("GET", "api.list_deliveries",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/deliveries", api("delegates", 200)),
+]
+
+
 # Livestreams: organizers add, edit and print posters; operators flip the status.
 
 
@@ -760,7 +791,7 @@ def sign_in(client, user) -> None:
 
 TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
           "checkins", "streams", "documents", "document_versions", "document_comments",
-          "screens", "scenes", "playlists", "playlist_entries")
+          "screens", "scenes", "playlists", "playlist_entries", "mail_deliveries")
 
 
 def _rows_as_text(name: str):

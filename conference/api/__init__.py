@@ -74,5 +74,6 @@ from conference.api import (  # noqa: E402, F401
     displays,
     documents,
     jobs,
+    mailings,
     streams,
 )

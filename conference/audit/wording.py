@@ -75,6 +75,8 @@ ACTIONS = {
     "screen.next": lazy_gettext("Next playlist step"),
     "screen.previous": lazy_gettext("Previous playlist step"),
     "site.public_url": lazy_gettext("Public address changed"),
+    "mailing.send": lazy_gettext("Portal links e-mailed"),
+    "mailing.letters": lazy_gettext("Portal letters printed"),
 }
 
 FIELDS = {
@@ -114,6 +116,8 @@ FIELDS = {
     "active": lazy_gettext("Active"),
     "display_name": lazy_gettext("Display name"),
     "prefix": lazy_gettext("Token"),
+    "recipients": lazy_gettext("Recipients"),
+    "letters": lazy_gettext("Letters"),
     "before": lazy_gettext("Before"),
     "after": lazy_gettext("After"),
 }

@@ -19,11 +19,15 @@
   function show(job) {
     var done = job.progress.done || 0;
     var total = job.progress.total || 0;
+    if (box.dataset.reloadWhenDone && (job.status === "done" || job.status === "failed")) {
+      window.location.replace(box.dataset.reloadWhenDone);  // the page tells what the job did
+      return true;
+    }
     if (job.status === "done") {
       bar.max = 1;
       bar.value = 1;
       text.textContent = fill(box.dataset.msgDone, {total: (job.result && job.result.badges) || total});
-      download.hidden = false;
+      if (download) { download.hidden = false; }
       return true;
     }
     if (job.status === "failed") {
@@ -62,6 +66,7 @@
   }
 
   box.querySelectorAll(".js-hide").forEach(function (element) { element.hidden = true; });
-  if (!download.hidden) { return; }
+  var status = box.dataset.jobStatus;
+  if (status === "done" || status === "failed") { return; }  // the page already tells the end
   poll();
 }());

@@ -168,6 +168,9 @@ def live_server(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "MESSAGE_QUEUE": None,
         "ASYNC_MODE": "threading",
+        # E-mail goes to a port of this machine, where a test that sends starts an SMTP server.
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_SECURITY": "none",
+        "MAIL_SENDER": "daihoi@example.vn", "MAIL_PER_MINUTE": 0,
     }
     app = create_app(config)
     upgrade_database(app)
