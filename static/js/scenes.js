@@ -1,15 +1,22 @@
-// Scene renderer shared by the kiosk page and the console's previews:
-// Scenes.render(container, scene, ctx) draws one scene into `container` (a canvas of the
-// screen's native size, sized by Scenes.fit) and fits its text to it. Every text goes in with
-// textContent, never as HTML, so an announcement holding "<script>" shows those characters.
-// ctx: {labels, timezone, lang, step, congress, now()}; clocks and countdowns tick from ctx.now
-// (server time).
+// Scene renderer shared by the kiosk page and the console's previews. To draw a scene into an
+// element `box` (position: relative; overflow: hidden; kiosk.css loaded) that holds a
+// <div class="canvas">:
+//   Scenes.fit(canvas, screenWidth, screenHeight, box.clientWidth, box.clientHeight);
+//   Scenes.render(canvas, scene, ctx);
+// and for a flash over it, append a <div class="flash-layer"> to the canvas and call
+// Scenes.flash(layer, text). ctx: {labels, timezone, lang, step, congress, now()}; clocks and
+// countdowns tick from ctx.now (server time), Scenes.tick(canvas, ctx) each second. Every text
+// goes in with textContent, never as HTML, so an announcement holding "<script>" shows those
+// characters.
 //
 // Fitting: every text size is a multiple of --u (1% of the canvas height) times --fit, and
 // never below --min-text (kiosk.css). Each region of a scene (the banner, the main area, a
 // flash) gets the largest --fit in [0, 1] at which nothing sticks out of it; what still does not
 // fit at the smallest size is wrapped (the banner), dropped (agenda items far from the current
-// one) or cut after a whole line (long texts), never clipped through a glyph.
+// one) or cut after a whole line (long texts), never clipped through a glyph. render() fits
+// what it draws; a hidden box has nothing to measure, so draw once it is shown (or then call
+// Scenes.fit and Scenes.refit(canvas)). Scenes.refit also fits again after images or fonts
+// arrive. A later change of the box's size only needs Scenes.fit (it rescales).
 (function () {
   "use strict";
 
@@ -325,7 +332,7 @@
   }
 
   function fitRegion(region) {
-    if (!region.clientHeight && !region.clientWidth) { return; } // not laid out: nothing to measure
+    if (!region.getBoundingClientRect().width) { return; } // hidden or scaled to nothing
     region.classList.remove("overfull");
     region.querySelectorAll(".clamped, .overfull").forEach(function (node) {
       node.classList.remove("clamped", "overfull");

@@ -50,7 +50,7 @@ ITEM_TITLES = [
 
 # Runs in the kiosk page: measures every glyph of `root` and every text element.
 MEASURE = """(root) => {
-  const canvas = document.getElementById('kiosk-canvas');
+  const canvas = root.closest('.canvas');
   const frame = canvas.getBoundingClientRect();
   const scale = frame.width / canvas.offsetWidth;
   const unit = canvas.offsetHeight / 100;
@@ -430,5 +430,64 @@ def test_too_much_text_loses_whole_lines_never_part_of_a_glyph(chromium, live_se
                        for line in found["hidden"])} == {}
         assert {kind: found["small"] for kind, found in measured.items() if found["small"]} == {}
         assert page.errors == []
+    finally:
+        context.close()
+
+
+# A page of the app's origin with the renderer and two boxes: a console-sized preview and a
+# full-size canvas of the same screen.
+PREVIEW_PAGE = """<!doctype html><html lang="vi"><head>
+<link rel="stylesheet" href="/static/css/kiosk.css"></head><body>
+<div class="screen-preview" id="preview"><div class="canvas"></div></div>
+<div class="screen-preview" id="full"><div class="canvas"></div></div>
+<script src="/static/js/scenes.js"></script></body></html>"""
+
+DRAW_BOTH = """([state, width, height]) => {
+  const ctx = {labels: {heading_agenda: 'Chương trình'}, lang: 'vi', step: 0,
+               timezone: state.congress.timezone, congress: state.congress, now: () => new Date()};
+  const boxes = {preview: [width / 6, height / 6], full: [width, height]};
+  const fits = {};
+  for (const [id, [w, h]] of Object.entries(boxes)) {
+    const box = document.getElementById(id);
+    box.style.width = w + 'px';
+    box.style.height = h + 'px';
+    const canvas = box.querySelector('.canvas');
+    Scenes.fit(canvas, width, height, w, h);
+    Scenes.render(canvas, state.scene, ctx);
+    fits[id] = {regions: Array.from(canvas.querySelectorAll('.fit-region'),
+                                    (node) => node.style.getPropertyValue('--fit')),
+                columns: canvas.querySelector('.scene-body').style.columnCount,
+                items: canvas.querySelectorAll('li').length};
+  }
+  return fits;
+}"""
+
+
+def test_a_console_preview_lays_out_as_the_wall(chromium, live_server, content):
+    """The console draws a screen scaled down with the same renderer: the same sizes, columns
+    and items as the wall itself, and no glyph clipped."""
+    width, height = 3840, 1080
+    status, screen = live_server.api(
+        "POST", f"/api/v1/congresses/{content['congress'].id}/screens",
+        {"name": "Xem trước", "width": width, "height": height})
+    assert status == 201
+    _take(live_server, screen["id"], _scenes(content)["agenda"])
+    status, state = live_server.api("GET", f"/api/v1/screens/{screen['id']}/state")
+    assert status == 200
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   base_url=live_server.url)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto("/healthz")  # the app's origin: its static files and its CSP
+        page.set_content(PREVIEW_PAGE)
+        page.wait_for_function("() => window.Scenes")
+        fits = page.evaluate(DRAW_BOTH, [state, width, height])
+        assert fits["preview"] == fits["full"]
+        assert len(fits["preview"]["regions"]) == 2 and fits["preview"]["items"] == 9
+        measured = page.locator("#preview .canvas").evaluate(MEASURE)
+        assert measured["clipped"] == [] and measured["hidden"] == []
+        assert errors == []
     finally:
         context.close()
