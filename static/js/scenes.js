@@ -93,7 +93,8 @@
       });
       // What goes first when the day does not fit: items done long ago, then the day's end.
       var current = rows.findIndex(function (row) { return row.classList.contains("current"); });
-      var drops = (current < 0 ? [] : rows.slice(0, current)).concat(rows.slice(current + 1).reverse());
+      var past = current < 0 ? [] : rows.slice(0, current);
+      var drops = past.concat(rows.slice(current + 1).reverse());
       drops.forEach(function (row, rank) { row.dataset.drop = String(rank); });
     },
     attendance: function (body, scene, ctx) {
@@ -205,12 +206,13 @@
     var box = node.getBoundingClientRect();
     var scale = node.offsetWidth ? box.width / node.offsetWidth : 1;
     var style = getComputedStyle(node);
+    var left = node.clientLeft, top = node.clientTop;
     return {
       scale: scale,
-      left: box.left + (node.clientLeft + parseFloat(style.paddingLeft)) * scale,
-      top: box.top + (node.clientTop + parseFloat(style.paddingTop)) * scale,
-      right: box.left + (node.clientLeft + node.clientWidth - parseFloat(style.paddingRight)) * scale,
-      bottom: box.top + (node.clientTop + node.clientHeight - parseFloat(style.paddingBottom)) * scale
+      left: box.left + (left + parseFloat(style.paddingLeft)) * scale,
+      top: box.top + (top + parseFloat(style.paddingTop)) * scale,
+      right: box.left + (left + node.clientWidth - parseFloat(style.paddingRight)) * scale,
+      bottom: box.top + (top + node.clientHeight - parseFloat(style.paddingBottom)) * scale
     };
   }
 
