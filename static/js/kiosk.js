@@ -55,7 +55,8 @@
     var shown = window.Scenes.shown(state, now().getTime());
     if (shown.until !== null) { timer = setTimeout(draw, Math.max(200, shown.until + 50)); }
     drawFlash();
-    var key = JSON.stringify([state.mode, shown.scene, shown.index, state.step]);
+    var key = JSON.stringify([state.mode, shown.scene, shown.index, state.step, state.width,
+                              state.height]);
     var version = state.version;
     if (key === shownKey) { report(version); return; }
     shownKey = key;
@@ -65,6 +66,7 @@
     window.Scenes.render(next, shown.scene, context());
     ready(next).then(function () {
       if (shownKey !== key) { next.remove(); return; } // overtaken by a newer state
+      window.Scenes.refit(next); // a photo's width or a late font changes what fits
       next.classList.remove("preparing");
       if (layer) { layer.remove(); }
       layer = next;
@@ -75,8 +77,8 @@
   function drawFlash() {
     var flash = state.flash;
     var left = flash ? Date.parse(flash.expires_at) - now().getTime() : 0;
+    flashLayer.hidden = !(left > 0); // shown first: the flash is fitted to what it covers
     window.Scenes.flash(flashLayer, left > 0 ? flash.text : "");
-    flashLayer.hidden = !(left > 0);
     if (left > 0) { setTimeout(drawFlash, left + 50); }
   }
 
