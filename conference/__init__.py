@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.displays import sockets as displays_sockets  # noqa: F401
     from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from conference.i18n import compiled_translations, select_locale
+    from conference.portal import sockets as portal_sockets  # noqa: F401
     from conference.streams import sockets as streams_sockets  # noqa: F401
 
     db.init_app(app)

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 
 from conference.agenda.models import CongressSession
 from conference.checkin.models import CheckIn, session_scope
+from conference.checkin.service import session_under_way
 from conference.congresses.models import CheckinRule, Congress
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
@@ -202,6 +203,30 @@ def delegate_attendance(congress: Congress, session_id: int | None = None, *,
     delegates = db.session.scalars(query.order_by(Delegate.delegation, Delegate.full_name,
                                                   Delegate.code))
     return [DelegateAttendance(d, first.get(d.id), d.category in quorum_keys) for d in delegates]
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where a delegate stands, as their portal tells them."""
+
+    session: CongressSession | None  # the session under way, if any
+    present: bool  # present for it, by the congress's rule
+    own_checkin: bool  # checked in for that very session, not only earlier
+    checked_in: bool  # checked in for anything of the congress
+    rule: str
+
+
+def delegate_presence(delegate: Delegate) -> Presence:
+    """Whether `delegate` is checked in for the session under way and for the congress."""
+    congress = delegate.congress
+    session = session_under_way(congress)
+    mine = select(CheckIn.scope).where(CheckIn.delegate_id == delegate.id)
+    scopes = set(db.session.scalars(mine))
+    present = bool(session and db.session.scalar(
+        mine.where(counts_for_session(congress, session.id)).limit(1)))
+    return Presence(session=session, present=present,
+                    own_checkin=bool(session) and session_scope(session.id) in scopes,
+                    checked_in=bool(scopes), rule=congress.checkin_rule)
 
 
 # --- over time ----------------------------------------------------------------------------
