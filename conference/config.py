@@ -48,6 +48,10 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                            "Days finished jobs and their files (badge PDFs, reports) are kept."),
     "WEBSOCKET_COMPRESSION": (False, bool,
                               "Compress live updates per WebSocket: fewer bytes, more server CPU."),
+    "STREAM_PLATFORMS": ("baohatinh.vn=Báo Hà Tĩnh, laodong.vn=Báo Lao Động, "
+                         "nhandan.vn=Báo Nhân Dân, vtv.vn=VTV, vov.vn=VOV", str,
+                         "Livestream sites recognised by their address and named on the pages, "
+                         "as `domain=Name` pairs separated by commas (a subdomain matches too)."),
 }
 
 # Settings that take REDIS_URL when it is set and they are not given themselves.

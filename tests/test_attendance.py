@@ -392,6 +392,7 @@ def test_dashboard_defaults_to_the_session_under_way(client, hall, arrive, staff
     assert 'data-session-id=""' in page and "session_id=all" in page
 
 
+@pytest.mark.english
 def test_dashboard_names_the_rule_and_shows_both_numbers(client, hall, arrive, staff, agenda):
     congress, (first, _second), officials, _guests, _withdrawn = hall
     arrive(officials[0], at=EVENING_BEFORE)

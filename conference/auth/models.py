@@ -96,7 +96,7 @@ ROLE_LABELS = {
 ROLE_NOTES = {
     Role.ORGANIZER: lazy_gettext(
         "Everything in the congress: its details, agenda, delegates, badge print runs, "
-        "documents, livestreams, screens and accounts' roles."),
+        "documents, livestreams and screens."),
     Role.OPERATOR: lazy_gettext(
         "Moves the agenda during the sessions, drives the screens and sees attendance."),
     Role.CHECKIN: lazy_gettext(
