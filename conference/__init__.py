@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         socketio,
     )
     from conference.i18n import compiled_translations, select_locale
+    from conference.portal import sockets as portal_sockets  # noqa: F401
     from conference.streams import sockets as streams_sockets  # noqa: F401
 
     db.init_app(app)

@@ -66,6 +66,10 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
                     "From address of delegates' e-mails, e.g. Ban Tổ chức <daihoi@example.vn>."),
     "MAIL_PER_MINUTE": (60, int,
                         "Most e-mails sent a minute (providers refuse bursts); 0: no limit."),
+    "STREAM_PLATFORMS": ("baohatinh.vn=Báo Hà Tĩnh, laodong.vn=Báo Lao Động, "
+                         "nhandan.vn=Báo Nhân Dân, vtv.vn=VTV, vov.vn=VOV", str,
+                         "Livestream sites recognised by their address and named on the pages, "
+                         "as `domain=Name` pairs separated by commas (a subdomain matches too)."),
 }
 
 # Settings that take REDIS_URL when it is set and they are not given themselves.

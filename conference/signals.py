@@ -72,7 +72,8 @@ a kiosk URL was replaced or the screen deleted, keyword `revoked` the old token'
 
 client_joined = Signal("client_joined")
 """A live page joined a congress's room on the `/live` namespace (the public page, a badge's
-portal). Sender: the `Congress`. Keyword `namespace`. Receivers run inside the connect handler,
-so `flask_socketio.emit` reaches only the client that joined: each feature greets it with its own
-current state (the livestreams send theirs).
+portal). Sender: the `Congress`. Keywords `namespace` and `auth` (what the client sent to
+connect, a dict; the portal's page adds its badge token). Receivers run inside the connect
+handler, so `flask_socketio.emit` and `join_room` reach only the client that joined: each feature
+greets it with its own current state (the livestreams send theirs).
 """

@@ -180,7 +180,8 @@ def test_guests_do_not_count_for_the_quorum(hall, arrive):
     assert state["guest"] == {"expected": 2, "present": 2}
     assert state["official"] == {"expected": 4, "present": 1}
     assert state["quorum"] == {"required": 3, "present": 1, "expected": 4, "met": False,
-                               "numerator": 1, "denominator": 2, "strict": True}
+                               "numerator": 1, "denominator": 2, "strict": True,
+                               "checked_in_for_congress": 1, "present_for_session": None}
     assert state["not_counted"] == {"expected": 2, "present": 2}
     assert [row["key"] for row in state["categories"]] == ["official", "guest"]
     assert [row["counts_for_quorum"] for row in state["categories"]] == [True, False]
@@ -202,6 +203,47 @@ def test_per_session_and_whole_congress(hall, arrive):
     assert whole["session_id"] is None
     assert attendance_state(congress, second)["session_title"] == "Phiên chính thức"
     assert len(arrival_times(congress)) == 3  # Trần Văn Hùng arrived once, not twice
+
+
+EVENING_BEFORE = datetime(2023, 9, 27, 12, 0, tzinfo=UTC)  # 19:00 in Hà Nội, the day before
+
+
+def test_a_check_in_the_evening_before_counts_for_every_session(hall, arrive):
+    """The usual rule: the quorum no longer drops to zero when the opening session starts."""
+    congress, (first, second), officials, _guests, _withdrawn = hall
+    assert congress.checkin_rule == "congress"
+    arrive(officials[0], at=EVENING_BEFORE)  # no session under way: for the congress
+    arrive(officials[1], session=first, at=first.starts_at)
+    arrive(officials[2], session=second, at=first.starts_at)  # early, for the afternoon
+    arrive(officials[3], at=first.ends_at + timedelta(minutes=30))  # came after the morning
+    morning = attendance(congress, first.id)["quorum"]
+    assert (morning["present"], morning["met"]) == (2, False)
+    assert morning["present_for_session"] == 2 and morning["checked_in_for_congress"] == 4
+    afternoon = attendance(congress, second.id)["quorum"]
+    assert (afternoon["present"], afternoon["met"]) == (4, True)
+    whole = attendance(congress)["quorum"]
+    assert whole["present"] == whole["checked_in_for_congress"] == 4
+    assert whole["present_for_session"] is None
+
+
+def test_each_session_needs_its_own_check_in_under_the_strict_rule(hall, arrive):
+    congress, (first, second), officials, _guests, _withdrawn = hall
+    congress.checkin_rule = "session"
+    db.session.commit()
+    arrive(officials[0], at=EVENING_BEFORE)
+    arrive(officials[1], session=first, at=first.starts_at)
+    arrive(officials[2], session=second, at=second.starts_at)
+    morning = attendance(congress, first.id)["quorum"]
+    assert (morning["present"], morning["checked_in_for_congress"]) == (1, 3)
+    assert attendance(congress, second.id)["quorum"]["present"] == 1
+    assert attendance_state(congress, first)["checkin_rule"] == "session"
+
+
+def test_the_usual_rule_counts_the_first_arrival_for_the_chart(hall, arrive):
+    congress, (first, _second), officials, _guests, _withdrawn = hall
+    arrive(officials[0], at=EVENING_BEFORE)
+    arrive(officials[0], session=first, at=first.starts_at)
+    assert [at for at, _official in arrival_times(congress, first.id)] == [EVENING_BEFORE]
 
 
 def test_by_delegation_is_sorted_with_counts(hall, arrive):
@@ -253,6 +295,9 @@ def test_arrivals_are_bucketed_by_first_check_in(hall, arrive):
     assert arrivals(congress) == [(datetime(2023, 9, 28, 0, 55, tzinfo=UTC), 1),
                                   (datetime(2023, 9, 28, 1, 0, tzinfo=UTC), 2)]
     assert arrivals(congress, bucket_minutes=90) == [(datetime(2023, 9, 28, 0, 0, tzinfo=UTC), 3)]
+    # The usual rule: the check-ins for the congress made during the session count for it.
+    assert arrivals(congress, first.id) == arrivals(congress)
+    congress.checkin_rule = "session"
     assert arrivals(congress, first.id) == [(datetime(2023, 9, 28, 1, 25, tzinfo=UTC), 1)]
 
 
@@ -347,6 +392,25 @@ def test_dashboard_defaults_to_the_session_under_way(client, hall, arrive, staff
     assert 'data-session-id=""' in page and "session_id=all" in page
 
 
+@pytest.mark.english
+def test_dashboard_names_the_rule_and_shows_both_numbers(client, hall, arrive, staff, agenda):
+    congress, (first, _second), officials, _guests, _withdrawn = hall
+    arrive(officials[0], at=EVENING_BEFORE)
+    arrive(officials[1], at=first.ends_at + timedelta(hours=2))  # only after the morning
+    congress.current_item_id = agenda[2][0].id  # the first session is under way
+    db.session.commit()
+    page = client.get(f"/manage/{congress.id}/attendance").get_data(as_text=True)
+    assert "A check-in counts for every later session" in page
+    assert 'data-stat="official-present">1<' in page  # the evening before counts
+    assert 'data-stat="official-congress">2<' in page
+    congress.checkin_rule = "session"
+    db.session.commit()
+    page = client.get(f"/manage/{congress.id}/attendance").get_data(as_text=True)
+    assert "Each session needs its own check-in" in page
+    assert 'data-stat="official-present">0<' in page
+    assert 'data-stat="official-congress">2<' in page
+
+
 def test_dashboard_without_a_session_under_way_counts_the_whole_congress(client, hall, staff):
     congress = hall[0]
     page = client.get(f"/manage/{congress.id}/attendance").get_data(as_text=True)
@@ -416,6 +480,10 @@ def test_api_attendance(hall, arrive, api, create_user):
     assert by_session.json["official"] == {"expected": 4, "present": 2}
     assert by_session.json["guest"] == {"expected": 2, "present": 0}
     assert by_session.json["session_id"] == first.id
+    assert body["checkin_rule"] == by_session.json["checkin_rule"] == "congress"
+    assert body["quorum"]["checked_in_for_congress"] == 2
+    assert body["quorum"]["present_for_session"] is None
+    assert by_session.json["quorum"]["present_for_session"] == 2
 
 
 def test_api_answers_match_the_documented_schema(hall, arrive, api, create_user):

@@ -196,3 +196,16 @@ def test_duplicate_username_is_a_clear_error(client, create_user, login):
     page = client.post("/admin/users", data={"username": "lan"})
     assert page.status_code == 422
     assert "lan" in page.get_data(as_text=True)
+
+
+@pytest.mark.english
+def test_the_role_table_says_check_in_staff_get_the_portal_link(client, create_user, login):
+    """Printing a badge at the desk hands over its QR code, the delegate's portal link."""
+    admin = create_user(admin=True)
+    login(admin)
+    for path in ("/admin/users", f"/admin/users/{admin.id}", "/account"):
+        page = client.get(path).get_data(as_text=True)
+        table = page.split('id="roles-explained"')[1].split("</table>")[0]
+        row = table.split("check-in staff")[1].split("</tr>")[0]
+        assert "prints one delegate's badge at the desk" in row.replace("&#39;", "'"), path
+        assert "portal link" in row, path

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from conference.agenda.service import delete_session, update_session
 from conference.audit.models import AuditEntry
@@ -449,6 +450,26 @@ def test_search_by_name_or_code_and_check_in_by_hand(client, congress, signed_in
     by_form = client.post(f"/manage/{congress.id}/checkin",
                           data={"delegate_id": truong.id, "gate": "Bàn tiếp đón"})
     assert panel_of(by_form.get_data(as_text=True)) == "warn"
+
+
+def test_check_in_staff_print_one_badge_from_the_search_but_no_print_run(client, congress,
+                                                                        signed_in, api):
+    truong, _token = add_delegate(congress, full_name="Nguyễn Văn Trường")
+    add_delegate(congress, full_name="Nguyễn Thị Rút", status=DelegateStatus.WITHDRAWN)
+    html = client.get(f"/manage/{congress.id}/checkin/search", query_string={"q": "Nguyễn"}
+                      ).json["html"]
+    links = re.findall(r'class="button secondary print-badge"[^>]*href="([^"]+)"', html)
+    assert links == [f"/manage/delegates/{truong.id}/badge.pdf"]  # none for the withdrawn
+    page = client.get(f"/manage/{congress.id}/checkin", query_string={"q": "Trường"})
+    assert links[0] in page.get_data(as_text=True)  # the page without script too
+    badge = client.get(links[0])
+    assert badge.status_code == 200 and badge.mimetype == "application/pdf"
+    assert len(PdfReader(io.BytesIO(badge.data)).pages) == 1
+    assert client.post(f"/manage/{congress.id}/badges", data={"layout": "sheet"}
+                       ).status_code == 403
+    caller = api(signed_in)
+    assert caller.get(f"/api/v1/delegates/{truong.id}/badge.pdf").status_code == 200
+    assert caller.get(f"/api/v1/congresses/{congress.id}/badges.pdf").status_code == 403
 
 
 def test_undo_from_the_page_with_and_without_script(client, congress, signed_in, holder):

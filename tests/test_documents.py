@@ -239,6 +239,37 @@ def test_visibility_for_delegates_the_public_and_other_congresses(boss, congress
     assert fetch(client, f"/b/{token}/documents/{delegates.id}").status_code == 404
 
 
+def test_official_documents_are_read_by_official_delegates_only(boss, congress, holder, client):
+    """Issue 11, item 15: the categories that count for the quorum, and no one else."""
+    official, official_token = holder
+    guest, guest_token = add_delegate(congress, full_name="Võ Thanh Bình", category="guest")
+    secret = make_doc(boss, congress, title="Dự thảo nhân sự", visibility="official")
+    make_doc(boss, congress, title="Chương trình", visibility="delegates")
+
+    assert [e.document.title for e in service.delegate_documents(official)] == [
+        "Chương trình", "Dự thảo nhân sự"]
+    assert "Dự thảo nhân sự" in client.get(f"/b/{official_token}").get_data(as_text=True)
+    assert fetch(client, f"/b/{official_token}/documents/{secret.id}").status_code == 200
+    assert client.get(f"/b/{official_token}/documents/{secret.id}/comment").status_code == 200
+
+    assert [e.document.title for e in service.delegate_documents(guest)] == ["Chương trình"]
+    assert "Dự thảo nhân sự" not in client.get(f"/b/{guest_token}").get_data(as_text=True)
+    assert fetch(client, f"/b/{guest_token}/documents/{secret.id}").status_code == 404
+    assert client.get(f"/b/{guest_token}/documents/{secret.id}/comment").status_code == 404
+    assert client.post(f"/b/{guest_token}/documents/{secret.id}/comment",
+                       data={"text": "Góp ý"}).status_code == 404
+    assert fetch(client, f"/c/{congress.slug}/documents/{secret.id}").status_code == 404
+
+    official.status = DelegateStatus.WITHDRAWN
+    db.session.commit()
+    assert fetch(client, f"/b/{official_token}/documents/{secret.id}").status_code == 404
+
+
+def test_the_document_form_offers_official_delegates_only(client, organizer, congress):
+    page = client.get(f"/manage/{congress.id}/documents").get_data(as_text=True)
+    assert '<option value="official">official delegates only' in page
+
+
 def test_unknown_and_replaced_badges_get_no_document(boss, congress, holder, client):
     delegate, token = holder
     document = make_doc(boss, congress)

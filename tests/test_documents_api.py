@@ -138,3 +138,18 @@ def test_reads_and_comments(caller, congress, boss, client):
     assert len(caller.get(url).json["comments"]) == 2
     assert caller.get(url, query_string={"handled": "maybe"}).status_code == 422
     assert caller.get(url, query_string={"document_id": "x"}).status_code == 422
+
+
+def test_an_official_only_document_through_the_api(caller, congress, client):
+    """Organizers set it through the API; a guest's badge opens nothing of it."""
+    from tests.test_checkin import add_delegate
+
+    response = post_document(caller, congress, visibility="official")
+    assert response.status_code == 201 and response.json["visibility"] == "official"
+    _guest, guest_token = add_delegate(congress, category="guest")
+    _official, official_token = add_delegate(congress)
+    document_id = response.json["id"]
+    assert client.get(f"/b/{guest_token}/documents/{document_id}").status_code == 404
+    opened = client.get(f"/b/{official_token}/documents/{document_id}")
+    assert opened.status_code == 200
+    opened.close()

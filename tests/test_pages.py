@@ -39,6 +39,23 @@ def test_a_congress_creator_makes_a_congress_and_becomes_its_organizer(client, c
     assert client.get(f"/c/{congress.slug}").status_code == 404  # not public yet
 
 
+def test_an_organizer_chooses_the_check_in_rule(client, create_user, login):
+    login(create_user(can_create=True))
+    page = client.get("/manage/new").get_data(as_text=True)
+    assert 'value="congress" checked>' in page and 'value="session">' in page
+    assert client.post("/manage/new", data=CONGRESS_FORM | {"checkin_rule": "session"}
+                       ).status_code == 302
+    congress = db.session.scalar(db.select(Congress))
+    assert congress.checkin_rule == "session"
+    edit = client.get(f"/manage/{congress.id}/edit").get_data(as_text=True)
+    assert 'value="session" checked>' in edit
+    refused = client.post(f"/manage/{congress.id}/edit",
+                          data=CONGRESS_FORM | {"checkin_rule": "sometimes"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert congress.checkin_rule == "session"
+
+
 def test_a_user_without_the_right_cannot_create_congresses(client, create_user, login):
     login(create_user())
     assert client.post("/manage/new", data=CONGRESS_FORM).status_code == 403

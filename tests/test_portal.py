@@ -8,6 +8,7 @@ import logging
 import threading
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -15,6 +16,7 @@ from werkzeug.serving import make_server
 
 from conference.auth.service import Actor
 from conference.badges.identity import reissue_badge
+from conference.checkin.service import check_in_delegate
 from conference.delegates import photos
 from conference.delegates.models import DelegateStatus
 from conference.extensions import db
@@ -55,6 +57,109 @@ def test_a_current_badge_shows_its_holder_and_the_agenda(client, agenda, holder)
     # Only the language switch repeats the token, to come back to this page (same site).
     assert token not in html.replace(f"next=/b/{token}", "")
     assert "<img" not in html  # no photo
+
+
+# --- checked in or not (issue 11, item 14) ---------------------------------------------------
+
+
+@pytest.fixture
+def desk(create_user):
+    return Actor(create_user(admin=True), source="cli")
+
+
+def check_in_the_evening_before(desk, agenda, delegate):
+    """A check-in for the congress (no session under way) the evening before session two."""
+    congress, (_first, second), items = agenda
+    congress.current_item_id = None
+    checkin = check_in_delegate(desk, delegate).checkin
+    assert checkin.session_id is None
+    checkin.checked_in_at = second.starts_at - timedelta(hours=14)
+    congress.current_item_id = items[2].id  # the second session is under way again
+    db.session.commit()
+
+
+def presence_line(html: str) -> str:
+    return " ".join(html.split('id="presence"')[1].split("</p>")[0].split())
+
+
+def test_the_portal_says_the_delegate_is_not_checked_in_yet(client, holder):
+    _delegate, token = holder
+    line = presence_line(client.get(f"/b/{token}").get_data(as_text=True))
+    assert "You are not checked in for the session under way: Phiên chính thức." in line
+    assert "presence-out" in client.get(f"/b/{token}").get_data(as_text=True)
+
+
+def test_a_check_in_the_evening_before_counts_on_the_portal(client, agenda, holder, desk):
+    delegate, token = holder
+    check_in_the_evening_before(desk, agenda, delegate)
+    line = presence_line(client.get(f"/b/{token}").get_data(as_text=True))
+    assert "You are checked in for the session under way: Phiên chính thức." in line
+    assert "Your earlier check-in for the congress counts for it" in line
+
+
+def test_under_the_strict_rule_the_portal_asks_for_a_check_in_per_session(client, agenda,
+                                                                          holder, desk):
+    congress, (_first, second), _items = agenda
+    congress.checkin_rule = "session"
+    delegate, token = holder
+    check_in_the_evening_before(desk, agenda, delegate)
+    line = presence_line(client.get(f"/b/{token}").get_data(as_text=True))
+    assert "You are not checked in for the session under way" in line
+    assert "Each session needs its own check-in" in line
+    check_in_delegate(desk, delegate, session_id=second.id)
+    fragment = client.get(f"/b/{token}/presence")
+    assert fragment.status_code == 200 and private(fragment)
+    assert "You are checked in for the session under way: Phiên chính thức." in presence_line(
+        fragment.get_data(as_text=True))
+    assert "<html" not in fragment.get_data(as_text=True)
+
+
+def test_without_a_session_under_way_the_portal_speaks_of_the_congress(client, agenda, holder,
+                                                                       desk):
+    congress = agenda[0]
+    congress.current_item_id = None
+    db.session.commit()
+    delegate, token = holder
+    assert "You are not checked in yet." in presence_line(
+        client.get(f"/b/{token}").get_data(as_text=True))
+    check_in_delegate(desk, delegate)
+    line = presence_line(client.get(f"/b/{token}").get_data(as_text=True))
+    assert "You are checked in for the congress." in line
+    assert "Your check-in counts for every session to come." in line
+
+
+def test_the_presence_fragment_of_an_unknown_or_replaced_badge(client, agenda, holder, desk):
+    delegate, token = holder
+    assert client.get("/b/AAAAAAAAAAAAAAAAAAAAAA/presence").status_code == 404
+    reissue_badge(desk, delegate)
+    assert client.get(f"/b/{token}/presence").status_code == 410
+
+
+def test_a_check_in_reaches_the_holder_s_portal_live_and_no_one_else(app, agenda, holder, desk,
+                                                                    socket_client):
+    congress = agenda[0]
+    delegate, token = holder
+    _other, other_token = add_delegate(congress, full_name="Trần Văn Khác")
+    mine = socket_client(auth={"congress": congress.slug, "badge": token},
+                         flask_client=app.test_client())
+    theirs = socket_client(auth={"congress": congress.slug, "badge": other_token},
+                           flask_client=app.test_client())
+    public = socket_client(auth={"congress": congress.slug}, flask_client=app.test_client())
+    forged = socket_client(auth={"congress": congress.slug, "badge": "x" * 22},
+                           flask_client=app.test_client())
+    for sock in (mine, theirs, public, forged):
+        assert sock.is_connected("/live")
+        sock.get_received("/live")
+    check_in_delegate(desk, delegate)
+    assert [m["name"] for m in mine.get_received("/live")] == ["presence_changed"]
+    for sock in (theirs, public, forged):
+        assert sock.get_received("/live") == []
+
+
+def test_the_portal_script_follows_check_ins(client, holder):
+    _delegate, token = holder
+    html = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "js/portal-presence.js" in html and 'data-badge-in-path="1"' in html
 
 
 def test_the_photo_is_shown_through_the_badge(client, agenda, holder, create_user):

@@ -369,6 +369,8 @@ CASES += [
     Case("GET", "portal.badge", lambda w: f"/b/{_token(w)}", everyone(200), setup=_badge),
     Case("GET", "portal.photo", lambda w: f"/b/{_token(w)}/photo.jpg", everyone(200),
          setup=_badge_with_photo),
+    Case("GET", "portal.presence", lambda w: f"/b/{_token(w)}/presence", everyone(200),
+         setup=_badge),
     Case("GET", "checkin.scanner", lambda w: C.format(w=w) + "/checkin", page("checkin", 200)),
     Case("POST", "checkin.scanner", lambda w: C.format(w=w) + "/checkin", page("checkin", 200),
          body=lambda w: {"scan": f"https://daihoi.example.vn/b/{w.token}", "gate": "Cổng A"},

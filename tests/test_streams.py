@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -316,6 +317,59 @@ def test_portal_shows_the_streams(client, agenda, stream):
     _delegate, token = add_delegate(agenda[0])
     html = client.get(f"/b/{token}").get_data(as_text=True)
     assert "Phiên khai mạc" in _public_streams(html) and "live-streams.js" in html
+
+
+def _titles_in_order(html: str) -> list[str]:
+    """The streams' titles as a page (or the list's fragment) shows them, top to bottom."""
+    return re.findall(r'<article class="stream"[^>]*>\s*<h3>([^<]+)</h3>', html)
+
+
+def test_a_live_stream_comes_first_on_the_public_page_and_the_portal(client, agenda, boss,
+                                                                    stream):
+    congress = agenda[0]
+    later = service.create_stream(boss, congress, {"url": YOUTUBE, "title": "Phiên bế mạc"})
+    _delegate, token = add_delegate(congress)
+    before = service.streams_state(congress)["layout"]
+    assert _titles_in_order(client.get(f"/c/{congress.slug}").get_data(as_text=True)) == [
+        "Phiên khai mạc", "Phiên bế mạc"]
+    service.set_stream_status(boss, later, "live")
+    for path in (f"/c/{congress.slug}", f"/b/{token}", f"/c/{congress.slug}/streams-fragment"):
+        assert _titles_in_order(client.get(path).get_data(as_text=True)) == [
+            "Phiên bế mạc", "Phiên khai mạc"], path
+    state = service.streams_state(congress)
+    assert state["layout"] != before  # open pages fetch the list in its new order
+    assert [s["title"] for s in state["streams"]] == ["Phiên khai mạc", "Phiên bế mạc"]  # API
+    service.set_stream_status(boss, later, "ended")
+    assert service.streams_state(congress)["layout"] == before
+
+
+@pytest.mark.parametrize(("url", "label"), [
+    ("https://baohatinh.vn/truyen-hinh-truc-tuyen/dai-hoi.html", "Báo Hà Tĩnh"),
+    ("https://www.baohatinh.vn/video/dai-hoi", "Báo Hà Tĩnh"),
+    ("https://m.laodong.vn/truc-tuyen/x.ldo", "Báo Lao Động"),
+])
+def test_a_newspaper_is_named_by_its_address(client, agenda, boss, url, label):
+    congress = agenda[0]
+    made = service.create_stream(boss, congress, {"url": url})
+    assert made.platform == "newspaper"
+    html = _public_streams(client.get(f"/c/{congress.slug}").get_data(as_text=True))
+    assert f"<h3>{label}</h3>" in html and "Other website" not in html
+    assert service.platform_label(made) == label
+
+
+def test_an_unknown_site_or_a_look_alike_is_another_website(agenda, boss):
+    for url in ("https://example.com/live", "https://notbaohatinh.vn/live",
+                "https://baohatinh.vn.example.com/live"):
+        made = service.create_stream(boss, agenda[0], {"url": url})
+        assert (made.platform, service.platform_label(made)) == ("other", "Other website"), url
+
+
+def test_the_list_of_known_sites_is_a_setting(make_app, caplog):
+    app = make_app(STREAM_PLATFORMS="tv.example.vn=Truyền hình Ví dụ, broken, =x")
+    with app.test_request_context():
+        assert service.known_site("https://live.tv.example.vn/a") == "Truyền hình Ví dụ"
+        assert service.known_site("https://baohatinh.vn/a") is None
+    assert "broken" in caplog.text
 
 
 def test_unpublished_congress_shows_no_streams(client, create_congress, create_user):

@@ -43,7 +43,8 @@ def connect(auth=None):
         return False
     join_room(congress_room(congress.id))
     emit("agenda_state", agenda_state(congress) | {"published": congress.published})
-    client_joined.send(congress, namespace=NAMESPACE)  # the other features greet it too
+    # The other features greet it too; the portal reads its badge from `auth`.
+    client_joined.send(congress, namespace=NAMESPACE, auth=auth)
     return True
 
 

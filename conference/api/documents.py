@@ -64,8 +64,8 @@ def _file() -> tuple[str, bytes]:
 @operation.post("/congresses/<int:congress_id>/documents", ok=Document, status=201,
                 form=DocumentUpload, tag=TAG, errors={
                     **FILE_ERRORS, 422: f"{EMPTY_FILE} `validation_failed`: e.g. `visibility` "
-                                        "is not public, delegates or organizers, or `session_id` "
-                                        "names no session of this congress."})
+                                        "is not public, delegates, official or organizers, or "
+                                        "`session_id` names no session of this congress."})
 def create_document(congress_id: int):
     """Upload a document (version 1) with its title, category, who may read it and an
     optional session of the congress."""

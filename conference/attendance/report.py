@@ -18,7 +18,7 @@ from conference.attendance.service import (
     delegate_attendance,
 )
 from conference.auth.service import Actor, Capability
-from conference.congresses.models import Congress
+from conference.congresses.models import CheckinRule, Congress
 from conference.dates import to_local, utcnow
 from conference.delegates.models import STATUS_LABELS
 from conference.delegates.service import category_labels
@@ -49,6 +49,15 @@ def quorum_rule(congress: Congress) -> str:
              fraction=fraction)
 
 
+def checkin_rule_text(congress: Congress) -> str:
+    """Which check-ins count for a session, in a sentence for the dashboard and the report."""
+    if congress.checkin_rule == CheckinRule.SESSION:
+        return _("Each session needs its own check-in: a check-in for the congress or an "
+                 "earlier session does not count.")
+    return _("A check-in counts for every later session of the congress, including one made "
+             "the day before.")
+
+
 def session_label(session: CongressSession | None) -> str:
     return session.title if session else _("Whole congress")
 
@@ -65,6 +74,7 @@ def report_context(congress: Congress, session: CongressSession | None, locale: 
         "state": state,
         "quorum": state["quorum"],
         "quorum_rule": quorum_rule(congress),
+        "checkin_rule": checkin_rule_text(congress),
         "missing": max(0, state["quorum"]["required"] - state["quorum"]["present"]),
         "labels": category_labels(congress, locale),
         "present_rows": [row for row in rows if row.present],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from conference.schemas import Instant, Output
 
@@ -14,7 +14,11 @@ class AttendanceCounts(Output):
 
 class Quorum(Output):
     """`met` when `present` reaches `required`: more than (`strict`) or at least
-    numerator/denominator of `expected` official delegates; never met with none expected."""
+    numerator/denominator of `expected` official delegates; never met with none expected.
+
+    `present` counts by the congress's `checkin_rule`; `checked_in_for_congress` counts the
+    official delegates checked in for anything of the congress, and `present_for_session`
+    those present for the session asked for (null for the whole congress)."""
 
     required: int
     present: int
@@ -23,6 +27,8 @@ class Quorum(Output):
     numerator: int
     denominator: int
     strict: bool
+    checked_in_for_congress: int
+    present_for_session: int | None
 
 
 class DelegationAttendance(AttendanceCounts):
@@ -46,6 +52,8 @@ class Attendance(Output):
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, AttendanceCounts]
     congress_id: int
+    checkin_rule: str = Field(description="`congress`: a check-in counts for every later "
+                              "session (the usual rule); `session`: each session needs its own.")
     session_id: int | None
     session_title: str | None
     quorum: Quorum

@@ -1,8 +1,11 @@
 """Attendance: who is present, per category and delegation, and whether the quorum is met.
 
-"Present" always means: checked in for the chosen session, or for anything of the congress
-when no session is chosen. Withdrawn delegates are neither expected nor counted, even if they
-were checked in before they withdrew.
+"Present" for a session follows the congress's check-in rule (`Congress.checkin_rule`): under
+the usual rule a check-in counts for its own session and every later one, so a delegate
+checked in for the congress the evening before is present at the opening session; under the
+strict rule each session needs its own check-in. For the whole congress, any check-in counts.
+Withdrawn delegates are neither expected nor counted, even if they were checked in before they
+withdrew.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from conference.agenda.models import CongressSession
 from conference.checkin.models import CheckIn, session_scope
-from conference.congresses.models import Congress
+from conference.checkin.service import session_under_way
+from conference.congresses.models import CheckinRule, Congress
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.service import categories
@@ -65,19 +69,35 @@ def quorum_required(congress: Congress, expected: int) -> int:
     return math.ceil(share)
 
 
-def _checkins_query(congress: Congress, session_id: int | None):
-    query = select(CheckIn).where(CheckIn.congress_id == congress.id)
+def counts_for_session(congress: Congress, session_id: int):
+    """The condition on a check-in that makes its delegate present for the session.
+
+    Its own check-in always counts. Under the usual rule so does one for the congress or for a
+    session that began no later, made before this session ended: a check-in for the congress
+    the evening before counts for the opening, one for the afternoon does not count for the
+    morning, and one made after the morning ended does not make anyone present at it.
+    """
+    own = CheckIn.scope == session_scope(session_id)
+    session = db.session.get(CongressSession, session_id)
+    if congress.checkin_rule == CheckinRule.SESSION or session is None:
+        return own
+    begun = select(CongressSession.id).where(CongressSession.congress_id == congress.id,
+                                            CongressSession.starts_at <= session.starts_at)
+    return or_(own, and_(CheckIn.checked_in_at <= session.ends_at,
+                         or_(CheckIn.session_id.is_(None), CheckIn.session_id.in_(begun))))
+
+
+def _checkins_query(congress: Congress, session_id: int | None, *columns):
+    query = select(*(columns or (CheckIn,))).where(CheckIn.congress_id == congress.id)
     if session_id is not None:
-        query = query.where(CheckIn.scope == session_scope(session_id))
+        query = query.where(counts_for_session(congress, session_id))
     return query
 
 
 def present_ids(congress: Congress, session_id: int | None = None) -> set[int]:
-    """Delegates checked in for the session, or for anything of the congress when None."""
-    query = select(CheckIn.delegate_id).where(CheckIn.congress_id == congress.id)
-    if session_id is not None:
-        query = query.where(CheckIn.scope == session_scope(session_id))
-    return set(db.session.scalars(query))
+    """Delegates present for the session (by the congress's rule), or checked in for anything
+    of the congress when None."""
+    return set(db.session.scalars(_checkins_query(congress, session_id, CheckIn.delegate_id)))
 
 
 def first_checkins(congress: Congress, session_id: int | None = None) -> dict[int, CheckIn]:
@@ -92,6 +112,7 @@ def first_checkins(congress: Congress, session_id: int | None = None) -> dict[in
 def attendance(congress: Congress, session_id: int | None = None) -> dict:
     """Expected and present delegates per category and delegation, and the quorum."""
     present = present_ids(congress, session_id)
+    checked_in = present_ids(congress) if session_id is not None else present
     rows = db.session.execute(
         select(Delegate.id, Delegate.category, Delegate.delegation)
         .where(Delegate.congress_id == congress.id,
@@ -108,11 +129,15 @@ def attendance(congress: Congress, session_id: int | None = None) -> dict:
     quorum_keys = {c.key for c in listed if c.counts_for_quorum}
     expected = sum(per_category[k]["expected"] for k in quorum_keys if k in per_category)
     here = sum(per_category[k]["present"] for k in quorum_keys if k in per_category)
+    for_congress = sum(1 for delegate_id, category, _delegation in rows
+                       if category in quorum_keys and delegate_id in checked_in)
     required = quorum_required(congress, expected)
     return per_category | {
         "session_id": session_id,
         "quorum": {"required": required, "present": here, "expected": expected,
-                   "met": expected > 0 and here >= required},
+                   "met": expected > 0 and here >= required,
+                   "checked_in_for_congress": for_congress,
+                   "present_for_session": here if session_id is not None else None},
         "by_delegation": [{"delegation": name, **counts}
                           for name, counts in sorted(per_delegation.items())],
     }
@@ -137,6 +162,7 @@ def attendance_state(congress: Congress, session: CongressSession | None = None)
     others = [row for row in rows if not row["counts_for_quorum"]]
     return counts | {
         "congress_id": congress.id,
+        "checkin_rule": congress.checkin_rule,
         "session_title": session.title if session else None,
         "quorum": counts["quorum"] | {
             "numerator": congress.quorum_numerator, "denominator": congress.quorum_denominator,
@@ -177,6 +203,30 @@ def delegate_attendance(congress: Congress, session_id: int | None = None, *,
     delegates = db.session.scalars(query.order_by(Delegate.delegation, Delegate.full_name,
                                                   Delegate.code))
     return [DelegateAttendance(d, first.get(d.id), d.category in quorum_keys) for d in delegates]
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where a delegate stands, as their portal tells them."""
+
+    session: CongressSession | None  # the session under way, if any
+    present: bool  # present for it, by the congress's rule
+    own_checkin: bool  # checked in for that very session, not only earlier
+    checked_in: bool  # checked in for anything of the congress
+    rule: str
+
+
+def delegate_presence(delegate: Delegate) -> Presence:
+    """Whether `delegate` is checked in for the session under way and for the congress."""
+    congress = delegate.congress
+    session = session_under_way(congress)
+    mine = select(CheckIn.scope).where(CheckIn.delegate_id == delegate.id)
+    scopes = set(db.session.scalars(mine))
+    present = bool(session and db.session.scalar(
+        mine.where(counts_for_session(congress, session.id)).limit(1)))
+    return Presence(session=session, present=present,
+                    own_checkin=bool(session) and session_scope(session.id) in scopes,
+                    checked_in=bool(scopes), rule=congress.checkin_rule)
 
 
 # --- over time ----------------------------------------------------------------------------

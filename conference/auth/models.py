@@ -91,3 +91,17 @@ ROLE_LABELS = {
     Role.OPERATOR: lazy_gettext("operator"),
     Role.CHECKIN: lazy_gettext("check-in staff"),
 }
+
+# What each role may do, as the accounts pages explain it before a role is granted.
+ROLE_NOTES = {
+    Role.ORGANIZER: lazy_gettext(
+        "Everything in the congress: its details, agenda, delegates, badge print runs, "
+        "documents, livestreams and screens."),
+    Role.OPERATOR: lazy_gettext(
+        "Moves the agenda during the sessions, drives the screens and sees attendance."),
+    Role.CHECKIN: lazy_gettext(
+        "Checks delegates in at the doors, finds them by name or code, sees attendance, and "
+        "prints one delegate's badge at the desk. A badge carries the delegate's portal link "
+        "(its QR code), so this role can open any delegate's portal and the documents it "
+        "shows."),
+}

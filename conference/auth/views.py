@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from conference.auth import service
 from conference.auth.cli import COMMANDS
-from conference.auth.models import ROLE_LABELS, Role
+from conference.auth.models import ROLE_LABELS, ROLE_NOTES, Role
 from conference.congresses.service import get_congress, list_congresses
 from conference.errors import Conflict, RateLimited, ValidationFailed
 from conference.extensions import login_manager
@@ -51,6 +51,12 @@ def _sign_in_page(_state) -> None:
 def role_label(role: str) -> str:
     """A role's name in the page's language."""
     return ROLE_LABELS.get(role, role)
+
+
+@bp.app_template_global()
+def role_notes() -> list[tuple[str, str]]:
+    """Each role's name and what it may do, for the table on the accounts pages."""
+    return [(ROLE_LABELS[role], ROLE_NOTES[role]) for role in Role]
 
 
 def _login_limit() -> str:

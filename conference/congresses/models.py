@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String
@@ -10,6 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.dates import UTCDateTime, utcnow
 from conference.extensions import db
+
+
+class CheckinRule(StrEnum):
+    """Which check-ins make a delegate present for a session."""
+
+    CONGRESS = "congress"  # any check-in counts for every later session (the usual congress)
+    SESSION = "session"  # each session needs its own check-in at its doors
 
 
 class Congress(db.Model):
@@ -33,6 +41,8 @@ class Congress(db.Model):
     quorum_numerator: Mapped[int] = mapped_column(default=1)
     quorum_denominator: Mapped[int] = mapped_column(default=2)
     quorum_strict: Mapped[bool] = mapped_column(default=True)
+    checkin_rule: Mapped[str] = mapped_column(String(20), default=CheckinRule.CONGRESS,
+                                              server_default=CheckinRule.CONGRESS.value)
     published: Mapped[bool] = mapped_column(default=False)
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("agenda_items.id", ondelete="SET NULL", use_alter=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from conference.schemas import Output
 
 
@@ -21,6 +23,8 @@ class Congress(Output):
     quorum_numerator: int
     quorum_denominator: int
     quorum_strict: bool
+    checkin_rule: str = Field(description="`congress`: a check-in counts for every later "
+                              "session; `session`: each session needs its own check-in.")
     published: bool
     current_item_id: int | None
 

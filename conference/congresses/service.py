@@ -8,13 +8,14 @@ from datetime import date
 from typing import Annotated
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pydantic import Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import select
 
 from conference.audit.service import record
 from conference.auth.models import Membership, Role
 from conference.auth.service import Actor, Capability, authorize
-from conference.congresses.models import Congress
+from conference.congresses.models import CheckinRule, Congress
 from conference.dates import is_timezone
 from conference.errors import Conflict, Forbidden, NotFound
 from conference.extensions import db
@@ -30,6 +31,12 @@ from conference.validation import (
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
+# The check-in rules as the congress form offers them, the usual one first.
+CHECKIN_RULE_CHOICES = (
+    (CheckinRule.CONGRESS, lazy_gettext("A check-in counts for every later session (usual)")),
+    (CheckinRule.SESSION, lazy_gettext("Each session needs its own check-in")),
+)
+
 
 class CongressInput(Schema):
     name: Annotated[Text, StringConstraints(min_length=1, max_length=300)]
@@ -44,7 +51,14 @@ class CongressInput(Schema):
     quorum_numerator: Annotated[int, Field(ge=1, le=100)] = 1
     quorum_denominator: Annotated[int, Field(ge=1, le=100)] = 2
     quorum_strict: bool = True
+    checkin_rule: CheckinRule = CheckinRule.CONGRESS
     published: bool = False
+
+    @field_validator("checkin_rule", mode="before")
+    @classmethod
+    def _usual_rule_when_left_out(cls, value: object) -> object:
+        """A form that does not offer the choice posts it empty: the usual rule."""
+        return CheckinRule.CONGRESS if value == "" else value
 
     @field_validator("timezone")
     @classmethod

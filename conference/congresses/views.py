@@ -55,6 +55,7 @@ def create():
     service.require_congress_creator(actor())
     return form_page(
         "congresses/form.html", congress=None, fields=FORM_FIELDS, booleans=BOOLEAN_FIELDS,
+        checkin_rules=service.CHECKIN_RULE_CHOICES,
         values={"timezone": current_app.config["BABEL_DEFAULT_TIMEZONE"],
                 "quorum_numerator": 1, "quorum_denominator": 2, "quorum_strict": True},
         save=partial(service.create_congress, actor()),
@@ -77,7 +78,7 @@ def edit(congress_id: int):
     congress = service.get_congress(actor(), congress_id, Capability.EDIT_CONGRESS)
     return form_page(
         "congresses/form.html", congress=congress, fields=FORM_FIELDS, booleans=BOOLEAN_FIELDS,
-        values=service.congress_values(congress),
+        checkin_rules=service.CHECKIN_RULE_CHOICES, values=service.congress_values(congress),
         save=partial(service.update_congress, actor(), congress),
         done=lambda _saved: url_for("congresses.overview", congress_id=congress.id),
         message=_("Saved."))

@@ -17,6 +17,7 @@ from conference.extensions import db
 class Visibility(StrEnum):
     PUBLIC = "public"
     DELEGATES = "delegates"
+    OFFICIAL = "official"  # delegates of the categories that count for the quorum
     ORGANIZERS = "organizers"
 
 
@@ -126,6 +127,7 @@ class DocumentComment(_ByDelegate, db.Model):
 VISIBILITY_LABELS = {
     Visibility.PUBLIC: lazy_gettext("everyone (public page)"),
     Visibility.DELEGATES: lazy_gettext("delegates"),
+    Visibility.OFFICIAL: lazy_gettext("official delegates only (who count for the quorum)"),
     Visibility.ORGANIZERS: lazy_gettext("organizers only"),
 }
 STATUS_LABELS = {

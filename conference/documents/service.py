@@ -19,6 +19,7 @@ from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
 from conference.delegates.models import Delegate, DelegateStatus
+from conference.delegates.service import categories
 from conference.documents import files
 from conference.documents.models import (
     CATEGORY_LABELS,
@@ -38,7 +39,6 @@ from conference.validation import MAX_ID, OptionalText, Schema, Text, optional_i
 MAX_COMMENT_LENGTH = 4000
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Who sees a document: organizers everything, a delegate these, the public page only public ones.
-DELEGATE_VISIBILITY = (Visibility.PUBLIC, Visibility.DELEGATES)
 
 
 class DocumentInput(Schema):
@@ -221,14 +221,22 @@ def thumbnail(document: Document) -> Path | None:
 # --- delegates and the public ------------------------------------------------------------------
 
 
+def readable_visibilities(delegate: Delegate) -> list[Visibility]:
+    """What a delegate may read: public documents; delegates' ones unless withdrawn; official
+    delegates' ones too when their category counts for the quorum (not guests)."""
+    if delegate.status == DelegateStatus.WITHDRAWN:
+        return [Visibility.PUBLIC]
+    readable = [Visibility.PUBLIC, Visibility.DELEGATES]
+    if any(category.key == delegate.category and category.counts_for_quorum
+           for category in categories(delegate.congress)):
+        readable.append(Visibility.OFFICIAL)
+    return readable
+
+
 def may_read(delegate: Delegate, document: Document) -> bool:
-    """A delegate of the congress reads public and delegates' documents, unless withdrawn."""
-    if document.congress_id != delegate.congress_id:
-        return False
-    if document.visibility == Visibility.PUBLIC:
-        return True
-    return (document.visibility == Visibility.DELEGATES
-            and delegate.status != DelegateStatus.WITHDRAWN)
+    """Whether the delegate may open the document (see `readable_visibilities`)."""
+    return (document.congress_id == delegate.congress_id
+            and document.visibility in readable_visibilities(delegate))
 
 
 def delegate_document(delegate: Delegate, document_id: int) -> Document:
@@ -266,9 +274,7 @@ class ReaderEntry:
 
 def delegate_documents(delegate: Delegate) -> list[ReaderEntry]:
     """The documents a delegate may read, newest version first, each flagged new or updated."""
-    visible = [Visibility.PUBLIC] if delegate.status == DelegateStatus.WITHDRAWN else list(
-        DELEGATE_VISIBILITY)
-    documents = _visible_documents(delegate.congress_id, visible)
+    documents = _visible_documents(delegate.congress_id, readable_visibilities(delegate))
     last_read = dict(db.session.execute(
         select(DocumentRead.document_id, func.max(DocumentRead.version))
         .where(DocumentRead.delegate_id == delegate.id)

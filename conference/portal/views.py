@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 
 from conference.agenda.service import agenda_state, current_item, ordered_sessions
+from conference.attendance.service import delegate_presence
 from conference.badges.identity import BadgeRevoked, find_badge
 from conference.delegates import photos
 from conference.delegates.models import DelegateStatus
@@ -36,11 +37,23 @@ def badge(token: str):
     context = {"congress": congress, "delegate": delegate,
                "photo_url": url_for("portal.photo", token=token) if has_photo else None,
                "category": category_labels(congress).get(delegate.category, delegate.category),
-               "withdrawn": delegate.status == DelegateStatus.WITHDRAWN}
+               "withdrawn": delegate.status == DelegateStatus.WITHDRAWN,
+               "presence": delegate_presence(delegate)}
     if congress.published:
         context |= {"sessions": ordered_sessions(congress), "state": agenda_state(congress),
                     "current": current_item(congress)}
     return render_template("portal/badge.html", **context)
+
+
+@bp.get("/b/<token>/presence")
+@miss_limit
+def presence(token: str):
+    """The check-in line of the portal, fetched again by its script after a check-in or when
+    another session gets under way."""
+    delegate = find_badge(token)
+    return render_template("portal/_presence.html", congress=delegate.congress,
+                           presence=delegate_presence(delegate),
+                           withdrawn=delegate.status == DelegateStatus.WITHDRAWN)
 
 
 @bp.get("/b/<token>/photo.jpg")

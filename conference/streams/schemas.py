@@ -27,7 +27,8 @@ class Stream(Output):
 
 class StreamsState(Output):
     """Every stream in order; the same dict the /live namespace pushes as `streams_state`.
-    `revision` grows with each change; `layout` changes when anything but a status does."""
+    `revision` grows with each change; `layout` changes when anything but a status does, or
+    when a status moves a stream into or out of the live ones that pages list first."""
 
     congress_id: int
     slug: str

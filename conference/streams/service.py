@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from pydantic import BeforeValidator, StringConstraints
 from sqlalchemy import func, select
@@ -19,7 +22,7 @@ from conference.errors import NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import agenda_changed, stream_changed
 from conference.streams.embed import is_facebook_video, youtube_id
-from conference.streams.models import Platform, Stream, StreamStatus
+from conference.streams.models import PLATFORM_LABELS, Platform, Stream, StreamStatus
 from conference.streams.schemas import Stream as StreamOut
 from conference.streams.schemas import StreamsState
 from conference.validation import (
@@ -35,6 +38,8 @@ from conference.validation import (
 
 # Fields an operator may change while driving the congress; the rest are the organizers'.
 STATUS_FIELDS = {"status", "replay_url"}
+
+log = logging.getLogger(__name__)
 
 
 class StreamInput(Schema):
@@ -52,7 +57,51 @@ class StreamInput(Schema):
 FIELDS = tuple(StreamInput.model_fields)
 
 
+@lru_cache(maxsize=8)
+def parse_platforms(setting: str) -> dict[str, str]:
+    """`"baohatinh.vn=Báo Hà Tĩnh, vtv.vn=VTV"` -> {domain: name}; a malformed pair is left
+    out and logged, so a typo in the setting costs one name, not the pages."""
+    known = {}
+    for pair in filter(str.strip, setting.split(",")):
+        domain, _sep, name = (part.strip() for part in pair.partition("="))
+        domain = domain.lower().removeprefix("www.")
+        if domain and name and "." in domain:
+            known[domain] = name
+        else:
+            log.warning("STREAM_PLATFORMS: %r is not domain=Name; left out", pair.strip())
+    return known
+
+
+def known_site(url: str) -> str | None:
+    """The name of the site (a newspaper, a broadcaster) `url` is on, when the setting
+    STREAM_PLATFORMS lists its domain or a parent domain of it."""
+    host = (urlsplit(url).hostname or "").lower()
+    known = parse_platforms(current_app.config["CONFERENCE"]["STREAM_PLATFORMS"])
+    parts = host.split(".")
+    return next((known[".".join(parts[i:])] for i in range(len(parts) - 1)
+                 if ".".join(parts[i:]) in known), None)
+
+
+def platform_label(stream: Stream) -> str:
+    """Where a stream is watched, as viewers read it: a known site by its name ("Báo Hà
+    Tĩnh"), else the platform's label."""
+    if stream.platform in (Platform.NEWSPAPER, Platform.OTHER):
+        site = known_site(stream.url)
+        if site:
+            return site
+    return str(PLATFORM_LABELS.get(stream.platform, stream.platform))
+
+
+def live_first(streams: list) -> list:
+    """Streams (rows or their dicts) with those live now first, each group in its order."""
+    def status(stream) -> str:
+        return stream["status"] if isinstance(stream, dict) else stream.status
+    return sorted(streams, key=lambda stream: status(stream) != StreamStatus.LIVE)
+
+
 def guess_platform(url: str) -> Platform:
+    if known_site(url):
+        return Platform.NEWSPAPER
     if youtube_id(url) or (urlsplit(url).hostname or "").lower().endswith("youtube.com"):
         return Platform.YOUTUBE
     if is_facebook_video(url) or (urlsplit(url).hostname or "").lower().endswith(
@@ -79,10 +128,11 @@ def get_stream(actor: Actor, stream_id: int,
 
 
 def _layout(streams: list[dict]) -> str:
-    """A short digest of everything but the status: pages refetch their list when it changes,
-    and only relabel the streams when it does not."""
+    """A short digest of everything but the status, in the order pages list the streams (live
+    ones first): pages refetch their list when it changes, and only relabel the streams when
+    it does not."""
     shown = [{k: v for k, v in stream.items() if k not in ("status", "display", "replay_url")}
-             for stream in streams]
+             for stream in live_first(streams)]
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -29,10 +29,12 @@ bp.record_once(lambda state: allow_frames(state.app, *FRAME_SOURCES))  # the pla
 
 @bp.app_template_global()
 def public_streams(congress) -> dict:
-    """The streams part of a public page: the rows to list and the state live pushes update."""
+    """The streams part of a public page: the rows to list (live ones first, so a phone shows
+    what is on now at the top) and the state live pushes update."""
     streams = service.list_streams(congress)
-    return {"streams": streams, "state": service.streams_state(congress, streams),
-            "labels": DISPLAY_LABELS, "platforms": PLATFORM_LABELS}
+    return {"streams": service.live_first(streams),
+            "state": service.streams_state(congress, streams),
+            "labels": DISPLAY_LABELS, "platform_label": service.platform_label}
 
 
 @bp.get("/c/<slug>/streams-fragment")
@@ -48,7 +50,7 @@ def manage(congress_id: int):
     return render_template(
         "streams/manage.html", congress=congress, streams=service.list_streams(congress),
         may_edit=can(actor(), congress, Capability.EDIT_CONGRESS),
-        labels=DISPLAY_LABELS, platforms=PLATFORM_LABELS,
+        labels=DISPLAY_LABELS, platform_label=service.platform_label,
         statuses=[(StreamStatus.SCHEDULED, _("Scheduled")), (StreamStatus.LIVE, _("Live now")),
                   (StreamStatus.ENDED, _("Ended"))])
 

@@ -38,6 +38,7 @@
     var q = state.quorum;
     set("official-present", q.present);
     set("official-expected", q.expected);
+    set("official-congress", q.checked_in_for_congress);
     set("official-percent", q.expected ? percent.format(q.present / q.expected) : "–");
     set("required", q.required);
     set("missing", Math.max(0, q.required - q.present));

@@ -57,7 +57,11 @@
       .catch(function () { if (mine === latestFetch) { window.location.reload(); } });
   }
 
-  var socket = io("/live", { auth: { congress: section.dataset.slug } });
+  var auth = { congress: section.dataset.slug };
+  // The badge portal (/b/<token>) also hears its own badge's check-ins (portal-presence.js);
+  // the token comes from the address, as the page itself never prints it.
+  if (section.dataset.badgeInPath) { auth.badge = window.location.pathname.split("/")[2]; }
+  var socket = io("/live", { auth: auth });
   window.liveSocket = socket;  // live-streams.js listens on the same connection
   socket.on("connect", function () { showStatus(true); });
   socket.on("disconnect", function () { showStatus(false); });

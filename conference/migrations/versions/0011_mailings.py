@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_mailings'
-down_revision = '0009_site_settings'
+down_revision = "0010_checkin_rule"
 branch_labels = None
 depends_on = None
 
