@@ -112,9 +112,9 @@ def _get(url: str, opener=None) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def _sign_in(server: Server, username: str, password: str) -> int:
+def _sign_in(server: Server, username: str, password: str, opener=None) -> int:
     """Sign in through the real form (with its CSRF token); return the status of the result."""
-    opener = urllib.request.build_opener(
+    opener = opener or urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     _status, page = _get(server.url("/login"), opener)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
@@ -156,6 +156,22 @@ def _consumers_of(server_pid: int) -> list[int]:
             if b"conference.jobs.consumer" in command and str(server_pid).encode() in command:
                 found.append(int(entry.name))
     return found
+
+
+def _assert_readme_names_the_menu(server: Server, password: str) -> None:
+    """Where the README sends the new administrator to change the password is in the menu."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"change it on the account page: \*([^*]+)\*\s+in the menu, then "
+                     r"\*([^*]+)\*", readme)
+    assert said, "the README no longer says where to change the password"
+    menu_entry, section = said.groups()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    _get(server.url("/lang/en?next=/"), opener)  # the README is in English
+    assert _sign_in(server, "admin", password, opener) == 200
+    home = _get(server.url("/"), opener)[1]
+    assert f'<a href="/account">{menu_entry}</a>' in home, home[:2000]
+    assert f">{section}<" in _get(server.url("/account"), opener)[1]
 
 
 def _assert_live_over_websocket(server: Server) -> None:
@@ -203,7 +219,7 @@ def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     assert "Hà Tĩnh" in page
     # The agenda PDF is a job: the consumer app.py started beside itself renders it.
     assert _agenda_pdf(first).startswith(b"%PDF-")
-    assert _sign_in(first, "admin", passwords[0]) == 200
+    _assert_readme_names_the_menu(first, passwords[0])
     _assert_live_over_websocket(first)
     with urllib.request.urlopen(first.url(f"/c/{FORMER_SLUG}?x=1"), timeout=10) as response:
         assert response.geturl() == first.url(f"/c/{SLUG}?x=1")
