@@ -17,6 +17,8 @@ from conference.jobs.service import job_handler, start_shared_job
 from conference.pdf import html_to_pdf
 
 DEMO_PAPERS_JOB = "demo_papers"
+# Year ranges in the printed text are joined by U+2060 (word joiner) around the dash, so
+# "2023–2028" never breaks over two lines; titles, which people search, keep a plain dash.
 
 POLITICAL_REPORT = {
     "file": "du-thao-bao-cao-chinh-tri.pdf",
@@ -27,10 +29,10 @@ POLITICAL_REPORT = {
     "draft": True,
     "heading": "BÁO CÁO CHÍNH TRỊ",
     "subtitle": "của Ban Chấp hành Liên đoàn Lao động tỉnh khóa XVIII trình Đại hội Công đoàn "
-                "tỉnh Hà Tĩnh lần thứ XIX, nhiệm kỳ 2023 – 2028",
+                "tỉnh Hà Tĩnh lần thứ XIX, nhiệm kỳ 2023\u2060–\u20602028",
     "sections": [
         ("Phần thứ nhất. Kết quả thực hiện Nghị quyết Đại hội Công đoàn tỉnh lần thứ XVIII, "
-         "nhiệm kỳ 2018 – 2023", [
+         "nhiệm kỳ 2018\u2060–\u20602023", [
             "Nhiệm kỳ qua, trong bối cảnh có nhiều khó khăn, thách thức, nhất là tác động nặng "
             "nề của đại dịch COVID-19 đến việc làm và đời sống của người lao động, dưới sự lãnh "
             "đạo của Tỉnh ủy, sự chỉ đạo của Tổng Liên đoàn Lao động Việt Nam, các cấp công đoàn "
@@ -58,7 +60,7 @@ POLITICAL_REPORT = {
             "sử dụng lao động; coi trọng xây dựng đội ngũ cán bộ công đoàn có bản lĩnh, tâm "
             "huyết và trách nhiệm.",
         ]),
-        ("Phần thứ ba. Phương hướng, mục tiêu, nhiệm vụ nhiệm kỳ 2023 – 2028", [
+        ("Phần thứ ba. Phương hướng, mục tiêu, nhiệm vụ nhiệm kỳ 2023\u2060–\u20602028", [
             "Mục tiêu tổng quát: xây dựng tổ chức công đoàn tỉnh vững mạnh, đổi mới nội dung, "
             "phương thức hoạt động; thực hiện tốt chức năng đại diện, chăm lo, bảo vệ quyền, lợi "
             "ích hợp pháp, chính đáng của đoàn viên, người lao động; góp phần xây dựng giai cấp "
@@ -75,14 +77,14 @@ POLITICAL_REPORT = {
 
 REVIEW_REPORT = {
     "file": "bao-cao-kiem-diem-bch.pdf",
-    "details": {"title": "Báo cáo kiểm điểm của Ban Chấp hành nhiệm kỳ 2018 – 2023",
+    "details": {"title": "Báo cáo kiểm điểm của Ban Chấp hành nhiệm kỳ 2018–2023",
                 "category": "review_report", "visibility": "public", "status": "final"},
     "issuer": "Ban Chấp hành khóa XVIII",
     "number": "Số: 02/BC-BCH",
     "draft": False,
     "heading": "BÁO CÁO KIỂM ĐIỂM",
     "subtitle": "sự lãnh đạo, chỉ đạo của Ban Chấp hành Liên đoàn Lao động tỉnh Hà Tĩnh "
-                "khóa XVIII, nhiệm kỳ 2018 – 2023",
+                "khóa XVIII, nhiệm kỳ 2018\u2060–\u20602023",
     "sections": [
         ("I. Ưu điểm", [
             "Ban Chấp hành đã duy trì nghiêm túc nguyên tắc tập trung dân chủ, tập thể lãnh đạo, "
