@@ -18,21 +18,34 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()  # --help and a wrong option end here, before anything is written
-    from gevent import monkey
-
-    monkey.patch_all()  # before the app imports anything that blocks: sockets, locks, sleeps
+def serve(app, host: str, port: int) -> None:
+    """Serve until Ctrl-C or SIGTERM with gevent's WSGI server (Socket.IO's gevent mode)."""
     import os
     import signal
 
     import gevent
     from gevent.pywsgi import WSGIServer
 
+    server = WSGIServer((host, port), app, log=None)
+    server.start()  # listening from here on: a port in use fails before the line below
+    if os.name == "posix":  # a service manager's stop; Windows has Ctrl-C only
+        gevent.signal_handler(signal.SIGTERM, server.stop)  # the loop keeps the watcher
+    print(f"Serving on http://{host}:{port}", flush=True)
+    server.serve_forever()
+
+
+def main() -> None:
+    args = parse_args()  # --help and a wrong option end here, before anything is written
+    if not args.debug:
+        from gevent import monkey
+
+        monkey.patch_all()  # before the app imports anything that blocks: sockets, locks, sleeps
+    import os
+
     from conference.database import prepare_first_start
     from conference.extensions import socketio
 
-    app = create_app({"ASYNC_MODE": "gevent"})
+    app = create_app({"ASYNC_MODE": "threading" if args.debug else "gevent"})
     for line in prepare_first_start(app, with_demo=args.demo):
         print(line, flush=True)
     consumer = None
@@ -44,14 +57,11 @@ def main() -> None:
     elif serving:
         print("Jobs queue on Redis: run `python -m conference.jobs.consumer` too.", flush=True)
     try:
-        if args.debug:
-            socketio.run(app, host=args.host, port=args.port, debug=True)
+        if args.debug:  # Werkzeug's development server: the code reloader and the debugger
+            socketio.run(app, host=args.host, port=args.port, debug=True,
+                         allow_unsafe_werkzeug=True)
         else:
-            server = WSGIServer((args.host, args.port), app, log=None)
-            server.start()  # listening from here on: a port in use fails before the line below
-            gevent.signal_handler(signal.SIGTERM, server.stop)
-            print(f"Serving on http://{args.host}:{args.port}", flush=True)
-            server.serve_forever()
+            serve(app, args.host, args.port)
     except KeyboardInterrupt:
         pass
     finally:
