@@ -26,7 +26,7 @@ POLITICAL_REPORT = {
                 "visibility": "delegates", "status": "draft"},
     "issuer": "Ban Chấp hành khóa XVIII",
     "number": "Số: 01/BC-BCH",
-    "draft": True,
+    "stamp": "DỰ THẢO",
     "heading": "BÁO CÁO CHÍNH TRỊ",
     "subtitle": "của Ban Chấp hành Liên đoàn Lao động tỉnh khóa XVIII trình Đại hội Công đoàn "
                 "tỉnh Hà Tĩnh lần thứ XIX, nhiệm kỳ 2023\u2060–\u20602028",
@@ -81,7 +81,7 @@ REVIEW_REPORT = {
                 "category": "review_report", "visibility": "public", "status": "final"},
     "issuer": "Ban Chấp hành khóa XVIII",
     "number": "Số: 02/BC-BCH",
-    "draft": False,
+    "stamp": "",
     "heading": "BÁO CÁO KIỂM ĐIỂM",
     "subtitle": "sự lãnh đạo, chỉ đạo của Ban Chấp hành Liên đoàn Lao động tỉnh Hà Tĩnh "
                 "khóa XVIII, nhiệm kỳ 2018\u2060–\u20602023",
@@ -115,7 +115,10 @@ REVIEW_REPORT = {
     ],
 }
 
-PAPERS = (POLITICAL_REPORT, REVIEW_REPORT)
+# What both papers end with: where and when, and who signs for the committee.
+SIGNED = {"place_date": "Hà Tĩnh, ngày 15 tháng 8 năm 2023",
+          "signature": ["TM. BAN CHẤP HÀNH", "CHỦ TỊCH"], "signer": "Nguyễn Văn Danh"}
+PAPERS = (POLITICAL_REPORT | SIGNED, REVIEW_REPORT | SIGNED)
 
 
 def render_paper(congress: Congress, paper: dict) -> bytes:
