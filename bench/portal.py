@@ -84,13 +84,14 @@ def seed_portal(delegates: int, documents: int, photos: int | None = None) -> li
     actor = Actor(admin, "", "cli")
     rng = random.Random(19)
     db.session.execute(insert(Delegate), [new_delegate_values(congress, DelegateInput(
-        code=f"DB{n:04d}", full_name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+        code=f"P{n:05d}", full_name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
         category="official" if n % 10 else "guest", position="Chủ tịch Công đoàn cơ sở",
         unit=f"Công đoàn cơ sở số {n}", delegation=f"Đoàn {n % 12 + 1}",
         seat=f"{chr(65 + n % 10)}-{n:03d}")) for n in range(1, delegates + 1)])
     db.session.commit()
-    people = list(db.session.scalars(select(Delegate).where(Delegate.congress_id == congress.id)
-                                     .order_by(Delegate.id)))
+    people = list(db.session.scalars(  # these, not the demo's own delegates
+        select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code.like("P%"))
+        .order_by(Delegate.id)))
     for number, delegate in enumerate(people[:delegates if photos is None else photos]):
         set_delegate_photo(actor, delegate, portrait(number))
     made = []

@@ -66,7 +66,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if not settings["WEBSOCKET_COMPRESSION"]:
         app.wsgi_app = web.WithoutWebSocketCompression(app.wsgi_app)
     web.init_app(app)
-    from conference import cli
+    from conference import cli, demo
     from conference.agenda.views import bp as agenda_bp
     from conference.api import bp as api_bp
     from conference.attendance.views import bp as attendance_bp
@@ -91,4 +91,5 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies
     cli.init_app(app)
+    demo.init_app(app)
     return app

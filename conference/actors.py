@@ -17,8 +17,14 @@ class Actor:
 
     user: Any
     address: str = ""
-    source: str = "web"  # web, api, cli, socket
+    source: str = "web"  # web, api, cli, socket, system
 
     @property
     def is_admin(self) -> bool:
-        return bool(self.user and self.user.is_admin)
+        """Administrators, and the system itself, may do everything."""
+        return self.source == "system" or bool(self.user and self.user.is_admin)
+
+
+SYSTEM = Actor(None, source="system")
+"""The app acting on its own (the demo congress, first-start work): no account, every right.
+Made only in code; no request, token or socket becomes it."""

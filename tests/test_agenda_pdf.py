@@ -16,6 +16,7 @@ import conference.pdf
 from conference.agenda import pdf as agenda_pdf
 from conference.agenda import views as agenda_views
 from conference.agenda.pdf import AGENDA_PDF_JOB
+from conference.attendance.report import render_attendance_pdf
 from conference.auth.models import Role
 from conference.extensions import db
 from conference.jobs import service as jobs_service
@@ -314,3 +315,22 @@ def test_agenda_pdf_fetches_nothing(client, printed, asked, monkeypatch):
     assert asked == []  # the agenda template needs nothing from anywhere
     with pytest.raises(FetchRefused):
         getattr(fetchers[0], "fetch", fetchers[0])("https://example.com/logo.png")
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_pdf_carries_the_credentials_reports_official_header(app, printed, locale):
+    """The agenda opens as the credentials report does: the union and the issuing committee
+    on the left, the state and its motto on the right, in the page's language."""
+    congress = printed[0]
+    with app.test_request_context("/"):
+        agenda = PdfReader(io.BytesIO(agenda_pdf.render_agenda_pdf(congress, locale)))
+        report = PdfReader(io.BytesIO(render_attendance_pdf(congress, None, locale)))
+    agenda_text = normalise(agenda.pages[0].extract_text())
+    report_text = normalise(report.pages[0].extract_text())
+    state = label(app, locale, "SOCIALIST REPUBLIC OF VIETNAM")
+    motto = label(app, locale, "Independence – Freedom – Happiness")
+    for text in (agenda_text, report_text):
+        assert_shows(text[:300], "Công đoàn Viên chức tỉnh", state, motto)
+    assert_shows(agenda_text[:300], label(app, locale, "Organizing Committee"))
+    assert squeeze(agenda_text).index(squeeze(state)) < squeeze(agenda_text).index(
+        squeeze(label(app, locale, "Agenda")))

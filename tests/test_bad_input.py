@@ -45,7 +45,7 @@ def world(app, create_user):
     an administrator signed in on the page client and an API token of theirs."""
     congress, _created = load_demo()
     db.session.add(Delegate(**new_delegate_values(congress, DelegateInput(
-        code="DB0001", full_name="Nguyễn Văn Trường", unit="LĐLĐ huyện Cẩm Xuyên"))))
+        code="PROBE-1", full_name="Nguyễn Văn Trường", unit="LĐLĐ huyện Cẩm Xuyên"))))
     admin = create_user("probe-admin", admin=True)
     db.session.commit()
     ids = {name: db.session.scalar(select(model.id).order_by(model.id)) or 1

@@ -16,9 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from websockets.sync.client import connect
 
 from conference.config import PROJECT_ROOT, SETTINGS
-from conference.demo import SLUG
+from conference.demo import FORMER_SLUG, SLUG
 
 START_TIMEOUT = 60
 
@@ -41,8 +42,8 @@ class Server:
             [sys.executable, "app.py", "--port", str(self.port)], cwd=PROJECT_ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
         self.lines: list[str] = []
-        # Set when the server says it listens (Werkzeug prints so once its socket is bound),
-        # or when its output ends.
+        # Set when the server says it serves (app.py prints so once its socket is bound), or
+        # when its output ends.
         self.listening_or_gone = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -50,7 +51,7 @@ class Server:
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            if f"Running on {self.url('')}" in line:
+            if line.startswith(f"Serving on {self.url('')}"):
                 self.listening_or_gone.set()
         self.listening_or_gone.set()
 
@@ -111,9 +112,9 @@ def _get(url: str, opener=None) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def _sign_in(server: Server, username: str, password: str) -> int:
+def _sign_in(server: Server, username: str, password: str, opener=None) -> int:
     """Sign in through the real form (with its CSRF token); return the status of the result."""
-    opener = urllib.request.build_opener(
+    opener = opener or urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     _status, page = _get(server.url("/login"), opener)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
@@ -157,6 +158,47 @@ def _consumers_of(server_pid: int) -> list[int]:
     return found
 
 
+def _assert_readme_names_the_menu(server: Server, password: str) -> None:
+    """Where the README sends the new administrator to change the password is in the menu."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"change it on the account page: \*([^*]+)\*\s+in the menu, then "
+                     r"\*([^*]+)\*", readme)
+    assert said, "the README no longer says where to change the password"
+    menu_entry, section = said.groups()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    _get(server.url("/lang/en?next=/"), opener)  # the README is in English
+    assert _sign_in(server, "admin", password, opener) == 200
+    home = _get(server.url("/"), opener)[1]
+    assert f'<a href="/account">{menu_entry}</a>' in home, home[:2000]
+    assert f">{section}<" in _get(server.url("/account"), opener)[1]
+
+
+def _assert_live_over_websocket(server: Server) -> None:
+    """A phone's live agenda connects by WebSocket (not long polling) and gets the state."""
+    with connect(server.url("/socket.io/?EIO=4&transport=websocket").replace("http", "ws", 1),
+                 open_timeout=10) as phone:
+        assert phone.recv(timeout=10).startswith("0{")  # Engine.IO's open packet
+        phone.send(f'40/live,{{"congress": "{SLUG}"}}')
+        while not (message := phone.recv(timeout=10)).startswith('42/live,["agenda_state"'):
+            assert not message.startswith("44/live"), message  # refused
+        assert f'"slug":"{SLUG}"' in message.replace(" ", "")
+
+
+def test_help_creates_nothing(tmp_path):
+    instance = tmp_path / "instance"
+    env = os.environ | {"CONFERENCE_INSTANCE_PATH": str(instance)}
+    done = subprocess.run([sys.executable, "app.py", "--help"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--port" in done.stdout
+    assert not instance.exists(), sorted(p.name for p in instance.rglob("*"))
+    wrong = subprocess.run([sys.executable, "app.py", "--prot", "80"], cwd=PROJECT_ROOT, env=env,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert wrong.returncode == 2 and "--prot" in wrong.stderr
+    assert not instance.exists()
+
+
 def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     instance = tmp_path / "instance"
     first = start_server(instance)
@@ -166,6 +208,9 @@ def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     passwords = re.findall(r"password: (\S+)\s+\(shown only this once\)", printed)
     assert len(passwords) == 1, printed
     assert f"/c/{SLUG}" in printed
+    assert SLUG == "dai-hoi-xix"  # short enough to type from a slide
+    assert "development server" not in first.output.lower(), first.output
+    assert "warning" not in first.output.lower(), first.output
     assert (instance / "conference.db").exists()
     assert (instance / "secret_key").exists()
 
@@ -174,7 +219,10 @@ def test_first_start_prints_admin_once_and_serves_demo(tmp_path, start_server):
     assert "Hà Tĩnh" in page
     # The agenda PDF is a job: the consumer app.py started beside itself renders it.
     assert _agenda_pdf(first).startswith(b"%PDF-")
-    assert _sign_in(first, "admin", passwords[0]) == 200
+    _assert_readme_names_the_menu(first, passwords[0])
+    _assert_live_over_websocket(first)
+    with urllib.request.urlopen(first.url(f"/c/{FORMER_SLUG}?x=1"), timeout=10) as response:
+        assert response.geturl() == first.url(f"/c/{SLUG}?x=1")
     server_pid = first.process.pid
     assert _consumers_of(server_pid), "app.py started no consumer beside itself"
     first.stop()

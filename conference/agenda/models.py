@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext
@@ -59,6 +59,22 @@ class AgendaItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     session: Mapped[CongressSession] = relationship(back_populates="items")
+
+    @property
+    def starts_at(self) -> datetime | None:
+        """When the item begins: its fixed time (`planned_start`) if it has one, else when the
+        item before it ends, counting from the session's start; None once an item without a
+        duration breaks the chain. Follows the order, so moving items moves their times."""
+        start: datetime | None = self.session.starts_at
+        for item in self.session.items:
+            start = item.planned_start or start
+            if item is self:
+                return start
+            if start is not None and item.duration_minutes:
+                start += timedelta(minutes=item.duration_minutes)
+            else:
+                start = None
+        return None
 
 
 SESSION_KIND_LABELS = {

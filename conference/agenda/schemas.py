@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from conference.schemas import Instant, Output
 
 
@@ -11,6 +13,10 @@ class Item(Output):
     title: str
     presenter: str
     planned_start: Instant | None
+    starts_at: Instant | None = Field(
+        description="When the item begins: `planned_start` if set (a fixed time), else when the "
+                    "item before it ends (the first begins with its session); null when an item "
+                    "before it has neither.")
     duration_minutes: int | None
     notes: str
     position: int

@@ -240,7 +240,8 @@ def public_page_url(congress: Congress, base_url: str) -> str:
 
 def _item(item) -> dict:
     return {"id": item.id, "title": item.title, "presenter": item.presenter,
-            "planned_start": item.planned_start.isoformat() if item.planned_start else None}
+            "planned_start": item.planned_start.isoformat() if item.planned_start else None,
+            "starts_at": item.starts_at.isoformat() if item.starts_at else None}
 
 
 def _session(session) -> dict:

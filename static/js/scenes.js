@@ -86,7 +86,7 @@
         var list = add(block, "ol", "");
         session.items.forEach(function (item) {
           var row = add(list, "li", item.id === scene.current_item_id ? "current" : "");
-          add(row, "span", "time", hhmm(ctx, item.planned_start));
+          add(row, "span", "time", hhmm(ctx, item.starts_at));
           add(row, "span", "title", item.title);
           rows.push(row);
         });

@@ -1,6 +1,8 @@
-"""The production set-up of the README: gunicorn's gevent worker with Socket.IO's gevent mode.
+"""The production set-ups of the README: gunicorn's gevent worker with Socket.IO's gevent mode,
+and `python app.py`, which serves the same way by itself.
 
-An agenda change made through the API reaches a phone's WebSocket through a real gunicorn.
+An agenda change made through the API reaches a phone's WebSocket through a real gunicorn, and
+a browser's live page through `python app.py`.
 """
 
 from __future__ import annotations
@@ -20,16 +22,14 @@ from conference.auth.service import create_api_token
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.extensions import db
+from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, PHONE
+from tests.test_first_start import Server
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def production(tmp_path):
-    """gunicorn -k gevent on a fresh SQLite database with one congress; yields what it made."""
-    settings = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "production-test-secret",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}",
-                "ASYNC_MODE": "gevent"}
+def seed(settings: dict) -> dict:
+    """A fresh SQLite database with one congress, an item and an administrator's API token."""
     app = create_app(settings)
     upgrade_database(app)
     with app.app_context():
@@ -50,6 +50,16 @@ def production(tmp_path):
                   "token": create_api_token(None, admin, "test")[1]}
         db.session.remove()
         db.engine.dispose()
+    return seeded
+
+
+@pytest.fixture
+def production(tmp_path):
+    """gunicorn -k gevent on a fresh SQLite database with one congress; yields what it made."""
+    settings = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "production-test-secret",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}",
+                "ASYNC_MODE": "gevent"}
+    seeded = seed(settings)
     port = free_port()
     server = start_server(settings, port, ["-k", "gevent", "--workers", "1"],
                           tmp_path / "gunicorn.log")
@@ -88,3 +98,44 @@ def test_a_change_through_the_api_reaches_a_phone_over_gevent(production):
             assert response.status == 200
         assert receive(phone, "/live", "agenda_state")["current_item_id"] == \
             production["item_id"]
+
+
+@pytest.fixture
+def app_py(tmp_path):
+    """`python app.py` as the README starts it, on an instance seeded with one congress."""
+    instance = tmp_path / "instance"
+    seeded = seed({"INSTANCE_PATH": str(instance),
+                   "DATABASE_URL": f"sqlite:///{instance / 'conference.db'}"})
+    server = Server(instance)
+    try:
+        server.wait_until_serving()
+        yield seeded | {"server": server}
+    finally:
+        server.stop()
+
+
+def test_python_app_py_pushes_to_a_browser_over_websocket(app_py):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server, item_id = app_py["server"], app_py["item_id"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport=PHONE)
+            page.set_default_timeout(10_000)
+            page.goto(server.url("/c/chay-that"))
+            # Socket.IO starts with long polling and upgrades: wait for the WebSocket.
+            page.wait_for_function("() => window.liveSocket && "
+                                   "window.liveSocket.io.engine.transport.name === 'websocket'")
+            request = urllib.request.Request(
+                server.url(f"/api/v1/congresses/{app_py['congress_id']}/agenda/current"),
+                data=json.dumps({"item_id": item_id}).encode(), method="POST",
+                headers={"Authorization": f"Bearer {app_py['token']}",
+                         "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+            sync_api.expect(page.locator(f'li[data-item-id="{item_id}"]')).to_have_class(
+                "current")
+        finally:
+            browser.close()
+    assert "development server" not in server.output.lower()

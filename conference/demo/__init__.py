@@ -1,20 +1,40 @@
-"""The demo congress: the 19th congress of the Ha Tinh provincial federation of labour."""
+"""The demo congress: the 19th congress of the Ha Tinh provincial federation of labour, with
+its agenda, about 300 delegates, documents, livestreams, screens and some arrivals, so that a
+new user finds every page filled on the first start."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import select
+from flask import Flask, redirect, request
+from sqlalchemy import insert, select
 
+from conference.actors import SYSTEM
 from conference.agenda.models import AgendaItem, CongressSession, SessionKind
 from conference.audit.service import record
+from conference.checkin.service import check_in_delegate
 from conference.congresses.models import Congress
 from conference.dates import localize
+from conference.delegates.models import Delegate
+from conference.delegates.service import (
+    DelegateInput,
+    categories,
+    new_delegate_values,
+    set_delegate_photo,
+)
+from conference.demo.papers import start_demo_papers
+from conference.demo.people import demo_delegates, portrait
 from conference.extensions import db
-from conference.streams.models import Platform, Stream
+from conference.signals import delegates_changed
+from conference.streams.models import Platform
+from conference.streams.service import create_stream
+from conference.validation import validate
 
-SLUG = "dai-hoi-cong-doan-ha-tinh-xix"
+SLUG = "dai-hoi-xix"
+FORMER_SLUG = "dai-hoi-cong-doan-ha-tinh-xix"  # the demo's address until it had to be typed
 TZ = "Asia/Ho_Chi_Minh"
+PHOTOS = 8  # delegates with a (drawn) photo: the first of the list
+ARRIVALS = 40  # official delegates already checked in: the dashboard shows a quorum not met
 
 # (title, kind, day, start, end, room, chair, [(item title, presenter, minutes)])
 SESSIONS = [
@@ -109,8 +129,50 @@ def _demo_screens(congress: Congress) -> None:
         db.session.add(screen)
 
 
+def _demo_agenda(congress: Congress) -> list[CongressSession]:
+    """The sessions and their items in one transaction (the agenda service commits and pushes
+    every item on its own). Items have durations and no fixed time, so their times follow from
+    the session's start, as an organizer's would."""
+    sessions = []
+    for title, kind, day, start, end, room, chair, items in SESSIONS:
+        session = CongressSession(congress=congress, title=title, kind=kind,
+                                  starts_at=_at(day, start), ends_at=_at(day, end), room=room,
+                                  chair=chair, items=[
+                                      AgendaItem(title=item_title, presenter=presenter,
+                                                 duration_minutes=minutes, position=position)
+                                      for position, (item_title, presenter, minutes)
+                                      in enumerate(items, start=1)])
+        db.session.add(session)
+        sessions.append(session)
+    db.session.commit()
+    return sessions
+
+
+def _demo_delegates(congress: Congress) -> None:
+    """Register the delegates, give a few a photo and check some in at the two gates.
+
+    The list goes in as one insert, as an import does (300 separate registrations cost the
+    first start ten seconds); each row is checked by the register form's own rules first."""
+    categories(congress)
+    rows = [new_delegate_values(congress, validate(DelegateInput, person | {
+        "code": f"DB{number:04d}"})) for number, person in enumerate(demo_delegates(), start=1)]
+    db.session.execute(insert(Delegate), rows)
+    record(None, "delegate.import", congress_id=congress.id, details={"created": len(rows)})
+    db.session.commit()
+    delegates_changed.send(congress, actor=SYSTEM)
+    delegates = list(db.session.scalars(
+        select(Delegate).where(Delegate.congress_id == congress.id).order_by(Delegate.id)))
+    for index, delegate in enumerate(delegates[:PHOTOS]):
+        set_delegate_photo(SYSTEM, delegate, portrait(index, delegate.gender))
+    official = [delegate for delegate in delegates if delegate.category == "official"]
+    for index, delegate in enumerate(official[:ARRIVALS]):
+        check_in_delegate(SYSTEM, delegate, gate="Cổng A" if index % 3 else "Cổng B")
+
+
 def load_demo() -> tuple[Congress, bool]:
-    """Create the demo congress unless it exists; returns it and whether it was created."""
+    """Create the demo congress unless it exists; returns it and whether it was created.
+
+    Its documents come a few seconds later: a job renders them (see papers.py)."""
     existing = db.session.scalar(select(Congress).where(Congress.slug == SLUG))
     if existing is not None:
         return existing, False
@@ -121,25 +183,31 @@ def load_demo() -> tuple[Congress, bool]:
         ends_on=date(2023, 9, 28), timezone=TZ, quorum_numerator=1, quorum_denominator=2,
         quorum_strict=True, published=True)
     db.session.add(congress)
-    sessions = []
-    for title, kind, day, start, end, room, chair, items in SESSIONS:
-        session = CongressSession(congress=congress, title=title, kind=kind,
-                                  starts_at=_at(day, start), ends_at=_at(day, end), room=room,
-                                  chair=chair)
-        db.session.add(session)
-        sessions.append(session)
-        planned = session.starts_at
-        for position, (item_title, presenter, minutes) in enumerate(items, start=1):
-            db.session.add(AgendaItem(session=session, title=item_title, presenter=presenter,
-                                      planned_start=planned, duration_minutes=minutes,
-                                      position=position))
-            planned += timedelta(minutes=minutes)
     db.session.flush()
-    for position, (title, platform, url, session, day, start) in enumerate(STREAMS, start=1):
-        db.session.add(Stream(congress_id=congress.id, title=title, platform=platform, url=url,
-                              session_id=None if session is None else sessions[session].id,
-                              scheduled_start=_at(day, start), position=position))
-    _demo_screens(congress)
     record(None, "congress.demo", congress_id=congress.id, target=f"congress:{SLUG}")
+    sessions = _demo_agenda(congress)
+    for title, platform, url, session, day, start in STREAMS:
+        create_stream(SYSTEM, congress, {
+            "title": title, "platform": platform, "url": url,
+            "session_id": None if session is None else sessions[session].id,
+            "scheduled_start": _at(day, start)})
+    _demo_screens(congress)
     db.session.commit()
+    _demo_delegates(congress)
+    start_demo_papers(congress)
     return congress, True
+
+
+def redirect_former_slug():
+    """Links to the demo's former address (the README, bookmarks) lead to its new one, unless a
+    congress still has that address (an install from before the change keeps it)."""
+    if (request.view_args or {}).get("slug") != FORMER_SLUG or db.session.scalar(
+            select(Congress.id).where(Congress.slug == FORMER_SLUG)) is not None:
+        return None
+    path = request.path.replace(f"/c/{FORMER_SLUG}", f"/c/{SLUG}", 1)
+    query = request.query_string.decode("latin-1")
+    return redirect(f"{path}?{query}" if query else path, 302)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(redirect_former_slug)
