@@ -52,3 +52,14 @@ def test_the_congress_overview_names_its_time_zone_in_words(client, congress, or
     assert "Giờ Việt Nam" in page and "Asia/Ho_Chi_Minh" not in page
     client.get("/lang/en")
     assert "Vietnam Time" in client.get(f"/manage/{congress.id}/").text
+
+
+def test_a_session_heading_does_not_repeat_its_kind(client, congress, organizer, create_session):
+    from conference.agenda.models import SessionKind
+
+    create_session(congress, title="Phiên trù bị", kind=SessionKind.PREPARATORY)
+    create_session(congress, title="Lễ trao giải", kind=SessionKind.PREPARATORY)
+    for url in (f"/c/{congress.slug}", f"/manage/{congress.id}/agenda"):
+        page = client.get(url).text
+        assert page.count("Phiên trù bị") == 2, url  # the heading and the other session's line
+        assert '<div class="muted">Phiên trù bị · ' in page, url

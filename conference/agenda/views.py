@@ -29,6 +29,14 @@ def kind_label(kind: str) -> str:
     """A session kind's name in the page's language."""
     return SESSION_KIND_LABELS.get(kind, kind)
 
+
+@bp.app_template_global()
+def kind_note(session) -> str:
+    """The session's kind for the line under its title, unless the title already says it
+    ("Phiên trù bị" over "Phiên trù bị · ..." read twice)."""
+    label = str(kind_label(session.kind))
+    return "" if label.casefold() in session.title.casefold() else label
+
 SESSION_FORM_FIELDS = service.SESSION_FIELDS
 ITEM_FORM_FIELDS = ("title", "presenter", "planned_start", "duration_minutes", "notes")
 PDF_WAIT = 8.0  # seconds a request waits for the agenda's render (about 1 s) before a page
