@@ -54,11 +54,16 @@ def _blank_to_none(value: Any, info: ValidationInfo) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _blank_time_to_none(value: Any, info: ValidationInfo) -> Any:
-    """As _blank_to_none; JSON writes a time as text, never as a number."""
+def _time_as_text(value: Any, info: ValidationInfo) -> Any:
+    """JSON writes a time as text, never as a number: pydantic would read 0 as 1970."""
     if _from_json(info) and value is not None and not isinstance(value, str):
         raise PydanticCustomError("datetime_type", "a time is written as text")
-    return _blank_to_none(value, info)
+    return value
+
+
+def _blank_time_to_none(value: Any, info: ValidationInfo) -> Any:
+    """As _blank_to_none, for a time written as text."""
+    return _blank_to_none(_time_as_text(value, info), info)
 
 
 def _none_to_empty(value: Any, info: ValidationInfo) -> Any:
@@ -78,7 +83,7 @@ def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
 
 Text = Annotated[str, BeforeValidator(_clean_text)]
 OptionalText = Annotated[str, BeforeValidator(_none_to_empty)]
-LocalDateTime = Annotated[datetime, AfterValidator(_localized)]
+LocalDateTime = Annotated[datetime, BeforeValidator(_time_as_text), AfterValidator(_localized)]
 OptionalLocalDateTime = Annotated[
     datetime | None, BeforeValidator(_blank_time_to_none), AfterValidator(_localized)
 ]

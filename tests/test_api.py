@@ -206,6 +206,7 @@ def test_an_item_cannot_move_into_another_congress(organizer, agenda, create_con
     ({"ends_at": "2023-09-28T08:00"}, {"ends_at"}),  # ending when it starts
     ({"kind": "party"}, {"kind"}),
     ({"starts_at": "tomorrow"}, {"starts_at"}),
+    ({"starts_at": 0}, {"starts_at"}),  # not 1970: JSON writes a time as text
 ])
 def test_invalid_session_fields_are_named(organizer, agenda, body, fields):
     valid = {"title": "Phiên chiều", "starts_at": "2023-09-28T08:00",

@@ -108,7 +108,8 @@ def test_with_redis_down_a_check_in_at_the_door_is_recorded_and_answered(
     assert response.status_code == 201 and response.json["result"] == "checked_in"
     assert heard == [delegate.id]
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 1
-    assert new_failures() == {"emit:/attendance:attendance_state": 1}
+    assert new_failures() == {"emit:/attendance:attendance_state": 1,
+                              "emit:/live:presence_changed": 1}
 
 
 def test_a_flush_that_raises_is_counted_not_raised(app, new_failures):

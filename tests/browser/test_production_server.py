@@ -22,7 +22,7 @@ from conference.auth.service import create_api_token
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.extensions import db
-from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, PHONE
+from tests.browser.conftest import PHONE
 from tests.test_first_start import Server
 
 pytestmark = pytest.mark.slow
@@ -114,28 +114,26 @@ def app_py(tmp_path):
         server.stop()
 
 
-def test_python_app_py_pushes_to_a_browser_over_websocket(app_py):
+def test_python_app_py_pushes_to_a_browser_over_websocket(app_py, chromium):
+    """The browser is the session's (a second Playwright in one process refuses to start)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     server, item_id = app_py["server"], app_py["item_id"]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport=PHONE)
-            page.set_default_timeout(10_000)
-            page.goto(server.url("/c/chay-that"))
-            # Socket.IO starts with long polling and upgrades: wait for the WebSocket.
-            page.wait_for_function("() => window.liveSocket && "
-                                   "window.liveSocket.io.engine.transport.name === 'websocket'")
-            request = urllib.request.Request(
-                server.url(f"/api/v1/congresses/{app_py['congress_id']}/agenda/current"),
-                data=json.dumps({"item_id": item_id}).encode(), method="POST",
-                headers={"Authorization": f"Bearer {app_py['token']}",
-                         "Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                assert response.status == 200
-            sync_api.expect(page.locator(f'li[data-item-id="{item_id}"]')).to_have_class(
-                "current")
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(server.url("/c/chay-that"))
+        # Socket.IO starts with long polling and upgrades: wait for the WebSocket.
+        page.wait_for_function("() => window.liveSocket && "
+                               "window.liveSocket.io.engine.transport.name === 'websocket'")
+        request = urllib.request.Request(
+            server.url(f"/api/v1/congresses/{app_py['congress_id']}/agenda/current"),
+            data=json.dumps({"item_id": item_id}).encode(), method="POST",
+            headers={"Authorization": f"Bearer {app_py['token']}",
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        sync_api.expect(page.locator(f'li[data-item-id="{item_id}"]')).to_have_class("current")
+    finally:
+        context.close()
     assert "development server" not in server.output.lower()
