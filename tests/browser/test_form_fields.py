@@ -37,3 +37,14 @@ def test_drop_down_lists_look_like_the_text_fields(new_page, sign_in, live_serve
     text_look = looks(page, "form input[type=text]")[0]
     lists = looks(page, "form select")
     assert lists and all(look == text_look for look in lists), (text_look, lists)
+
+
+@pytest.mark.slow
+def test_a_hidden_button_takes_no_room(new_page, sign_in, live_server, congress):
+    """The console's hidden default button showed as an empty red square above the preview."""
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, live_server.users["organizer"])
+    page.goto(f"/manage/{congress.id}/screens")
+    shown = page.locator("[hidden]").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).display)")
+    assert shown and all(display == "none" for display in shown), shown
