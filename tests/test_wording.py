@@ -100,3 +100,9 @@ def test_user_rights_and_audit_words_match_the_rest_of_the_app(client, create_us
 def test_a_livestream_for_the_whole_congress_is_written_like_elsewhere(client, congress, organizer):
     page = client.get(f"/manage/{congress.id}/streams/new").text
     assert "Toàn bộ đại hội" in page and "Toàn bộ Đại hội" not in page
+
+
+def test_the_screens_console_calls_live_updates_what_other_pages_call_them(client, congress,
+                                                                          organizer):
+    page = client.get(f"/manage/{congress.id}/screens").text
+    assert "Trực tiếp: trạng thái tự động cập nhật." in page and "Trực tuyến" not in page
