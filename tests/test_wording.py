@@ -106,3 +106,11 @@ def test_the_screens_console_calls_live_updates_what_other_pages_call_them(clien
                                                                           organizer):
     page = client.get(f"/manage/{congress.id}/screens").text
     assert "Trực tiếp: trạng thái tự động cập nhật." in page and "Trực tuyến" not in page
+
+
+def test_the_organizing_committee_is_named_as_a_committee(client, congress, create_user, login):
+    login(create_user(admin=True))
+    roles = client.get("/admin/users/1").text
+    assert "thành viên Ban Tổ chức" in roles and "cán bộ điểm danh" in roles
+    assert "ban tổ chức" not in roles and "người làm thủ tục" not in roles
+    assert "chỉ Ban Tổ chức" in client.get(f"/manage/{congress.id}/documents").text
