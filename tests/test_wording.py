@@ -106,6 +106,7 @@ def test_the_screens_console_calls_live_updates_what_other_pages_call_them(clien
                                                                           organizer):
     page = client.get(f"/manage/{congress.id}/screens").text
     assert "Trực tiếp: trạng thái tự động cập nhật." in page and "Trực tuyến" not in page
+    assert "Thời gian hiện (giây)" in page and "Hiện trong" not in page
 
 
 def test_the_organizing_committee_is_named_as_a_committee(client, congress, create_user, login):
