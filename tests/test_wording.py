@@ -115,3 +115,8 @@ def test_the_organizing_committee_is_named_as_a_committee(client, congress, crea
     assert "thành viên Ban Tổ chức" in roles and "cán bộ điểm danh" in roles
     assert "ban tổ chức" not in roles and "người làm thủ tục" not in roles
     assert "chỉ Ban Tổ chức" in client.get(f"/manage/{congress.id}/documents").text
+
+
+def test_a_form_with_mistakes_points_at_boxes_not_database_fields(client, congress, organizer):
+    page = client.post(f"/manage/{congress.id}/streams/new", data={"url": "javascript:x"}).text
+    assert "Vui lòng sửa các ô được đánh dấu." in page and "các trường" not in page
