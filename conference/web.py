@@ -40,6 +40,7 @@ from conference.i18n import (
     LANGUAGES,
     format_size,
     page_locale,
+    timezone_choices,
     timezone_label,
 )
 from conference.token_pages import install_log_filter
@@ -295,6 +296,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(format_size, "filesize")
     app.add_template_filter(timezone_label, "zone")
+    app.add_template_global(timezone_choices)
     install_log_filter()
     app.register_blueprint(bp)
 

@@ -120,3 +120,21 @@ def test_the_organizing_committee_is_named_as_a_committee(client, congress, crea
 def test_a_form_with_mistakes_points_at_boxes_not_database_fields(client, congress, organizer):
     page = client.post(f"/manage/{congress.id}/streams/new", data={"url": "javascript:x"}).text
     assert "Vui lòng sửa các ô được đánh dấu." in page and "các trường" not in page
+
+
+def test_the_congress_time_zone_is_chosen_by_name_not_typed_as_a_code(client, congress, organizer):
+    page = client.get(f"/manage/{congress.id}/edit").text
+    chooser = page[page.index('<select id="f-timezone"'):]
+    chooser = chooser[:chooser.index("</select>")]
+    assert '<option value="Asia/Ho_Chi_Minh" selected>Giờ Việt Nam</option>' in chooser
+    assert ">Giờ Pháp</option>" in chooser and ">Europe/Paris<" not in chooser
+    client.get("/lang/en")
+    assert '<option value="Asia/Ho_Chi_Minh" selected>Vietnam Time</option>' in client.get(
+        f"/manage/{congress.id}/edit").text
+
+
+def test_a_stored_zone_outside_the_list_stays_chosen(client, create_congress, create_user, login):
+    congress = create_congress(timezone="UTC")
+    login(create_user(role="organizer", congress=congress))
+    assert '<option value="UTC" selected>UTC</option>' in client.get(
+        f"/manage/{congress.id}/edit").text
