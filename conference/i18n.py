@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from zoneinfo import available_timezones
 
 from babel.dates import get_timezone_location
 from babel.messages.mofile import write_mo
@@ -64,3 +66,31 @@ def format_size(size: int, locale: str | None = None) -> str:
 def timezone_label(name: str, locale: str | None = None) -> str:
     """A time zone as people call it ("Giờ Việt Nam", "Vietnam Time"), not "Asia/Ho_Chi_Minh"."""
     return get_timezone_location(name, locale=str(locale or page_locale()))
+
+
+HOME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def timezone_choices(current: str = "") -> list[tuple[str, str]]:
+    """Every place's time zone named in words for a drop-down list, Vietnam first; a stored
+    zone missing from the list (an old alias) stays selectable."""
+    choices = list(_named_zones(str(page_locale())))
+    if current and current not in dict(choices):
+        choices.insert(1, (current, current))
+    return choices
+
+
+@cache
+def _named_zones(locale: str) -> tuple[tuple[str, str], ...]:
+    places = sorted(name for name in available_timezones()
+                    if "/" in name and name.split("/")[0] in ZONE_REGIONS)
+    by_label = {timezone_label(HOME_ZONE, locale): HOME_ZONE}
+    for name in places:  # aliases (Asia/Saigon) share a label with their zone: keep one
+        by_label.setdefault(timezone_label(name, locale), name)
+    home, *others = by_label.items()
+    return ((home[1], home[0]), *sorted(((name, label) for label, name in others),
+                                        key=lambda choice: choice[1]))
+
+
+ZONE_REGIONS = {"Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+                "Pacific"}

@@ -40,6 +40,7 @@ from conference.i18n import (
     LANGUAGES,
     format_size,
     page_locale,
+    timezone_choices,
     timezone_label,
 )
 from conference.token_pages import install_log_filter
@@ -101,7 +102,20 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
         if fields:
             error["fields"] = fields
         return jsonify({"error": error}), status
-    return render_template("error.html", status=status, message=message), status
+    title = ERROR_TITLES.get(status, lambda: _("Something went wrong"))()
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+# The heading people read on an error page, instead of a bare status number.
+ERROR_TITLES = {
+    400: lambda: _("The request was not understood"),
+    401: lambda: _("Please sign in"),
+    403: lambda: _("Not allowed"),
+    404: lambda: _("Not found"),
+    410: lambda: _("No longer valid"),
+    413: lambda: _("File too large"),
+    429: lambda: _("Too many attempts"),
+}
 
 
 HTTP_MESSAGES = {
@@ -282,6 +296,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(format_size, "filesize")
     app.add_template_filter(timezone_label, "zone")
+    app.add_template_global(timezone_choices)
     install_log_filter()
     app.register_blueprint(bp)
 

@@ -6,7 +6,8 @@ from tests.browser.conftest import DESKTOP
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright")
 
-LOOK = ["borderTopWidth", "borderTopStyle", "paddingLeft", "borderTopLeftRadius", "maxWidth"]
+LOOK = ["borderTopWidth", "borderTopStyle", "paddingLeft", "borderTopLeftRadius", "maxWidth",
+        "backgroundColor"]
 
 
 def looks(page, selector: str) -> list[dict]:
@@ -25,3 +26,25 @@ def test_address_fields_look_like_the_other_fields(new_page, sign_in, live_serve
     assert len(addresses) == 2  # the livestream and its replay
     assert all(look == text_look for look in addresses), (text_look, addresses)
     assert text_look["borderTopStyle"] == "solid" and text_look["paddingLeft"] == "8px"
+
+
+@pytest.mark.slow
+def test_drop_down_lists_look_like_the_text_fields(new_page, sign_in, live_server, congress):
+    """Chromium paints a select grey by default: next to white text fields it looks disabled."""
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, live_server.users["organizer"])
+    page.goto(f"/manage/{congress.id}/delegates/new")
+    text_look = looks(page, "form input[type=text]")[0]
+    lists = looks(page, "form select")
+    assert lists and all(look == text_look for look in lists), (text_look, lists)
+
+
+@pytest.mark.slow
+def test_a_hidden_button_takes_no_room(new_page, sign_in, live_server, congress):
+    """The console's hidden default button showed as an empty red square above the preview."""
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, live_server.users["organizer"])
+    page.goto(f"/manage/{congress.id}/screens")
+    shown = page.locator("[hidden]").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).display)")
+    assert shown and all(display == "none" for display in shown), shown
