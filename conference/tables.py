@@ -36,7 +36,7 @@ def table_file(name: str, kind: str, rows: list[list], title: str,
     """Rows as a download, XLSX or else CSV: (file name, content type, bytes)."""
     if kind == "xlsx":
         return f"{name}.xlsx", XLSX_TYPE, write_xlsx(rows, title, widths)
-    return f"{name}.csv", "text/csv; charset=utf-8", write_csv(rows)
+    return f"{name}.csv", "text/csv", write_csv(rows)  # Werkzeug adds "; charset=utf-8"
 
 
 def write_xlsx(rows: list[list], title: str = "Sheet1", widths: list[int] | None = None) -> bytes:

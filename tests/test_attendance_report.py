@@ -92,7 +92,7 @@ def test_pdf_report_with_a_two_thirds_rule(app, client, committee):
 
 def read_csv(response) -> list[list[str]]:
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # once, not twice
     assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 

@@ -99,8 +99,8 @@ SCENES = [
     ("Đồng hồ", "clock", {"label": "", "countdown_to": None}),
 ]
 # (name, width, height, group, what it shows: "playlist" or the index of a scene)
-SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "ngoai-troi", "playlist"),
-           ("Màn hình hội trường", 1920, 1080, "hoi-truong", 1)]
+SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "Ngoài trời", "playlist"),
+           ("Màn hình hội trường", 1920, 1080, "Hội trường", 1)]
 
 
 def _demo_screens(congress: Congress) -> None:
