@@ -667,6 +667,18 @@ def field_labels() -> dict[str, str]:
             "birth_date_female": _("Date of birth (female)")}
 
 
+PREVIEW_FIELDS = ("full_name", "birth_date", "gender", "category", "unit", "position",
+                  "delegation", "seat", "phone", "email")
+
+
+def preview_fields(columns: list[dict]) -> list[str]:
+    """The fields the preview shows: the name and those the file has a column for."""
+    read = {column["field"] for column in columns} | {"full_name"}
+    if read & {"birth_date_male", "birth_date_female"}:
+        read |= {"birth_date", "gender"}
+    return [name for name in PREVIEW_FIELDS if name in read]
+
+
 def header_label(name: str) -> str:
     """The Vietnamese header we print for a field in problem reports and exports."""
     return HEADER_ALIASES[name][0]

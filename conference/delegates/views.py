@@ -266,7 +266,8 @@ def import_job(congress_id: int, job_id: int):
     return render_template("delegates/import_job.html", congress=congress, job=job,
                            result=result, running=running,
                            dry_run=job.params.get("dry_run", True), **_labels(congress),
-                           field_labels=importing.field_labels())
+                           field_labels=importing.field_labels(),
+                           preview_fields=importing.preview_fields(result.get("columns", [])))
 
 
 @bp.post("/manage/<int:congress_id>/delegates/import/<int:job_id>/confirm")
