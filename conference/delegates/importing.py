@@ -615,17 +615,18 @@ def _row_text(row: list[str]) -> str:
 
 def _not_a_delegate(row: list[str], values: dict[str, str], ended: bool) -> str | None:
     """Why a row is not a delegate (a key of SKIP_REASONS), or None if it may be one."""
-    filled = [fold(cell) for cell in row if cell.strip()]
-    person = {name: value for name, value in values.items() if value and name != ROW_NUMBER}
-    if not person:
+    if not any(value for name, value in values.items() if name != ROW_NUMBER):
         return "blank"  # empty, or an STT number with nothing beside it
+    # Folding every cell of every row cost a big list a second: totals start with T or C.
+    if any(cell.lstrip()[:1] in "TtCc" and TOTALS.match(fold(cell)) for cell in row):
+        return "totals"
+    filled = [fold(cell) for cell in row if cell.strip()] if ended else []
     if ended:
         return "signature" if any(SIGNATURE.match(text) for text in filled) else "below_table"
-    if any(TOTALS.match(text) for text in filled):
-        return "totals"
     name = fold(values.get("full_name", "") or values.get(FAMILY_NAME, ""))
     if values.get("birth_date") or (name and not _looks_like_heading(name)):
         return None
+    filled = [fold(cell) for cell in row if cell.strip()]
     if any(DATE_LINE.search(text) for text in filled):
         return "date_line"
     if any(SIGNATURE.match(text) for text in filled):
