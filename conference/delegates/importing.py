@@ -530,16 +530,17 @@ def _header_names(sheet: Sheet, header: list[str], below: list[str]) -> tuple[li
         for key in sub_keys)
     names: list[str | None] = []
     labels: list[str] = []
-    group = None  # the field of the merged header cell a column sits under
-    for cell, key in zip(top, sub_keys, strict=True):
+    group, group_label = None, ""  # the merged header cell a column sits under
+    for index, (cell, key) in enumerate(zip(top, sub_keys, strict=True)):
         name = HEADER_INDEX.get(_header_key(cell))
         label = cell.strip()
-        group = name if cell.strip() else group
+        if label:
+            group, group_label = name, label
         if continued and key in BIRTH_BY_GENDER and group == "birth_date":
-            name, label = BIRTH_BY_GENDER[key][0], f"{sheet_label(group, top, names)} {key}"
+            name, label = BIRTH_BY_GENDER[key][0], f"{group_label} – {sub[index].strip()}"
         elif continued and not name and key in HEADER_INDEX:
             name = HEADER_INDEX[key]
-            label = sub[len(names)].strip()
+            label = sub[index].strip()
         if name in sheet.headers:
             name = None  # two columns for one field: the first one counts
         if name:
@@ -550,14 +551,6 @@ def _header_names(sheet: Sheet, header: list[str], below: list[str]) -> tuple[li
                                                                        strict=True)
                            if label]
     return names, continued
-
-
-def sheet_label(group: str, top: list[str], names: list) -> str:
-    """The header text of the merged cell a column sits under."""
-    for index in range(len(names) - 1, -1, -1):
-        if top[index].strip():
-            return top[index].strip()
-    return header_label(group)
 
 
 def _name_columns(table: list[list[str]]) -> Sheet:
