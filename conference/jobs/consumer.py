@@ -28,7 +28,7 @@ RECYCLE_AFTER = 25  # jobs a worker process runs before a fresh one takes its pl
 STOP_TIMEOUT = 15  # seconds a stopping consumer gets before it is killed
 # An idle worker looks at a polled queue (SQLite) at least this often: Huey's default backs off
 # to 10 s, which an organizer waited for behind every upload. Redis blocks instead of polling.
-MAX_POLL_DELAY = 0.25
+MAX_POLL_DELAY = 0.1
 
 
 def run(workers: int | None = None, parent: int | None = None) -> None:
