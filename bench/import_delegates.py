@@ -103,7 +103,7 @@ def one_run(data: bytes, database_url: str | None) -> tuple[float, float, float,
 
     Returns seconds reading, seconds checking and writing, seconds for the whole corrected
     import (read, check, update), and the number of delegates stored."""
-    with tempfile.TemporaryDirectory() as instance:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as instance:
         settings = {"INSTANCE_PATH": instance, "SECRET_KEY": "bench", "JOBS_IMMEDIATE": True,
                     "DEFAULT_LOCALE": "en"}
         if database_url:
@@ -173,7 +173,7 @@ def page_run(data: bytes, idle: float) -> tuple[float, float, int]:
     delegates stored."""
     from tests.conftest import Consumer, base_config
 
-    with tempfile.TemporaryDirectory() as instance:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as instance:
         app = create_app(base_config(Path(instance), JOBS_IMMEDIATE=False, TESTING=False))
         upgrade_database(app)
         with app.app_context():
