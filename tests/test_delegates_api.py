@@ -199,8 +199,10 @@ def test_an_import_with_problems_lists_every_problem_and_writes_nothing(organize
     assert result["error"] == {"code": "invalid_rows",
                                "message": "2 problems found; nothing was imported."}
     assert result["errors"] == [
-        {"row": 4, "column": "Mã đại biểu", "message": "The code DB001 is also on row 2."},
-        {"row": 5, "column": "Họ và tên", "message": "This field is required."}]
+        {"row": 4, "column": "Mã đại biểu", "message": "The code DB001 is also on row 2.",
+         "code": "duplicate_code", "args": {"code": "DB001", "other": 2}},
+        {"row": 5, "column": "Họ và tên", "message": "This field is required.",
+         "code": "required", "args": {}}]
     problems = organizer.get(job["result_url"])
     assert problems.mimetype == "text/csv" and "DB001" in problems.get_data(as_text=True)
     assert count() == 0
@@ -209,7 +211,7 @@ def test_an_import_with_problems_lists_every_problem_and_writes_nothing(organize
 def test_a_file_without_a_name_column_is_reported_by_the_job(organizer, congress):
     result = imported(organizer, congress, "Mã,Đơn vị\nDB1,X\n".encode())["result"]
     assert result["error"]["code"] == "unreadable_file"
-    assert result["errors"] == [{"row": 0, "column": "",
+    assert result["errors"] == [{"row": 0, "column": "", "code": "unreadable_file", "args": {},
                                  "message": result["error"]["message"]}]
     assert "Họ và tên" in result["error"]["message"]
     assert count() == 0

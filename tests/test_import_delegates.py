@@ -126,7 +126,8 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written(who,
 
 def test_problems_name_the_columns_as_the_file_does(who, congress):
     errors = problems_of(who, congress, "X1,\n", header="Code,Full name\n")
-    assert errors == [{"row": 2, "column": "Full name", "message": "This field is required."}]
+    assert errors == [{"row": 2, "column": "Full name", "message": "This field is required.",
+                       "code": "required", "args": {}}]
 
 
 def test_a_header_without_rows_is_a_problem(who, congress):
@@ -293,7 +294,10 @@ def test_a_list_with_problems_shows_them_and_cannot_be_imported(app, client, con
     job = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
     problems = client.get(f"/manage/jobs/{job.id}/result")
     assert problems.data.startswith(b"\xef\xbb\xbf")
-    assert "2,Họ và tên,This field is required." in problems.data.decode("utf-8-sig")
+    # The uploaded rows that have problems, with a column saying what to fix.
+    lines = problems.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Mã đại biểu,Họ và tên,") and lines[0].endswith(",Problem")
+    assert lines[1].startswith("DB001,,Nam,") and "Họ và tên: This field is required." in lines[1]
     refused = client.post(f"/manage/{congress.id}/delegates/import/{job.id}/confirm",
                           follow_redirects=True)
     assert "Only a checked list without problems can be imported." in refused.text

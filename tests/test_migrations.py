@@ -129,10 +129,17 @@ def test_an_upgrade_keeps_the_tokens_of_badges_made_with_the_session_key(migrati
             quorum_strict=True, published=False, agenda_revision=1, streams_revision=1,
             created_at=datetime(2023, 9, 1))).inserted_primary_key[0]
         old_token = _old_badge_token(migration_app.secret_key, "ab" * 16)
-        delegate = Delegate(congress_id=congress_id, code="DB0001", full_name="Lê Văn Hùng",
-                            badge_nonce="ab" * 16, badge_serial=1,
-                            badge_token_hash=token_hash(old_token))
-        db.session.add(delegate)
+        old_delegates = db.table("delegates", *(db.column(name) for name in (
+            "congress_id", "code", "full_name", "category", "unit", "position", "delegation",
+            "seat", "gender", "phone", "email", "photo", "status", "notes", "badge_nonce",
+            "badge_serial", "badge_token_hash", "search_key", "name_key", "created_at",
+            "updated_at")))
+        db.session.execute(old_delegates.insert().values(
+            congress_id=congress_id, code="DB0001", full_name="Lê Văn Hùng", category="official",
+            unit="", position="", delegation="", seat="", gender="", phone="", email="",
+            photo="", status="registered", notes="", badge_nonce="ab" * 16, badge_serial=1,
+            badge_token_hash=token_hash(old_token), search_key="", name_key="",
+            created_at=datetime(2023, 9, 1), updated_at=datetime(2023, 9, 1)))
         db.session.commit()
     upgrade_database(migration_app)
     key_file = Path(migration_app.instance_path) / "token_key"

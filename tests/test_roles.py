@@ -146,6 +146,16 @@ def _layout(w: SimpleNamespace) -> dict:
 
 
 C = "/manage/{w.congress.id}"
+
+
+def _first_category(w) -> None:
+    from conference.delegates.service import categories
+
+    w.category = categories(w.congress)[0]
+
+
+def _category_id(w) -> int:
+    return w.category.id if hasattr(w, "category") else 99
 CASES: list[Case] = [
     # Public pages and the sign-in page.
     Case("GET", "site.health", lambda w: "/healthz", everyone(200)),
@@ -315,6 +325,24 @@ CASES: list[Case] = [
     Case("POST", "delegates.import_confirm",
          lambda w: C.format(w=w) + f"/delegates/import/{w.job.id}/confirm",
          page("delegates", 302), setup=_checked_list),
+    Case("GET", "delegates.import_template",
+         lambda w: C.format(w=w) + "/delegates/import/template.xlsx", page("delegates", 200)),
+    Case("GET", "delegates.category_list", lambda w: C.format(w=w) + "/delegates/categories",
+         page("delegates", 200)),
+    Case("GET", "delegates.category_new", lambda w: C.format(w=w) + "/delegates/categories/new",
+         page("delegates", 200)),
+    Case("POST", "delegates.category_new",
+         lambda w: C.format(w=w) + "/delegates/categories/new", page("delegates", 302),
+         body=lambda w: {"label_vi": "Đại biểu dự khuyết", "label_en": "Alternate",
+                         "words": "Dự khuyết"}),
+    Case("GET", "delegates.category_edit",
+         lambda w: C.format(w=w) + f"/delegates/categories/{_category_id(w)}",
+         page("delegates", 200), setup=_first_category),
+    Case("POST", "delegates.category_edit",
+         lambda w: C.format(w=w) + f"/delegates/categories/{_category_id(w)}",
+         page("delegates", 302), setup=_first_category,
+         body=lambda w: {"label_vi": "Đại biểu chính thức", "label_en": "Official delegate",
+                         "words": "ĐBCT"}),
     Case("GET", "delegates.export", lambda w: C.format(w=w) + "/delegates/export.csv",
          page("delegates", 200), label="csv"),
     Case("GET", "delegates.export", lambda w: C.format(w=w) + "/delegates/export.xlsx",

@@ -57,9 +57,11 @@ class ImportQuery(BaseModel):
 
 
 class DelegateImportUpload(BaseModel):
-    """The list as a CSV (UTF-8, comma or semicolon) or XLSX file; headers in Vietnamese or
-    English, e.g. "Mã đại biểu"/"Code", "Họ và tên"/"Full name" (required), "Loại đại
-    biểu"/"Category"."""
+    """The list as an XLSX file (its first sheet) or a CSV file (UTF-8 or UTF-16, separated
+    by commas, semicolons or tabs); headers in Vietnamese or English, e.g. "Mã đại
+    biểu"/"Code", "Họ và tên"/"Full name" (required), "Ngày sinh", "Loại đại
+    biểu"/"Category". Title rows above the header, an STT column, a totals row and a signature
+    block below the table are recognised and skipped."""
 
     model_config = {"extra": "forbid"}
     file: BaseFile

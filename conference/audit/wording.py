@@ -75,6 +75,7 @@ ACTIONS = {
     "screen.next": lazy_gettext("Next playlist step"),
     "screen.previous": lazy_gettext("Previous playlist step"),
     "site.public_url": lazy_gettext("Public address changed"),
+    "category.save": lazy_gettext("Delegate category saved"),
     "mailing.send": lazy_gettext("Portal links e-mailed"),
     "mailing.letters": lazy_gettext("Portal letters printed"),
 }
@@ -116,6 +117,9 @@ FIELDS = {
     "active": lazy_gettext("Active"),
     "display_name": lazy_gettext("Display name"),
     "prefix": lazy_gettext("Token"),
+    "words": lazy_gettext("Words that mean it"),
+    "label_vi": lazy_gettext("Name in Vietnamese"),
+    "label_en": lazy_gettext("Name in English"),
     "recipients": lazy_gettext("Recipients"),
     "letters": lazy_gettext("Letters"),
     "before": lazy_gettext("Before"),
@@ -132,6 +136,7 @@ TARGETS = {
     "stream": lazy_gettext("Livestream"),
     "screen": lazy_gettext("Screen"),
     "site": lazy_gettext("Site setting"),
+    "category": lazy_gettext("Category"),
 }
 
 SOURCES = {

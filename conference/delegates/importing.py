@@ -3,9 +3,12 @@
 - read (`read_table`): a file becomes rows of strings keyed by our field names, with the row
   number the spreadsheet shows; a file that cannot be read at all raises a domain error that
   says why (wrong type, too large, not UTF-8, no name column...). Nothing is written.
-- check (`check_rows`): every row against the rules a form obeys; each problem as
-  (row, column, message).
-- plan (`plan_import`): rows matched with the congress's delegates by code.
+  Rows under the table that are not delegates (totals, the signature block, the place and
+  date line), section headings and blank rows are recognised and reported as skipped.
+- check (`check_rows`): every row against the rules a form obeys, matched with the congress's
+  delegates by code, or else by name and unit (and date of birth when both have one); each
+  problem as (row, column, code, args), shown in the reader's language (`problem_message`).
+- plan (`plan_import`): which rows create, update or leave a delegate.
 - apply (`apply_import`): all of it in one transaction, or nothing.
 
 Reading and the rest run as a job (`import_file`): pages stage the upload and run a dry run,
@@ -22,6 +25,7 @@ import re
 import secrets
 import time
 import zipfile
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +33,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_decimal, lazy_gettext
 from flask_babel import gettext as _
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +48,8 @@ from conference.delegates.service import (
     DelegateInput,
     categories,
     category_labels,
+    category_word_key,
+    category_words,
     new_delegate_values,
 )
 from conference.errors import (
@@ -58,8 +65,7 @@ from conference.jobs.models import Job, JobStatus
 from conference.jobs.service import job_handler, start_job
 from conference.limits import LimitExceeded, run_limited
 from conference.signals import delegates_changed, job_finished
-from conference.tables import write_csv
-from conference.validation import validate
+from conference.tables import write_csv, write_xlsx
 
 MAX_ROWS = 100_000
 MAX_COLUMNS = 100
@@ -74,6 +80,7 @@ IMPORT_JOB = "delegate_import"
 STAGED_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 STAGED_LIFETIME = 24 * 3600  # seconds an uploaded list waits for its "Import" click
 MAX_REPORTED_PROBLEMS = 1000
+PREVIEW_ROWS = 50  # the preview shows these first rows as they will be stored, and every problem
 PROGRESS_EVERY = 2000
 # Reading an XLSX list of 100,000 rows took 30 s of CPU and 250 MB here (a CSV 1 s): a file
 # needing four times that is not a delegate list.
@@ -85,8 +92,10 @@ READ_SECONDS = 120
 HEADER_ALIASES = {
     "code": ["Mã đại biểu", "Mã ĐB", "Mã", "Mã số", "Code", "Delegate code", "ID"],
     "full_name": ["Họ và tên", "Họ tên", "Họ và tên đại biểu", "Tên", "Full name", "Name"],
+    "birth_date": ["Ngày sinh", "Ngày tháng năm sinh", "Năm sinh", "Date of birth",
+                   "Birth date", "Born"],
     "gender": ["Giới tính", "Gender", "Sex"],
-    "category": ["Loại đại biểu", "Loại", "Thành phần", "Category", "Type"],
+    "category": ["Loại đại biểu", "Loại", "Thành phần", "Đối tượng", "Category", "Type"],
     "unit": ["Đơn vị", "Đơn vị công tác", "Nơi công tác", "Cơ quan", "Unit", "Organisation",
              "Organization"],
     "position": ["Chức vụ", "Chức danh", "Position", "Title", "Job title"],
@@ -102,6 +111,11 @@ HEADER_ALIASES = {
 FAMILY_NAME_ALIASES = ["Họ", "Họ đệm", "Họ và đệm", "Họ và tên đệm", "Family name",
                        "Last name", "Surname"]
 FAMILY_NAME = "family_name"
+# The "STT" column numbers the rows: recognised, not stored (we give codes of our own).
+ROW_NUMBER_ALIASES = ["STT", "TT", "Số TT", "Số thứ tự", "No", "No.", "#"]
+ROW_NUMBER = "row_number"
+# Lists with "Ngày sinh" over two columns "Nam" and "Nữ" write the date under the gender.
+BIRTH_BY_GENDER = {"nam": ("birth_date_male", "male"), "nu": ("birth_date_female", "female")}
 # Words people write for our values, per field (compared like headers); the first is exported.
 VALUE_ALIASES = {
     "gender": {"male": ["Nam", "Male", "M"], "female": ["Nữ", "Nu", "Female", "F"]},
@@ -121,16 +135,94 @@ def _header_key(text: str) -> str:
 HEADER_INDEX = {_header_key(alias): name for name, aliases in HEADER_ALIASES.items()
                 for alias in [name, *aliases]}
 HEADER_INDEX.update({_header_key(alias): FAMILY_NAME for alias in FAMILY_NAME_ALIASES})
+HEADER_INDEX.update({_header_key(alias): ROW_NUMBER for alias in ROW_NUMBER_ALIASES})
+
+# Rows of a list that are not delegates, judged on folded text (no case, no diacritics).
+# "Tổng cộng: 9 đại biểu", "Cộng: 9", "Tổng số 9 người" (not "Tống Công Minh": a number follows).
+TOTALS = re.compile(r"^(tong cong|tong so|cong|total)\b\s*(:|-|\d|$)|"
+                    r"^(tong cong|tong so|cong|total)\b.*\d+\s*(dai bieu|nguoi|dong chi|"
+                    r"delegates?|persons?)?\W*$")
+# "Hà Tĩnh, ngày 15 tháng 8 năm 2023", "ngày ... tháng ... năm ...".
+DATE_LINE = re.compile(r"(^|,\s*)ngay\b.*\bthang\b.*\bnam\b")
+# The signature block: who signs and for whom ("TM. BAN THƯỜNG VỤ", "CHỦ TỊCH", "(Ký tên)").
+SIGNATURE = re.compile(r"^(nguoi lap( bieu)?|tm\.?|t/m|kt\.?|tl\.?|ban thuong vu|"
+                       r"ban chap hanh|chu tich|pho chu tich|thu truong( don vi)?|giam doc|"
+                       r"truong ban|xac nhan|\(?ky\b|prepared by|approved by|signed)(\W|$)")
+# "I. ĐẠI BIỂU CHÍNH THỨC", "A. Khối doanh nghiệp": a heading between groups of rows.
+SECTION = re.compile(r"^([ivx]{1,4}|[a-e])[.)]\s+\S")
+COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")  # "(1) (2) (3)" under a header
+
+
+# What each problem code says; stored as code and arguments, put in words for each reader.
+PROBLEMS = {
+    "duplicate_code": lazy_gettext("The code %(code)s is also on row %(other)d."),
+    "same_person": lazy_gettext("The same person as row %(other)d (same name, unit and date of "
+                                "birth). Delete one of the rows."),
+    "matches_several": lazy_gettext(
+        "Matches %(count)d registered delegates with this name and unit (%(codes)s). Add the "
+        "delegate code (Mã đại biểu) or the date of birth to tell them apart."),
+    "unknown_category": lazy_gettext(
+        "Unknown category “%(value)s”. Use one of: %(known)s, or add the word to a category "
+        "on the categories page."),
+    "no_rows": lazy_gettext("The file has a header but no delegates."),
+    "required": lazy_gettext("This field is required."),
+    "too_long": lazy_gettext("At most %(n)s characters."),
+    "control_chars": lazy_gettext("Remove the control characters."),
+    "invalid_gender": lazy_gettext("Write Nam or Nữ (male or female), or leave it empty."),
+    "invalid_status": lazy_gettext("Write Đã đăng ký, Đã xác nhận or Đã rút (registered, "
+                                   "confirmed, withdrawn), or leave it empty."),
+    "invalid_code": lazy_gettext("Letters, digits, dots, dashes or slashes."),
+    "invalid_email": lazy_gettext("This is not an email address."),
+    "invalid_phone": lazy_gettext("This is not a phone number."),
+    "invalid_birth_date": lazy_gettext("Write the date of birth as 05/03/1975."),
+    "invalid_value": lazy_gettext("Invalid value."),
+}
+# Why a row was not read as a delegate.
+SKIP_REASONS = {
+    "blank": lazy_gettext("Blank row"),
+    "totals": lazy_gettext("Totals row"),
+    "signature": lazy_gettext("Signature block"),
+    "date_line": lazy_gettext("Place and date line"),
+    "below_table": lazy_gettext("Below the signature block"),
+    "section": lazy_gettext("Section heading"),
+    "header_continued": lazy_gettext("Second header row"),
+}
+
+
+def problem_message(code: str, args: dict | None = None) -> str:
+    """A problem in the reader's language (the job stored its code and arguments)."""
+    template = PROBLEMS.get(code)
+    if template is None:
+        return str(PROBLEMS["invalid_value"])
+    return str(template) % args if args else str(template)
 
 
 @dataclass
 class Problem:
     row: int  # the row number as the spreadsheet shows it (0: the file as a whole)
     column: str
-    message: str
+    code: str
+    args: dict = field(default_factory=dict)
+    text: str = ""  # a message already in words (a file refused as a whole)
+
+    @property
+    def message(self) -> str:
+        return self.text or problem_message(self.code, self.args)
 
     def to_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "message": self.message,
+                "code": self.code, "args": self.args}
+
+
+@dataclass
+class Skipped:
+    row: int
+    reason: str  # a key of SKIP_REASONS
+    text: str  # what the row says, shortened
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "reason": self.reason, "text": self.text,
+                "message": str(SKIP_REASONS[self.reason])}
 
 
 @dataclass
@@ -139,6 +231,10 @@ class Sheet:
     problems: list[Problem] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # field -> its header in the file
+    skipped: list[Skipped] = field(default_factory=list)
+    # Every header of the file in order with the field it was read as ("" if ignored).
+    header_fields: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = "csv"
 
     def column_label(self, name: str) -> str:
         """How the file itself names a field's column, for problem reports."""
@@ -195,9 +291,16 @@ def check_file(filename: str, data: bytes) -> str:
 
 def read_table(filename: str, data: bytes) -> Sheet:
     """Read a CSV or XLSX upload, judged by its content, into named rows."""
+    kind, table = read_cells(filename, data)
+    sheet = _name_columns(table)
+    sheet.kind = kind
+    return sheet
+
+
+def read_cells(filename: str, data: bytes) -> tuple[str, list[list[str]]]:
+    """The file's kind ("csv" or "xlsx") and its cells as text, row by row."""
     kind = check_file(filename, data)
-    table = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
-    return _name_columns(table)
+    return kind, (_xlsx_rows(data) if kind == "xlsx" else _csv_rows(data))
 
 
 def _decode(data: bytes) -> str:
@@ -411,28 +514,73 @@ def _find_header(table: list[list[str]]) -> int:
         found=found))
 
 
-def _name_columns(table: list[list[str]]) -> Sheet:
-    sheet = Sheet()
-    header_at = _find_header(table)
-    header = table[header_at]
+def _header_names(sheet: Sheet, header: list[str], below: list[str]) -> tuple[list, bool]:
+    """The field of each column, and whether the row below the header continues it.
+
+    Merged header cells leave their later columns empty; a second header row under them
+    ("Nam" | "Nữ" under "Ngày sinh", "(1) (2) (3)", or the names under a merged group) says
+    what those columns hold.
+    """
+    width = max(len(header), len(below))
+    top = [header[i] if i < len(header) else "" for i in range(width)]
+    sub = [below[i] if i < len(below) else "" for i in range(width)]
+    sub_keys = [_header_key(cell) for cell in sub]
+    continued = any(sub_keys) and all(
+        not key or key in HEADER_INDEX or key in BIRTH_BY_GENDER or COLUMN_NUMBER.match(key)
+        for key in sub_keys)
     names: list[str | None] = []
-    for cell in header:
+    labels: list[str] = []
+    group, group_label = None, ""  # the merged header cell a column sits under
+    for index, (cell, key) in enumerate(zip(top, sub_keys, strict=True)):
         name = HEADER_INDEX.get(_header_key(cell))
+        label = cell.strip()
+        if label:
+            group, group_label = name, label
+        if continued and key in BIRTH_BY_GENDER and group == "birth_date":
+            name, label = BIRTH_BY_GENDER[key][0], f"{group_label} – {sub[index].strip()}"
+        elif continued and not name and key in HEADER_INDEX:
+            name = HEADER_INDEX[key]
+            label = sub[index].strip()
         if name in sheet.headers:
             name = None  # two columns for one field: the first one counts
         if name:
-            sheet.headers[name] = cell.strip()
+            sheet.headers[name] = label
         names.append(name)
+        labels.append(label or sub[len(labels)].strip())
+    sheet.header_fields = [(label, name or "") for label, name in zip(labels, names,
+                                                                       strict=True)
+                           if label]
+    return names, continued
+
+
+def _name_columns(table: list[list[str]]) -> Sheet:
+    sheet = Sheet()
+    header_at = _find_header(table)
+    below = next((row for row in table[header_at + 1:header_at + 2]), [])
+    names, continued = _header_names(sheet, table[header_at], below)
+    if "birth_date_male" in sheet.headers or "birth_date_female" in sheet.headers:
+        sheet.headers.setdefault("birth_date", " / ".join(
+            sheet.headers[name] for name in ("birth_date_male", "birth_date_female")
+            if name in sheet.headers))
     if FAMILY_NAME in sheet.headers:
         sheet.headers["full_name"] = f"{sheet.headers[FAMILY_NAME]} + {sheet.headers['full_name']}"
-    sheet.columns = [name for name in names if name and name != FAMILY_NAME]
+    sheet.columns = [name for name in names if name and name not in (FAMILY_NAME, ROW_NUMBER)]
     if len(table) - header_at - 1 > MAX_ROWS:
         raise _file_error(UnreadableFile, _("The file has more than %(n)d rows.", n=MAX_ROWS))
+    ended = False  # a signature block ends the table: what follows signs it
     for number, row in enumerate(table[header_at + 1:], start=header_at + 2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines are common in lists typed by hand
         values = {name: (row[i] if i < len(row) else "").strip()
                   for i, name in enumerate(names) if name}
+        if continued and number == header_at + 2:
+            sheet.skipped.append(Skipped(number, "header_continued", _row_text(row)))
+            continue
+        reason = _not_a_delegate(row, values, ended)
+        if reason:
+            ended = ended or reason in ("signature", "date_line")
+            sheet.skipped.append(Skipped(number, reason, _row_text(row)))
+            continue
+        values.pop(ROW_NUMBER, None)
+        _birth_by_gender(values)
         family = values.pop(FAMILY_NAME, "")
         if family:
             values["full_name"] = f"{family} {values.get('full_name', '')}".strip()
@@ -443,6 +591,47 @@ def _name_columns(table: list[list[str]]) -> Sheet:
             values["phone"] = _phone(values["phone"])
         sheet.rows.append((number, values))
     return sheet
+
+
+def _birth_by_gender(values: dict[str, str]) -> None:
+    """A date under "Nam" or "Nữ" is the date of birth, and says the gender."""
+    for name, gender in BIRTH_BY_GENDER.values():
+        born = values.pop(name, "")
+        if born and not values.get("birth_date"):
+            values["birth_date"] = born
+            values["gender"] = values.get("gender") or gender
+
+
+def _row_text(row: list[str]) -> str:
+    return " · ".join(cell.strip() for cell in row if cell.strip())[:120]
+
+
+def _not_a_delegate(row: list[str], values: dict[str, str], ended: bool) -> str | None:
+    """Why a row is not a delegate (a key of SKIP_REASONS), or None if it may be one."""
+    if not any(value for name, value in values.items() if name != ROW_NUMBER):
+        return "blank"  # empty, or an STT number with nothing beside it
+    # Folding every cell of every row cost a big list a second: totals start with T or C.
+    if any(cell.lstrip()[:1] in "TtCc" and TOTALS.match(fold(cell)) for cell in row):
+        return "totals"
+    filled = [fold(cell) for cell in row if cell.strip()] if ended else []
+    if ended:
+        return "signature" if any(SIGNATURE.match(text) for text in filled) else "below_table"
+    name = fold(values.get("full_name", "") or values.get(FAMILY_NAME, ""))
+    if values.get("birth_date") or (name and not _looks_like_heading(name)):
+        return None
+    filled = [fold(cell) for cell in row if cell.strip()]
+    if any(DATE_LINE.search(text) for text in filled):
+        return "date_line"
+    if any(SIGNATURE.match(text) for text in filled):
+        return "signature"
+    if name and SECTION.match(name) and not values.get(ROW_NUMBER):
+        return "section"
+    return None
+
+
+def _looks_like_heading(name: str) -> bool:
+    """A name cell that holds a signature title, a date line or a section heading."""
+    return bool(SIGNATURE.match(name) or DATE_LINE.search(name) or SECTION.match(name))
 
 
 def _phone(value: str) -> str:
@@ -459,6 +648,29 @@ _VALUE_INDEX = {name: {fold(word): canonical for canonical, words in aliases.ite
 
 def _canonical(name: str, value: str) -> str:
     return _VALUE_INDEX[name].get(fold(value), value)
+
+
+def field_labels() -> dict[str, str]:
+    """Our fields as the import pages name them, in the page's language."""
+    return {"code": _("Code"), "full_name": _("Full name"), "birth_date": _("Date of birth"),
+            "gender": _("Gender"), "category": _("Category"), "unit": _("Unit"),
+            "position": _("Position"), "delegation": _("Delegation"), "seat": _("Seat"),
+            "phone": _("Phone"), "email": _("Email"), "status": _("Status"),
+            "notes": _("Notes"), ROW_NUMBER: _("Row number (not stored)"),
+            FAMILY_NAME: _("Family name"), "birth_date_male": _("Date of birth (male)"),
+            "birth_date_female": _("Date of birth (female)")}
+
+
+PREVIEW_FIELDS = ("full_name", "birth_date", "gender", "category", "unit", "position",
+                  "delegation", "seat", "phone", "email")
+
+
+def preview_fields(columns: list[dict]) -> list[str]:
+    """The fields the preview shows: the name and those the file has a column for."""
+    read = {column["field"] for column in columns} | {"full_name"}
+    if read & {"birth_date_male", "birth_date_female"}:
+        read |= {"birth_date", "gender"}
+    return [name for name in PREVIEW_FIELDS if name in read]
 
 
 def header_label(name: str) -> str:
@@ -481,6 +693,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[dict] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -488,34 +701,52 @@ class ImportResult:
 
 
 def _category_index(congress: Congress) -> dict[str, str]:
-    """Words a list may use for each category: its key and labels, with or without "Đại biểu"."""
-    index: dict[str, str] = {}
-    for category in categories(congress):
-        for word in (category.key, category.label_vi, category.label_en):
-            index[fold(word)] = category.key
-            index[fold(re.sub(r"(?i)^(đại biểu|delegate)\s+|\s+delegate$", "", word))] = \
-                category.key
-    return index
+    """Every word a list may use for a category -> the category's key."""
+    return {category_word_key(word): category.key for category in categories(congress)
+            for word in category_words(category) if category_word_key(word)}
 
 
-def _field_problems(sheet: Sheet, row: int, error: ValidationFailed) -> list[Problem]:
-    friendlier = {
-        "gender": _("Write Nam or Nữ (male or female), or leave it empty."),
-        "status": _("Write Đã đăng ký, Đã xác nhận or Đã rút (registered, confirmed, "
-                    "withdrawn), or leave it empty."),
-    }
-    return [Problem(row, sheet.column_label(name), friendlier.get(name, message))
-            for name, message in error.fields.items()]
+FIELD_PROBLEMS = {"gender": "invalid_gender", "status": "invalid_status", "code": "invalid_code",
+                  "email": "invalid_email", "phone": "invalid_phone",
+                  "birth_date": "invalid_birth_date"}
+
+
+def _field_problems(sheet: Sheet, row: int, error: PydanticValidationError) -> list[Problem]:
+    """Pydantic's complaints as problem codes, one per column."""
+    problems: dict[str, Problem] = {}
+    for detail in error.errors(include_url=False):
+        ctx = detail.get("ctx") or {}
+        name = str(ctx.get("field") or (detail["loc"] or ("",))[0])
+        kind = detail["type"]
+        if kind == "missing" or (kind in ("too_short", "string_too_short")
+                                 and ctx.get("min_length") == 1):
+            code, args = "required", {}
+        elif kind in ("too_long", "string_too_long"):
+            code, args = "too_long", {"n": ctx.get("max_length")}
+        elif kind == "control_chars":
+            code, args = kind, {}
+        else:
+            code, args = FIELD_PROBLEMS.get(name, "invalid_value"), {}
+        problems.setdefault(name, Problem(row, sheet.column_label(name), code, args))
+    return list(problems.values())
 
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass
+class CheckedRow:
+    number: int  # as the spreadsheet shows it
+    values: DelegateInput
+    match: Row | None  # the registered delegate it updates, found by code or by name and unit
+    by_name: bool = False  # matched by name and unit, not by code
+
+
+@dataclass
 class CheckedRows:
     """The rows of a list that passed every check, and every problem of those that did not."""
 
-    rows: list[DelegateInput]
+    rows: list[CheckedRow]
     problems: list[Problem]
     existing: dict[str, Row]  # code -> the congress's delegate with that code (id and fields)
 
@@ -527,15 +758,67 @@ class ImportPlan:
     inserts: list[dict]
     updates: list[dict]
     unchanged: int
+    actions: dict[int, str] = field(default_factory=dict)  # row -> create, update, unchanged
+
+
+def _person_key(values: dict) -> tuple[str, str]:
+    """Who a row without a code is: the name and unit, folded ("Trường" is "truong")."""
+    return fold(values.get("full_name") or ""), fold(values.get("unit") or "")
+
+
+class _Matcher:
+    """Finds the registered delegate a row means: by code, else by name and unit (and date of
+    birth when both have one); flags rows that repeat a code or a person of the same file."""
+
+    def __init__(self, sheet: Sheet, existing: dict[str, Row]):
+        self.sheet = sheet
+        self.by_code = existing
+        self.by_person: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for row in existing.values():
+            self.by_person[_person_key(row._asdict())].append(row)
+        self.seen_codes: dict[str, int] = {}
+        self.seen_people: dict[tuple, int] = {}
+
+    def match(self, number: int, values: dict) -> tuple[Row | None, Problem | None]:
+        code = values.get("code", "")
+        if code:
+            if code in self.seen_codes:
+                return None, Problem(number, self.sheet.column_label("code"), "duplicate_code",
+                                     {"code": code, "other": self.seen_codes[code]})
+            self.seen_codes[code] = number
+            return self.by_code.get(code), None
+        born = _iso_birth_date(values.get("birth_date", ""))
+        person = (*_person_key(values), born)
+        if person[0] and person in self.seen_people:
+            return None, Problem(number, self.sheet.column_label("full_name"), "same_person",
+                                 {"other": self.seen_people[person]})
+        self.seen_people[person] = number
+        candidates = [row for row in self.by_person.get(person[:2], [])
+                      if not born or not row.birth_date or row.birth_date == born]
+        if len(candidates) > 1:
+            return None, Problem(number, self.sheet.column_label("full_name"), "matches_several",
+                                 {"count": len(candidates),
+                                  "codes": ", ".join(sorted(row.code for row in candidates))})
+        return (candidates[0] if candidates else None), None
+
+
+def _iso_birth_date(value: str) -> str:
+    """The date of birth as stored (ISO), or "" if the cell is empty or not a date."""
+    if not value:
+        return ""
+    try:
+        return DelegateInput.model_validate({"full_name": "-", "birth_date": value}).birth_date
+    except PydanticValidationError:
+        return ""
 
 
 def check_rows(congress: Congress, sheet: Sheet,
                progress: Progress | None = None) -> CheckedRows:
     """Check every row of a list read from a file; nothing is written.
 
-    A row whose code matches a delegate of the congress is checked as that delegate with the
-    row's cells on top (a cell left empty keeps the value it had). `progress(done, total)`
-    hears how far the checking is.
+    A row that matches a delegate of the congress (by code, or by name and unit) is checked as
+    that delegate with the row's cells on top (a cell left empty keeps the value it had).
+    `progress(done, total)` hears how far the checking is.
     """
     problems = list(sheet.problems)
     category_of = _category_index(congress)
@@ -545,59 +828,60 @@ def check_rows(congress: Congress, sheet: Sheet,
         select(Delegate.id, *[getattr(Delegate, name) for name in FIELDS])
         .where(Delegate.congress_id == congress.id))}
     if not sheet.rows:
-        problems.append(Problem(0, "", _("The file has a header but no delegates.")))
-    seen_codes: dict[str, int] = {}
-    checked: list[DelegateInput] = []
+        problems.append(Problem(0, "", "no_rows"))
+    matcher = _Matcher(sheet, existing)
+    checked: list[CheckedRow] = []
     total = len(sheet.rows)
     for done, (number, values) in enumerate(sheet.rows, start=1):
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total)
         if values.get("category"):
-            values["category"] = category_of.get(fold(values["category"]), values["category"])
-        code = values.get("code", "")
-        if code and code in seen_codes:
-            problems.append(Problem(number, sheet.column_label("code"), _(
-                "The code %(code)s is also on row %(other)d.", code=code,
-                other=seen_codes[code])))
+            values["category"] = category_of.get(category_word_key(values["category"]),
+                                                 values["category"])
+        match, problem = matcher.match(number, values)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if code:
-            seen_codes[code] = number
-        base = existing[code]._asdict() if code in existing else {}
+        base = match._asdict() if match is not None else {}
         base.pop("id", None)
         try:
-            row = validate(DelegateInput, base | {k: v for k, v in values.items() if v})
-        except ValidationFailed as error:
+            row = DelegateInput.model_validate(base | {k: v for k, v in values.items() if v})
+        except PydanticValidationError as error:
             problems.extend(_field_problems(sheet, number, error))
             continue
         if row.category not in known_categories:
-            problems.append(Problem(number, sheet.column_label("category"), _(
-                "Unknown category “%(value)s”. Use one of: %(known)s.", value=row.category,
-                known=category_names)))
+            problems.append(Problem(number, sheet.column_label("category"), "unknown_category",
+                                    {"value": row.category, "known": category_names}))
             continue
-        checked.append(row)
+        checked.append(CheckedRow(number, row, match, by_name=match is not None and
+                                  not values.get("code")))
     if progress:
         progress(total, total)
     return CheckedRows(checked, problems, existing)
 
 
 def plan_import(congress: Congress, checked: CheckedRows) -> ImportPlan:
-    """Match checked rows with the congress's delegates by code: insert, update or leave.
+    """Insert, update or leave each checked row's delegate.
 
-    A row without a code gets the next free "DB0001"-style one.
+    A new row without a code gets the next free "DB0001"-style one.
     """
     existing = checked.existing
-    inserts, updates, unchanged = [], [], 0
-    taken = set(existing) | {row.code for row in checked.rows if row.code}
+    inserts, updates, unchanged, actions = [], [], 0, {}
+    taken = set(existing) | {row.values.code for row in checked.rows if row.values.code}
     next_number = len(existing) + 1
-    for row in checked.rows:
-        if row.code in existing:
-            old = existing[row.code]._asdict()
+    for checked_row in checked.rows:
+        row, match = checked_row.values, checked_row.match
+        if match is not None:
+            old = match._asdict()
+            row.code = old["code"]
             new = row.model_dump()
             if any(old[name] != new[name] for name in FIELDS):
                 updates.append(new | {"row_id": old["id"]} | delegate_keys(
                     new["full_name"], new["code"], new["unit"], new["seat"]))
+                actions[checked_row.number] = "update"
             else:
                 unchanged += 1
+                actions[checked_row.number] = "unchanged"
             continue
         if not row.code:
             while f"DB{next_number:04d}" in taken:
@@ -605,7 +889,8 @@ def plan_import(congress: Congress, checked: CheckedRows) -> ImportPlan:
             row.code = f"DB{next_number:04d}"
             taken.add(row.code)
         inserts.append(new_delegate_values(congress, row))
-    return ImportPlan(inserts, updates, unchanged)
+        actions[checked_row.number] = "create"
+    return ImportPlan(inserts, updates, unchanged, actions)
 
 
 def apply_import(actor: Actor, congress: Congress, plan: ImportPlan) -> None:
@@ -628,23 +913,46 @@ def apply_import(actor: Actor, congress: Congress, plan: ImportPlan) -> None:
         delegates_changed.send(congress, actor=actor)
 
 
+def _preview(sheet: Sheet, checked: CheckedRows, plan: ImportPlan) -> list[dict]:
+    """The first rows as they will be stored, and every row with a problem as it was read."""
+    stored = {row.number: row for row in checked.rows}
+    troubled = {problem.row for problem in checked.problems if problem.row}
+    shown = []
+    for index, (number, values) in enumerate(sheet.rows):
+        if number in troubled:
+            shown.append({"row": number, "action": "error", "code": values.get("code", ""),
+                          "values": dict(values)})
+        elif index < PREVIEW_ROWS and number in stored:
+            row = stored[number]
+            shown.append({"row": number, "action": plan.actions[number], "code": row.values.code,
+                          "values": {name: str(value) for name, value in
+                                     row.values.model_dump().items()},
+                          "matched": row.match.code if row.by_name else ""})
+        if len(shown) >= PREVIEW_ROWS + MAX_REPORTED_PROBLEMS:
+            break
+    return shown
+
+
 def import_delegates(actor: Actor, congress: Congress, sheet: Sheet, *,
                      dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
     """Check every row, then write all of them in one transaction, or none if any is wrong.
 
-    Rows whose code matches a delegate of the congress update that delegate, so a corrected
-    list can be imported again without duplicates. `progress(done, total)` hears about the
-    checking; it is never called once writing starts.
+    Rows that match a delegate of the congress (by code, else by name and unit) update that
+    delegate, so a corrected list can be imported again without duplicates. `progress(done,
+    total)` hears about the checking; it is never called once writing starts. The result's
+    preview shows the first rows as they will be stored and every row with a problem.
     """
     authorize(actor, congress, Capability.EDIT_DELEGATES)
     checked = check_rows(congress, sheet, progress)
-    if checked.problems:
-        return ImportResult(errors=[problem.to_dict() for problem in checked.problems])
     plan = plan_import(congress, checked)
+    preview = _preview(sheet, checked, plan)
+    if checked.problems:
+        return ImportResult(errors=[problem.to_dict() for problem in checked.problems],
+                            preview=preview)
     if not dry_run:
         apply_import(actor, congress, plan)
     return ImportResult(created=len(plan.inserts), updated=len(plan.updates),
-                        unchanged=plan.unchanged)
+                        unchanged=plan.unchanged, preview=preview)
 
 
 # Core statements for the bulk writes: the ORM's bulk paths took twice as long for 70,000 rows.
@@ -732,20 +1040,76 @@ def _imported_elsewhere(congress: Congress, job: Job, **_extra) -> None:
 
 
 def problems_csv(errors: list[dict]) -> bytes:
+    """The problems of a file that could not be read as a list: one line each."""
     rows = [[_("Row"), _("Column"), _("Problem")]]
     rows += [[e["row"] or "", e["column"], e["message"]] for e in errors]
     return write_csv(rows)
+
+
+def problem_rows_file(kind: str, table: list[list[str]], errors: list[dict]) -> bytes:
+    """The uploaded list cut down to its header and the rows with problems, each with its
+    problems in an added column, in the format it came in: fix the rows, upload it again."""
+    by_row: dict[int, list[str]] = defaultdict(list)
+    for error in errors:
+        column = f"{error['column']}: " if error["column"] else ""
+        by_row[error["row"]].append(column + error["message"])
+    header_at = _find_header(table)
+    width = max((len(row) for row in table), default=0)
+    padded = [*table[header_at], *[""] * (width - len(table[header_at]))]
+    rows = [[*padded, _("Problem")]]
+    if by_row.get(0):
+        rows.append([*[""] * width, "; ".join(by_row.pop(0))])
+    for number in sorted(by_row):
+        cells = table[number - 1] if 0 < number <= len(table) else []
+        rows.append([*cells, *[""] * (width - len(cells)), "; ".join(by_row[number])])
+    if kind == "xlsx":
+        return write_xlsx(rows, _("Rows with problems"))
+    return write_csv(rows)
+
+
+def localized_result(result: dict) -> dict:
+    """An import's result with its messages in the reader's language (the job stored codes)."""
+    shown = dict(result)
+    shown["errors"] = [error | {"message": problem_message(error["code"], error.get("args"))}
+                       if error.get("code") in PROBLEMS else error
+                       for error in result.get("errors", [])]
+    shown["skipped"] = [entry | {"message": str(SKIP_REASONS[entry["reason"]])}
+                        if entry.get("reason") in SKIP_REASONS else entry
+                        for entry in result.get("skipped", [])]
+    error = result.get("error")
+    if error and error.get("code") == "invalid_rows":
+        shown["error"] = error | {"message": _invalid_rows(result.get("error_count", 0))}
+    return shown
+
+
+def _invalid_rows(count: int) -> str:
+    return _("%(n)d problems found; nothing was imported.", n=count)
+
+
+def template_file() -> bytes:
+    """An empty list with the Vietnamese headers the import reads, for units to fill in."""
+    headers = ["STT", *(header_label(name) for name in TEMPLATE_FIELDS)]
+    return write_xlsx([headers], "Danh sách đại biểu",
+                      widths=[6, 28, 12, 10, 22, 32, 24, 20, 8, 14, 26, 14, 24])
+
+
+TEMPLATE_FIELDS = ("full_name", "birth_date", "gender", "category", "unit", "position",
+                   "delegation", "seat", "phone", "email", "code", "notes")
 
 
 def _read_staged(filename: str, path: Path) -> Sheet:
     return read_table(filename, path.read_bytes())
 
 
-def read_limited(filename: str, path: Path) -> Sheet:
+def _read_staged_cells(filename: str, path: Path) -> tuple[str, list[list[str]]]:
+    return read_cells(filename, path.read_bytes())
+
+
+def read_limited(filename: str, path: Path, reader: Callable | None = None):
     """Read a staged list in a child process with memory and time limits: a workbook built to
     exhaust the server (a lying size, millions of cells) costs that child alone."""
     try:
-        return run_limited(_read_staged, filename, path, memory_mb=READ_MEMORY_MB,
+        return run_limited(reader or _read_staged, filename, path, memory_mb=READ_MEMORY_MB,
                            seconds=READ_SECONDS)
     except LimitExceeded as exceeded:
         if exceeded.limit == "memory":
@@ -759,13 +1123,14 @@ def read_limited(filename: str, path: Path) -> Sheet:
         raise FileTooLarge(message, fields={"file": message}) from None
 
 
-@job_handler(IMPORT_JOB, Capability.EDIT_DELEGATES, lazy_gettext("Delegate import"))
+@job_handler(IMPORT_JOB, Capability.EDIT_DELEGATES, lazy_gettext("Delegate import"),
+             present=localized_result)
 def _import_job(job: Job, progress: Progress) -> tuple[bytes, str, dict]:
-    """Check (dry run) or import a staged list; the result file lists every problem.
+    """Check (dry run) or import a staged list; the result file holds the rows with problems.
 
     The summary is what the API's import answered before it became a job: the counts and
     `errors` row by row, and `error` (`invalid_rows`, or why the file could not be read) when
-    nothing was imported.
+    nothing was imported; then what was read: `columns`, `skipped` rows and the `preview`.
     """
     params = job.params
     dry_run = params.get("dry_run", True)
@@ -773,7 +1138,7 @@ def _import_job(job: Job, progress: Progress) -> tuple[bytes, str, dict]:
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     actor = Actor(user, params.get("address", ""), "web")
     path = _staged_path(params.get("upload", ""))
-    refused = None
+    refused, sheet = None, None
     try:
         sheet = read_limited(params.get("filename", ""), path)
         progress(0, len(sheet.rows))
@@ -783,17 +1148,27 @@ def _import_job(job: Job, progress: Progress) -> tuple[bytes, str, dict]:
     except ConferenceError as error:
         refused = error
     if refused is not None:
-        result = ImportResult(errors=[Problem(0, "", refused.message).to_dict()])
+        result = ImportResult(errors=[Problem(0, "", refused.code, text=refused.message)
+                                      .to_dict()])
+    problems_file, extension = problems_csv(result.errors), "csv"
+    if result.errors and sheet is not None:
+        kind, table = read_limited(params.get("filename", ""), path, _read_staged_cells)
+        problems_file, extension = problem_rows_file(kind, table, result.errors), kind
     if result.errors or not dry_run:
         path.unlink(missing_ok=True)  # imported, or never importable: not kept
     summary = result.to_dict() | {"dry_run": dry_run, "error_count": len(result.errors),
                                   "filename": params.get("filename", "")}
     summary["errors"] = result.errors[:MAX_REPORTED_PROBLEMS]
+    if sheet is not None:
+        summary |= {"columns": [{"header": header, "field": name}
+                                for header, name in sheet.header_fields],
+                    "skipped": [entry.to_dict() for entry in sheet.skipped[:MAX_REPORTED_PROBLEMS]],
+                    "skipped_count": len(sheet.skipped), "preview": result.preview,
+                    "file_kind": sheet.kind}
     if refused is not None:
         summary["error"] = {"code": refused.code, "message": refused.message}
     elif result.errors:
-        summary["error"] = {"code": "invalid_rows", "message": _(
-            "%(n)d problems found; nothing was imported.", n=len(result.errors))}
+        summary["error"] = {"code": "invalid_rows", "message": _invalid_rows(len(result.errors))}
     documented = schemas.ImportResult.model_validate(summary).model_dump(mode="json",
                                                                         exclude_none=True)
-    return problems_csv(result.errors), "csv", documented
+    return problems_file, extension, documented

@@ -66,6 +66,12 @@ class DelegateCategory(db.Model):
     color: Mapped[str] = mapped_column(String(7), default="#b3121b")
     counts_for_quorum: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+    # Other words lists use for it ("ĐBCT", "Chính thức"), one per line; imports accept them.
+    words: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def word_list(self) -> list[str]:
+        return [word.strip() for word in (self.words or "").splitlines() if word.strip()]
 
 
 class Delegate(db.Model):
@@ -82,6 +88,7 @@ class Delegate(db.Model):
     position: Mapped[str] = mapped_column(String(200), default="")
     delegation: Mapped[str] = mapped_column(String(200), default="", index=True)
     seat: Mapped[str] = mapped_column(String(40), default="")
+    birth_date: Mapped[str] = mapped_column(String(10), default="")  # ISO; tells namesakes apart
     gender: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conference.schemas import Output
 
 
@@ -18,6 +20,7 @@ class Delegate(Output):
     position: str
     delegation: str
     seat: str
+    birth_date: str
     gender: str
     phone: str
     email: str
@@ -42,11 +45,43 @@ class DelegateList(Output):
 
 class ImportProblem(Output):
     """One problem of an imported list: `row` as the spreadsheet numbers it (the header is
-    row 1; 0 means the file as a whole) and the `column` header as the file names it."""
+    row 1; 0 means the file as a whole) and the `column` header as the file names it.
+    `message` is in the reader's language; `code` and `args` say the same for programs
+    (e.g. `matches_several` with {count, codes}, `same_person` with {other})."""
 
     row: int
     column: str
     message: str
+    code: str = ""
+    args: dict[str, Any] = {}
+
+
+class ImportSkipped(Output):
+    """A row read as no delegate: `reason` blank, totals, signature, date_line, below_table,
+    section or header_continued; `text` is what it says."""
+
+    row: int
+    reason: str
+    text: str
+    message: str
+
+
+class ImportColumn(Output):
+    """A column of the file: its `header`, and the `field` it was read as ("" if ignored)."""
+
+    header: str
+    field: str
+
+
+class ImportPreviewRow(Output):
+    """A row as it will be stored: `action` create, update, unchanged or error; `matched` the
+    code of the registered delegate it was matched with by name and unit."""
+
+    row: int
+    action: str
+    code: str
+    values: dict[str, str]
+    matched: str = ""
 
 
 class ImportFailure(Output):
@@ -58,7 +93,10 @@ class ImportResult(Output):
     """What an import did (or, as a dry run, would do): the `result` of its job. `errors` is
     empty on success; otherwise nothing was written, `errors` lists the first 1,000 problems
     row by row (`error_count` counts them all) and `error` says why in one line: `code`
-    `invalid_rows`, `unreadable_file`, `too_large` or `import_conflict`."""
+    `invalid_rows`, `unreadable_file`, `too_large` or `import_conflict`. `columns` names what
+    each column of the file was read as, `skipped` the rows that are no delegates (totals,
+    signatures, blank rows), `preview` the first 50 rows as they will be stored and every row
+    with a problem."""
 
     created: int
     updated: int
@@ -68,6 +106,11 @@ class ImportResult(Output):
     dry_run: bool
     filename: str
     error: ImportFailure | None = None
+    columns: list[ImportColumn] = []
+    skipped: list[ImportSkipped] = []
+    skipped_count: int = 0
+    preview: list[ImportPreviewRow] = []
+    file_kind: str = ""
 
 
 class BadgeReissued(Output):

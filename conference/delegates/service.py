@@ -6,6 +6,7 @@ Finding them is in search.py, importing lists in importing.py, their badges in b
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ from conference.delegates.models import (
     DelegateStatus,
     Gender,
     delegate_keys,
+    fold,
 )
 from conference.errors import Conflict, NotFound, ValidationFailed
 from conference.extensions import db
@@ -35,10 +37,17 @@ from conference.validation import OptionalText, Schema, Text, field_error, valid
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_CATEGORIES = [
-    # key, Vietnamese label, English label, colour, counts for quorum
-    ("official", "Đại biểu chính thức", "Official delegate", "#b3121b", True),
-    ("guest", "Khách mời", "Guest", "#1f5fa8", False),
+    # key, Vietnamese label, English label, colour, counts for quorum, words lists use for it
+    ("official", "Đại biểu chính thức", "Official delegate", "#b3121b", True,
+     "Đại biểu chính thức\nĐBCT\nChính thức\nĐB chính thức"),
+    ("guest", "Khách mời", "Guest", "#1f5fa8", False,
+     "Đại biểu khách mời\nKhách mời\nĐBKM\nKhách"),
 ]
+MAX_CATEGORY_WORDS = 50
+MAX_CATEGORIES = 20
+# Dates of birth as lists write them: 05/03/1975, 5-3-1975, 05.03.1975, 1975-03-05, or a year.
+DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+YEAR_MONTH_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 class DelegateInput(Schema):
@@ -49,6 +58,7 @@ class DelegateInput(Schema):
     position: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
     delegation: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
     seat: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
+    birth_date: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
     gender: Gender = Gender.UNSPECIFIED
     phone: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
     email: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
@@ -61,6 +71,26 @@ class DelegateInput(Schema):
         if value and not re.match(CODE_PATTERN, value):
             raise field_error("code", _("Letters, digits, dots, dashes or slashes."))
         return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_form(cls, value: str) -> str:
+        """Stored as ISO (1975-03-05) whatever way the list wrote it; a year alone stays."""
+        if not value:
+            return value
+        if re.fullmatch(r"(19|20)\d\d", value):
+            return value
+        match = DAY_MONTH_YEAR.match(value)
+        parts = (match.group(3), match.group(2), match.group(1)) if match else None
+        if parts is None and (match := YEAR_MONTH_DAY.match(value)):
+            parts = match.groups()
+        try:
+            born = date(*(int(part) for part in parts)) if parts else None
+        except ValueError:
+            born = None
+        if born is None or not 1900 <= born.year <= 2100:
+            raise field_error("birth_date", _("Write the date of birth as 05/03/1975."))
+        return born.isoformat()
 
     @field_validator("email")
     @classmethod
@@ -89,9 +119,10 @@ def categories(congress: Congress) -> list[DelegateCategory]:
         DelegateCategory.congress_id == congress.id).order_by(DelegateCategory.position)))
     if rows:
         return rows
-    for position, (key, label_vi, label_en, color, quorum) in enumerate(DEFAULT_CATEGORIES):
+    for position, (key, label_vi, label_en, color, quorum, words) in enumerate(
+            DEFAULT_CATEGORIES):
         db.session.add(DelegateCategory(congress_id=congress.id, key=key, label_vi=label_vi,
-                                        label_en=label_en, color=color,
+                                        label_en=label_en, color=color, words=words,
                                         counts_for_quorum=quorum, position=position))
     try:
         db.session.commit()
@@ -103,6 +134,86 @@ def categories(congress: Congress) -> list[DelegateCategory]:
 def category_labels(congress: Congress, locale: str | None = None) -> dict[str, str]:
     """Category key -> its name in `locale` (by default the page's language)."""
     return {category.key: category_label(category, locale) for category in categories(congress)}
+
+
+def category_word_key(word: str) -> str:
+    """What a list's category cell is compared by: "ĐBCT", "đbct" and "DBCT" are one word."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(word)).split())
+
+
+def category_words(category: DelegateCategory) -> list[str]:
+    """Every word an imported list may use for `category`: its key, its labels with and
+    without "Đại biểu", and the words the organizer keeps for it."""
+    words = [category.key, category.label_vi, category.label_en, *category.word_list]
+    return words + [re.sub(r"(?i)^(đại biểu|delegate)\s+|\s+delegate$", "", word)
+                    for word in words]
+
+
+class CategoryWordsInput(Schema):
+    label_vi: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
+    label_en: Annotated[Text, StringConstraints(min_length=1, max_length=100)]
+    words: Annotated[OptionalText, StringConstraints(max_length=5000)] = ""
+
+
+def _clean_words(text: str) -> str:
+    words = list(dict.fromkeys(word.strip() for word in text.splitlines() if word.strip()))
+    if len(words) > MAX_CATEGORY_WORDS or any(len(word) > 100 for word in words):
+        raise ValidationFailed(_("Please correct the marked fields."), fields={"words": _(
+            "At most %(n)d words of at most 100 characters each.", n=MAX_CATEGORY_WORDS)})
+    return "\n".join(words)
+
+
+def _check_words_unique(congress: Congress, changed: DelegateCategory) -> None:
+    """A word may mean one category only: else an imported row would be a guess."""
+    owner = {category_word_key(word): other for other in categories(congress)
+             if other.id != changed.id for word in category_words(other)}
+    for word in category_words(changed):
+        other = owner.get(category_word_key(word))
+        if other is not None and category_word_key(word):
+            raise ValidationFailed(_("Please correct the marked fields."), fields={"words": _(
+                "“%(word)s” already means the category %(other)s.", word=word,
+                other=category_label(other))}, code="word_taken")
+
+
+def save_category(actor: Actor, congress: Congress, data: dict,
+                  category: DelegateCategory | None = None) -> DelegateCategory:
+    """Add a category, or rename one and change the words lists use for it."""
+    authorize(actor, congress, Capability.EDIT_DELEGATES)
+    values = validate(CategoryWordsInput, data)
+    existing = categories(congress)
+    if category is None:
+        if len(existing) >= MAX_CATEGORIES:
+            raise Conflict(_("A congress has at most %(n)d categories.", n=MAX_CATEGORIES),
+                           code="too_many_categories")
+        key = re.sub(r"[^a-z0-9]+", "_", fold(values.label_en)).strip("_")[:30] or "category"
+        taken = {other.key for other in existing}
+        unique, number = key, 2
+        while unique in taken:
+            unique, number = f"{key}_{number}", number + 1
+        category = DelegateCategory(congress_id=congress.id, key=unique, color="#5c6670",
+                                    position=max(other.position for other in existing) + 1)
+        db.session.add(category)
+    category.label_vi, category.label_en = values.label_vi, values.label_en
+    category.words = _clean_words(values.words)
+    with db.session.no_autoflush:
+        try:
+            _check_words_unique(congress, category)
+        except ValidationFailed:
+            db.session.rollback()
+            raise
+    record(actor, "category.save", congress_id=congress.id, target=f"category:{category.key}",
+           details={"label_vi": category.label_vi, "words": category.words})
+    db.session.commit()
+    delegates_changed.send(congress, actor=actor)
+    return category
+
+
+def get_category(actor: Actor, congress: Congress, category_id: int) -> DelegateCategory:
+    authorize(actor, congress, Capability.EDIT_DELEGATES)
+    category = db.session.get(DelegateCategory, category_id)
+    if category is None or category.congress_id != congress.id:
+        raise NotFound(_("Category not found."))
+    return category
 
 
 def _check_category(congress: Congress, key: str) -> None:

@@ -24,11 +24,14 @@ from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateSt
 from conference.errors import ConferenceError, NotFound
 from conference.i18n import category_label
 from conference.jobs.models import JobStatus
+from conference.jobs.service import wait_for
+from conference.tables import XLSX_TYPE
 from conference.urls import public_base_url
 from conference.validation import record_id
 from conference.web import actor, file_response, form_page
 
 bp = Blueprint("delegates", __name__)
+JOB_WAIT = 3.0  # seconds an import page waits for its job before showing its progress
 
 FILTERS = ("q", "category", "status", "delegation", "sort")
 
@@ -190,6 +193,46 @@ def photo(delegate_id: int):
     return response.make_conditional(request)
 
 
+@bp.get("/manage/<int:congress_id>/delegates/categories")
+@login_required
+def category_list(congress_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    return render_template("delegates/categories.html", congress=congress,
+                           categories=service.categories(congress))
+
+
+def _category_form(congress, category=None):
+    values = ({"label_vi": category.label_vi, "label_en": category.label_en,
+               "words": category.words} if category else {})
+    return form_page(
+        "delegates/category_form.html", congress=congress, category=category, values=values,
+        fields=("label_vi", "label_en", "words"), message=_("Saved."),
+        save=partial(service.save_category, actor(), congress, category=category),
+        done=lambda _saved: url_for("delegates.category_list", congress_id=congress.id))
+
+
+@bp.route("/manage/<int:congress_id>/delegates/categories/new", methods=["GET", "POST"])
+@login_required
+def category_new(congress_id: int):
+    return _category_form(get_congress(actor(), congress_id, Capability.EDIT_DELEGATES))
+
+
+@bp.route("/manage/<int:congress_id>/delegates/categories/<int:category_id>",
+          methods=["GET", "POST"])
+@login_required
+def category_edit(congress_id: int, category_id: int):
+    congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    return _category_form(congress, service.get_category(actor(), congress, category_id))
+
+
+@bp.get("/manage/<int:congress_id>/delegates/import/template.xlsx")
+@login_required
+def import_template(congress_id: int):
+    get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
+    return file_response(importing.template_file(), "danh-sach-dai-bieu.xlsx", XLSX_TYPE,
+                         cache="private, max-age=3600")
+
+
 @bp.route("/manage/<int:congress_id>/delegates/import", methods=["GET", "POST"])
 @login_required
 def import_upload(congress_id: int):
@@ -205,11 +248,12 @@ def import_upload(congress_id: int):
             except ConferenceError as exc:
                 error, status = exc.message, exc.status
             else:
+                wait_for(job, JOB_WAIT)  # a list of a few hundred rows: its preview at once
                 return redirect(url_for("delegates.import_job", congress_id=congress.id,
                                         job_id=job.id))
     return render_template("delegates/import.html", congress=congress, error=error,
                            max_mb=importing.MAX_IMPORT_MB,
-                           category_names=service.category_labels(congress).values()), status
+                           categories=service.categories(congress)), status
 
 
 @bp.get("/manage/<int:congress_id>/delegates/import/<int:job_id>")
@@ -218,9 +262,12 @@ def import_job(congress_id: int, job_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
     job = importing.get_import_job(actor(), congress, job_id)
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    result = importing.localized_result(job.result or {}) if not running else {}
     return render_template("delegates/import_job.html", congress=congress, job=job,
-                           result=job.result or {}, running=running,
-                           dry_run=job.params.get("dry_run", True))
+                           result=result, running=running,
+                           dry_run=job.params.get("dry_run", True), **_labels(congress),
+                           field_labels=importing.field_labels(),
+                           preview_fields=importing.preview_fields(result.get("columns", [])))
 
 
 @bp.post("/manage/<int:congress_id>/delegates/import/<int:job_id>/confirm")
@@ -233,6 +280,7 @@ def import_confirm(congress_id: int, job_id: int):
     except ConferenceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=job.id))
+    wait_for(new_job, JOB_WAIT)
     return redirect(url_for("delegates.import_job", congress_id=congress.id, job_id=new_job.id))
 
 

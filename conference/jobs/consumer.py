@@ -26,6 +26,9 @@ from conference.config import PROJECT_ROOT
 
 RECYCLE_AFTER = 25  # jobs a worker process runs before a fresh one takes its place
 STOP_TIMEOUT = 15  # seconds a stopping consumer gets before it is killed
+# An idle worker looks at a polled queue (SQLite) at least this often: Huey's default backs off
+# to 10 s, which an organizer waited for behind every upload. Redis blocks instead of polling.
+MAX_POLL_DELAY = 0.1
 
 
 def run(workers: int | None = None, parent: int | None = None) -> None:
@@ -45,7 +48,8 @@ def run(workers: int | None = None, parent: int | None = None) -> None:
         _stop_when_orphaned(parent)
     consumer = JobConsumer(
         queue, workers=workers or int(app.config["CONFERENCE"]["MAX_JOBS"]),
-        worker_type="process", periodic=True, max_tasks=RECYCLE_AFTER, health_check_interval=1)
+        worker_type="process", periodic=True, max_tasks=RECYCLE_AFTER, health_check_interval=1,
+        max_delay=MAX_POLL_DELAY)
     consumer.run()
 
 

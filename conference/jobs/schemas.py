@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from conference.jobs.models import JobStatus
+from conference.jobs.service import shown_result
 from conference.schemas import Instant, Output
 
 Status = Literal["queued", "running", "done", "failed"]
@@ -48,7 +49,7 @@ class Job(Output):
         return cls(
             id=job.id, kind=job.kind, status=job.status,
             progress=JobProgress(done=job.done, total=job.total),
-            result=job.result if done else None,
+            result=shown_result(job),
             error=JobError(code=job.error_code or "job_failed", message=job.error)
             if failed else None,
             created_at=job.created_at, finished_at=job.finished_at, url=url,

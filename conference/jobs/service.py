@@ -56,17 +56,28 @@ class JobKind:
     run: Handler
     capability: Capability  # who may follow the job and fetch its result
     title: object  # what the job page calls it (a lazy string)
+    # The stored summary as its reader sees it (messages in the reader's language).
+    present: Callable[[dict], dict] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
 
 
-def job_handler(kind: str, capability: Capability, title):
-    """Register the function that does jobs of `kind`."""
+def job_handler(kind: str, capability: Capability, title,
+                present: Callable[[dict], dict] | None = None):
+    """Register the function that does jobs of `kind` (and how its summary is shown)."""
     def register(function: Handler) -> Handler:
-        KINDS[kind] = JobKind(function, capability, title)
+        KINDS[kind] = JobKind(function, capability, title, present)
         return function
     return register
+
+
+def shown_result(job: Job) -> dict | None:
+    """A finished job's summary for the one reading it now, in their language."""
+    if job.status != JobStatus.DONE:
+        return None
+    kind = KINDS.get(job.kind)
+    return kind.present(job.result or {}) if kind and kind.present else job.result
 
 
 def results_dir() -> Path:

@@ -66,11 +66,11 @@
             text.textContent = text.dataset.rowsLabel
               .replace("%(done)s", job.progress.done).replace("%(total)s", job.progress.total);
           }
-          window.setTimeout(poll, 1000);
+          window.setTimeout(poll, 500);
         })
         .catch(function () { window.setTimeout(poll, 3000); });
     }
-    window.setTimeout(poll, 500);
+    window.setTimeout(poll, 250);
   }
 
   bindUpload();

@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_site_settings'
-down_revision = '0007_job_queue'
+down_revision = "0008_category_words"
 branch_labels = None
 depends_on = None
 
