@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from conference import qr
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.identity import portal_url
+from conference.badges.identity import portal_url, printed_code
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
@@ -39,7 +39,7 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
-from conference.delegates.service import categories
+from conference.delegates.service import CODE_PATTERN, categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
 from conference.i18n import LANGUAGES, category_label
@@ -76,11 +76,13 @@ class BadgeSelection:
     category: str = ""
     delegation: str = ""
     ids: list[int] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # as printed on badges, upper case
     locale: str = ""  # empty: the site's default language
 
     def to_dict(self) -> dict:
         return {"layout": self.layout, "category": self.category,
-                "delegation": self.delegation, "ids": self.ids, "locale": self.locale}
+                "delegation": self.delegation, "ids": self.ids, "codes": self.codes,
+                "locale": self.locale}
 
 
 def parse_layout(value: str | None, default: str = DEFAULT_LAYOUT) -> str:
@@ -120,15 +122,35 @@ def parse_ids(value) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def parse_codes(value) -> list[str]:
+    """Delegate codes as printed on badges, from a list or text such as "DB0012, db0015"."""
+    words = value if isinstance(value, list) else [value or ""]
+    codes = [printed_code(code) for word in words
+             for code in re.split(r"[\s,;]+", str(word)) if code.strip()]
+    if not all(re.match(CODE_PATTERN, code) for code in codes):
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("Delegate codes are letters, digits, dots, dashes or slashes, separated "
+                       "by commas or spaces.")})
+    if len(codes) > MAX_IDS:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("At most %(n)d codes at a time.", n=MAX_IDS)})
+    return list(dict.fromkeys(codes))
+
+
+def _all_values(data, name: str):
+    """One field's value, or every value of a field sent several times (?ids=1&ids=2)."""
+    if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
+        return data.getlist(name)
+    return data.get(name)
+
+
 def parse_selection(data) -> BadgeSelection:
     """A print run's choices from a form, a query string or a job's stored parameters."""
     category = str(data.get("category") or "").strip()[:40]
     delegation = str(data.get("delegation") or "").strip()[:200]
-    ids = data.get("ids")
-    if hasattr(data, "getlist") and len(data.getlist("ids")) > 1:  # ?ids=1&ids=2
-        ids = data.getlist("ids")
     return BadgeSelection(layout=parse_layout(data.get("layout")), category=category,
-                          delegation=delegation, ids=parse_ids(ids),
+                          delegation=delegation, ids=parse_ids(_all_values(data, "ids")),
+                          codes=parse_codes(_all_values(data, "codes")),
                           locale=parse_locale(data.get("lang") or data.get("locale")))
 
 
@@ -141,7 +163,17 @@ def _selected(query, congress: Congress, selection: BadgeSelection):
         query = query.where(Delegate.delegation == selection.delegation)
     if selection.ids:
         query = query.where(Delegate.id.in_(selection.ids))
+    if selection.codes:
+        query = query.where(func.upper(Delegate.code).in_(selection.codes))
     return query
+
+
+def unknown_codes(congress: Congress, codes: list[str]) -> list[str]:
+    """The codes no delegate of the congress has (a typo in a reprint list is told, not
+    silently left out)."""
+    known = set(db.session.scalars(select(func.upper(Delegate.code)).where(
+        Delegate.congress_id == congress.id, func.upper(Delegate.code).in_(codes))))
+    return [code for code in codes if code not in known]
 
 
 def select_delegates(congress: Congress, selection: BadgeSelection) -> list[Delegate]:
@@ -320,6 +352,9 @@ def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
                     base_url: str) -> Job:
     """Queue a print run; a consumer renders it and keeps the PDF for download."""
     authorize(actor, congress, Capability.EDIT_DELEGATES)
+    if missing := unknown_codes(congress, selection.codes):
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("No delegate has the code %(codes)s.", codes=", ".join(missing[:20]))})
     count = count_badges(congress, selection)
     if not count:
         raise _nothing_to_print()
