@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 from conference import pdf
-from conference.badges.fit import fit_font_size
+from conference.badges.fit import LINE_HEIGHT, MM_PER_PT, READABLE_PT, Fitted, fit_text
 from conference.limits import die_with_parent
 
 # --- layouts ---------------------------------------------------------------------------------
@@ -38,13 +38,13 @@ class TextBox:
     width: float
     height: float
     max_pt: float
-    min_pt: float = 5.0
+    min_pt: float = READABLE_PT
     max_lines: int = 0
     bold: bool = False
 
-    def size_for(self, text: str) -> float:
-        return fit_font_size(text, self.width, self.height, max_pt=self.max_pt,
-                             min_pt=self.min_pt, max_lines=self.max_lines, bold=self.bold)
+    def fit(self, text: str, height: float | None = None) -> Fitted:
+        return fit_text(text, self.width, height or self.height, max_pt=self.max_pt,
+                        min_pt=self.min_pt, max_lines=self.max_lines, bold=self.bold)
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,9 @@ def _landscape_texts(text_width: float, name: tuple[float, float], position: flo
                      unit: float, delegation: float, scale: float = 1.0) -> dict[str, TextBox]:
     return {
         "name": TextBox(text_width, name[0], name[1], min_pt=6, bold=True),
-        "position": TextBox(text_width, position, 7.5 * scale, min_pt=5, max_lines=2),
-        "unit": TextBox(text_width, unit, 7 * scale, min_pt=5),
-        "delegation": TextBox(text_width, delegation, 7 * scale, min_pt=5, max_lines=1),
+        "position": TextBox(text_width, position, 7.5 * scale, max_lines=2),
+        "unit": TextBox(text_width, unit, 7 * scale),
+        "delegation": TextBox(text_width, delegation, 7 * scale, max_lines=1),
     }
 
 
@@ -122,16 +122,16 @@ def _make_layouts() -> dict[str, BadgeLayout]:
     card = BadgeLayout("card", 85.6, 54, 85.6, 54, "landscape", band=8, foot=6, pad=2.5, gap=2,
                        photo_width=18.5, qr=20)
     card = replace(card, texts={
-        **_landscape_texts(card.text_width, (13.5, 13), 6.5, 9, 4.5),
-        "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5, min_pt=4.5),
-        "category": TextBox(card.width * 0.55, card.foot - 1, 8, min_pt=5, max_lines=1,
+        **_landscape_texts(card.text_width, (13.5, 13), 6.5, 12, 4.5),
+        "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5),
+        "category": TextBox(card.width * 0.55, card.foot - 1, 8, max_lines=1,
                             bold=True)})
     sheet = BadgeLayout("sheet", 210, 297, 95, 68, "landscape", band=10, foot=7, pad=3, gap=2.5,
                         photo_width=22, qr=24, columns=2, rows=4)
     sheet = replace(sheet, texts={
-        **_landscape_texts(sheet.text_width, (16.5, 15), 8, 12.5, 5.5, scale=1.15),
-        "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9, min_pt=5),
-        "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, min_pt=5, max_lines=1,
+        **_landscape_texts(sheet.text_width, (16.5, 15), 8, 16, 5.5, scale=1.15),
+        "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9),
+        "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, max_lines=1,
                             bold=True)})
     a6 = BadgeLayout("a6", 105, 148, 105, 148, "portrait", band=18, foot=12, pad=5, gap=3,
                      photo_width=33, qr=33)
@@ -166,7 +166,7 @@ class BadgeView:
     ink: str
     photo: str
     qr: str
-    sizes: dict[str, float]
+    texts: dict[str, Fitted]  # each field as printed: its size, text and box height
 
 
 def ink_for(color: str) -> str:
@@ -184,8 +184,21 @@ def ink_for(color: str) -> str:
     return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#000000"
 
 
-def badge_sizes(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, float]:
-    return {name: box.size_for(texts.get(name, "")) for name, box in layout.texts.items()}
+def fit_badge_texts(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, Fitted]:
+    """Each field's text as printed. The position and the unit, stacked, share their room: a
+    long position wraps into the unit's box (which then starts lower) before anything is cut."""
+    fitted = {name: box.fit(texts.get(name, "")) for name, box in layout.texts.items()
+              if name != "unit"}
+    position, unit = layout.texts["position"], layout.texts["unit"]
+    room = position.height + unit.height
+    one_unit_line = READABLE_PT * LINE_HEIGHT * MM_PER_PT
+    if fitted["position"].cut:
+        fitted["position"] = position.fit(texts.get("position", ""), room - one_unit_line)
+    position_height = max(position.height, fitted["position"].height)
+    fitted["position"] = replace(fitted["position"], height=round(position_height, 2))
+    fitted["unit"] = replace(unit.fit(texts.get("unit", ""), room - position_height),
+                             height=round(room - position_height, 2))
+    return fitted
 
 
 # --- HTML to PDF -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from conference.badges.render import (
     BadgeView,
     Progress,
     RenderPool,
-    badge_sizes,
+    fit_badge_texts,
     ink_for,
     merge_pdfs,
     render_one,
@@ -252,22 +252,25 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
             code=delegate.code, name=delegate.full_name, position=delegate.position,
             unit=delegate.unit, delegation=delegate.delegation, seat=delegate.seat,
             category=label, color=color, ink=ink_for(color), photo=photo_src(delegate),
-            qr=qr_src, sizes=badge_sizes(layout, texts)))
+            qr=qr_src, texts=fit_badge_texts(layout, texts)))
     return views
 
 
 def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
                 locale: str) -> str:
-    congress_pt = layout.texts["congress"].size_for(congress.name)
-    sizes = {congress_pt} | {size for view in views for size in view.sizes.values()}
+    congress_name = layout.texts["congress"].fit(congress.name)
+    fitted = [congress_name] + [text for view in views for text in view.texts.values()]
+    sizes = {text.size for text in fitted}
+    heights = {view.texts[name].height for view in views for name in ("position", "unit")}
     colors = {}
     for view in views:
         colors.setdefault(view.color, (f"k{len(colors)}", view.ink))
     with force_locale(locale):
         return render_template("badges/badges_pdf.html", layout=layout, badges=views,
                                marks=layout.cut_marks(), mark_length=CUT_MARK_LENGTH,
-                               congress_name=congress.name, congress_pt=congress_pt,
-                               font_sizes=sorted(sizes), colors=colors, current_locale=locale)
+                               congress=congress_name, font_sizes=sorted(sizes),
+                               box_heights=sorted(heights), colors=colors,
+                               current_locale=locale)
 
 
 # --- rendering --------------------------------------------------------------------------------
