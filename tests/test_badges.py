@@ -360,13 +360,14 @@ def test_check_in_staff_may_print_one_badge_but_not_a_run(app, congress, create_
 FIELDS = ("band", "name", "position", "unit", "delegation", "foot", "under-qr", "seat")
 
 
-def _overflows(html: str) -> list[str]:
+def _overflows(badges: render.BadgeDocument) -> list[str]:
     """Fields whose text runs out of their box, from WeasyPrint's own layout."""
     import weasyprint
 
     from conference.pdf import url_fetcher
 
-    document = weasyprint.HTML(string=html, url_fetcher=url_fetcher()).render()
+    document = weasyprint.HTML(string=badges.html,
+                               url_fetcher=url_fetcher(badges.images)).render()
     problems = []
 
     def text_extent(box):
@@ -460,13 +461,13 @@ def test_the_photo_is_printed_small_and_the_placeholder_without_one(app, congres
     assert service.PHOTO_PIXELS in images
     cached = list((Path(app.instance_path) / "badge-cache" / "photos").rglob("*.jpg"))
     assert len(cached) == 1
-    assert service.photo_src(without) == service.placeholder_photo()
+    assert service.photo_image(without) == (service.PLACEHOLDER, service.placeholder_photo())
 
 
 def test_an_unreadable_photo_prints_the_placeholder(app, congress, make_delegate):
     delegate = make_delegate(congress, photo=jpeg_photo())
     photos.photo_path(delegate).write_bytes(b"not a jpeg at all")
-    assert service.photo_src(delegate) == service.placeholder_photo()
+    assert service.photo_image(delegate) == (service.PLACEHOLDER, service.placeholder_photo())
 
 
 # --- print runs ---------------------------------------------------------------------------
@@ -565,7 +566,7 @@ def test_a_long_run_renders_in_two_workers_and_merges_in_order(app, congress, ma
     assert set(texts[0]) == first_page
 
 
-def die_in_worker(html: str) -> bytes:
+def die_in_worker(html: str, images: dict) -> bytes:
     """Stands in for the renderer in a worker process, which it ends at once."""
     os._exit(3)
 

@@ -5,7 +5,8 @@ WeasyPrint facts this module is built on (measured, see bench/badges.py):
   the parts of a badge are absolutely placed at fixed sizes, which lays out fastest; font sizes
   and colours are classes, since each style attribute is parsed on its own;
 - QR codes (8-bit greyscale PNG, embedded as is) and photo thumbnails are made once, kept on
-  disk and inlined as data: URLs, the only URLs conference/pdf.py lets WeasyPrint fetch;
+  disk and handed to WeasyPrint as bytes beside the HTML (resource: URLs, which with data:
+  URLs are all conference/pdf.py lets it fetch): base64 in the HTML cost a quarter of the time;
 - a print run is cut into parts rendered side by side by a pool of worker processes and merged
   with pypdf; the workers are spawned fresh interpreters (not forks), so WeasyPrint's libraries
   are never used across a fork (#684), and they end with the run, so the job's process does not
@@ -164,9 +165,18 @@ class BadgeView:
     category: str
     color: str
     ink: str
-    photo: str
+    photo: str  # resource: URLs of the images (conference/pdf.py), their bytes in `images`
     qr: str
     texts: dict[str, Fitted]  # each field as printed: its size, text and box height
+    images: dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class BadgeDocument:
+    """The HTML of some badges and the images it names (resource: URLs)."""
+
+    html: str
+    images: dict[str, bytes]
 
 
 def ink_for(color: str) -> str:
@@ -206,9 +216,9 @@ def fit_badge_texts(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, Fit
 Progress = Callable[[int], None]  # called with the number of badges finished so far
 
 
-def render_one(html: str) -> bytes:
+def render_one(document: BadgeDocument) -> bytes:
     """Render in this process: one badge at the desk, where a worker's start-up would dominate."""
-    return pdf.html_to_pdf(html)
+    return pdf.html_to_pdf(document.html, document.images)
 
 
 class RenderFailed(RuntimeError):
@@ -240,15 +250,15 @@ class RenderPool:
     def __exit__(self, *exc) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def render(self, parts: Sequence[tuple[str, int]],
+    def render(self, parts: Sequence[tuple[BadgeDocument, int]],
                progress: Progress | None = None) -> list[bytes]:
-        """Render (html, badge count) parts; the PDFs come back in the order of the parts.
+        """Render (document, badge count) parts; the PDFs come back in the order of the parts.
 
         `progress` hears the badges finished so far as each part ends, in this thread (it may
         use the database session, which belongs to this thread).
         """
-        pending = {self.executor.submit(pdf.html_to_pdf, html): index
-                   for index, (html, _count) in enumerate(parts)}
+        pending = {self.executor.submit(pdf.html_to_pdf, document.html, document.images): index
+                   for index, (document, _count) in enumerate(parts)}
         results: list[bytes] = [b""] * len(parts)
         done = 0
         try:

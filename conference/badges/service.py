@@ -8,11 +8,11 @@ door would refuse it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -27,6 +27,7 @@ from conference.badges.identity import portal_url, printed_code
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
+    BadgeDocument,
     BadgeLayout,
     BadgeView,
     Progress,
@@ -46,6 +47,7 @@ from conference.i18n import LANGUAGES, category_label
 from conference.images import cropped_jpeg, read_or_make
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
+from conference.pdf import resource_url
 from conference.validation import optional_id
 
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
@@ -202,35 +204,34 @@ def _photo_thumbnail(path: Path) -> bytes:
                         lambda: cropped_jpeg(path, PHOTO_PIXELS))
 
 
-_placeholder: list[str] = []
+PLACEHOLDER = "placeholder"
 
 
-def placeholder_photo() -> str:
-    """A neutral grey silhouette for delegates without a photo, as a data: URL."""
-    if not _placeholder:
-        from PIL import Image, ImageDraw
+@cache
+def placeholder_photo() -> bytes:
+    """A neutral grey silhouette (PNG) for delegates without a photo."""
+    from PIL import Image, ImageDraw
 
-        width, height = PHOTO_PIXELS[0] // 2, PHOTO_PIXELS[1] // 2
-        image = Image.new("RGB", (width, height), "#e4e6ea")
-        draw = ImageDraw.Draw(image)
-        draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.53), fill="#b9bec7")
-        draw.ellipse((width * 0.12, height * 0.58, width * 0.88, height * 1.25), fill="#b9bec7")
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        _placeholder.append("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
-    return _placeholder[0]
+    width, height = PHOTO_PIXELS[0] // 2, PHOTO_PIXELS[1] // 2
+    image = Image.new("RGB", (width, height), "#e4e6ea")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.53), fill="#b9bec7")
+    draw.ellipse((width * 0.12, height * 0.58, width * 0.88, height * 1.25), fill="#b9bec7")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
-def photo_src(delegate: Delegate) -> str:
+def photo_image(delegate: Delegate) -> tuple[str, bytes]:
+    """The name and bytes of the delegate's photo at badge size, or of the placeholder."""
     path = photo_path(delegate)
     if path is None:
-        return placeholder_photo()
+        return PLACEHOLDER, placeholder_photo()
     try:
-        data = _photo_thumbnail(path)
+        return f"photo-{delegate.id}", _photo_thumbnail(path)
     except (OSError, ValueError):  # an unreadable image prints the placeholder, not an error
         current_app.logger.warning("badge photo %s unreadable", path.name)
-        return placeholder_photo()
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+        return PLACEHOLDER, placeholder_photo()
 
 
 def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
@@ -244,20 +245,23 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
         texts = {"name": delegate.full_name, "position": delegate.position,
                  "unit": delegate.unit, "delegation": delegate.delegation, "category": label}
         try:
-            qr_src = qr.qr_data_url(portal_url(delegate, base_url), _cache_dir("qr"))
+            qr_png = qr.qr_png(portal_url(delegate, base_url), _cache_dir("qr"))
         except qr.QrTooLarge:
             raise Conflict(_("The public address is too long for a badge QR code; shorten "
                              "PUBLIC_URL."), code="public_url_too_long") from None
+        photo, photo_bytes = photo_image(delegate)
+        qr_name = f"qr-{delegate.id}"
         views.append(BadgeView(
             code=delegate.code, name=delegate.full_name, position=delegate.position,
             unit=delegate.unit, delegation=delegate.delegation, seat=delegate.seat,
-            category=label, color=color, ink=ink_for(color), photo=photo_src(delegate),
-            qr=qr_src, texts=fit_badge_texts(layout, texts)))
+            category=label, color=color, ink=ink_for(color), photo=resource_url(photo),
+            qr=resource_url(qr_name), texts=fit_badge_texts(layout, texts),
+            images={photo: photo_bytes, qr_name: qr_png}))
     return views
 
 
 def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
-                locale: str) -> str:
+                locale: str) -> BadgeDocument:
     congress_name = layout.texts["congress"].fit(congress.name)
     fitted = [congress_name] + [text for view in views for text in view.texts.values()]
     sizes = {text.size for text in fitted}
@@ -265,12 +269,14 @@ def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
     colors = {}
     for view in views:
         colors.setdefault(view.color, (f"k{len(colors)}", view.ink))
+    images = {name: data for view in views for name, data in view.images.items()}
     with force_locale(locale):
-        return render_template("badges/badges_pdf.html", layout=layout, badges=views,
+        html = render_template("badges/badges_pdf.html", layout=layout, badges=views,
                                marks=layout.cut_marks(), mark_length=CUT_MARK_LENGTH,
                                congress=congress_name, font_sizes=sorted(sizes),
                                box_heights=sorted(heights), colors=colors,
                                current_locale=locale)
+    return BadgeDocument(html, images)
 
 
 # --- rendering --------------------------------------------------------------------------------
