@@ -3,11 +3,11 @@
     python bench/badges.py [--count 300] [--runs 3] [--layout sheet] [--keep DIR]
 
 Prints, for a congress of COUNT delegates with Vietnamese names and JPEG photos:
-- the print run on A4 sheets in two worker processes (first run, which makes the QR codes and
-  photo thumbnails, then the median of RUNS warm runs), and in this process alone;
+- the print run on A4 sheets in this process and a helper process (first run, which makes the
+  QR codes and photo thumbnails, then the median of RUNS warm runs), and in this process alone;
 - the same as a job started the way the organizer page starts it, run by a consumer process
   (`python -m conference.jobs.consumer`, as in production), from the click to done;
-- CPU time of this process and of the workers (getrusage), which other load does not inflate;
+- CPU time of this process and of the helper (getrusage), which other load does not inflate;
 - peak memory: the largest summed PSS of the consumer and its processes, sampled every 10 ms;
 - one badge at the desk in a warm process (median of 20);
 - ReportLab drawing a plain sheet of the same badges with the stored PNG QR codes and photos
@@ -217,8 +217,9 @@ def reportlab_drawer(app, congress_id: int, layout_key: str):
             items.append((delegate.full_name, delegate.category, delegate.position,
                           delegate.unit, delegate.delegation, png, photo))
 
-    def draw() -> float:
-        start = time.perf_counter()
+    def draw() -> tuple[float, float]:
+        """Wall and CPU seconds of one drawing."""
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = io.BytesIO()
         pdf = canvas.Canvas(out, pagesize=(layout.page_width * mm, layout.page_height * mm))
         for index, (name, category, position, unit, delegation, png, photo) in enumerate(items):
@@ -252,7 +253,7 @@ def reportlab_drawer(app, congress_id: int, layout_key: str):
             for line, text in enumerate((position, unit, delegation)):
                 pdf.drawString(tx, body - (12 + 5 * line) * mm, text[:40])
         pdf.save()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - start_cpu
 
     return draw
 
@@ -290,10 +291,10 @@ def stage_times(congress, layout, base: str, runs: int) -> dict[str, float]:
         clock("merging two parts (pypdf)", merge_pdfs, parts)
 
         def pool_start():
-            with RenderPool(2) as pool:
+            with RenderPool(service.HELPERS) as pool:
                 pool.executor.submit(int).result()
 
-        clock("pool start-up and shut-down (2 workers, WeasyPrint loaded)", pool_start)
+        clock("a helper's start-up and shut-down (WeasyPrint loaded)", pool_start)
     return {name: statistics.median(times) for name, times in found.items()}
 
 
@@ -328,10 +329,10 @@ def main() -> None:
         selection = service.BadgeSelection(layout=args.layout, locale="vi")
         base = public_base_url()
 
-        def bulk(workers=None):
+        def bulk(helpers=None):
             delegates = service.select_delegates(congress, selection)
             return service.render_badges(congress, delegates, layout, base, "vi",
-                                         workers=workers)
+                                         helpers=helpers)
 
         cached = (instance / "badge-cache").exists()
         cold, _times, pdf = timed(bulk, 1)
@@ -339,25 +340,33 @@ def main() -> None:
             " (QR codes and photo thumbnails were already in the folder's cache)" if cached
             else " (makes and stores the QR codes and photo thumbnails)"))
         draw_reportlab = reportlab_drawer(app, congress_id, args.layout)
-        ours, reference, ratios = [], [], []
-        own_before, children_before = cpu_seconds()
+        ours, ours_cpu, reference, reference_cpu, ratios = [], [], [], [], []
         for _round in range(args.runs):  # ours and the yardstick side by side, under one load
+            before = cpu_seconds()
             wall, _t, pdf = timed(bulk, 1)
             ours.append(wall)
+            after = cpu_seconds()
+            ours_cpu.append((after[0] - before[0], after[1] - before[1]))
             if draw_reportlab is not None:
-                reference.append(draw_reportlab())
-                ratios.append(wall / reference[-1])
-        own_after, children_after = cpu_seconds()
+                seconds, cpu = draw_reportlab()
+                reference.append(seconds)
+                reference_cpu.append(cpu)
+                ratios.append(wall / seconds)
         with MemorySampler(include_root=False) as workers_memory:  # its reads cost CPU: apart
             bulk()
-        own_cpu = (own_after - own_before - sum(reference)) / args.runs
-        workers_cpu = (children_after - children_before) / args.runs
+        own_cpu = statistics.median(own for own, _helper in ours_cpu)
+        helper_cpu = statistics.median(helper for _own, helper in ours_cpu)
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         warm = statistics.median(ours)
-        print(f"  print run, 2 worker processes: median {warm:.2f} s of "
+        print(f"  print run, this process and a helper: median {warm:.2f} s of "
               f"{', '.join(f'{t:.2f}' for t in ours)} ({pages} pages, {len(pdf) / 1e6:.1f} MB)")
+        # Both processes render, so on 2 idle cores a run takes about half their CPU time.
+        idle_estimate = (own_cpu + helper_cpu) / 2
+        print(f"    CPU per run (median): {own_cpu:.2f} s here (database, QR codes, HTML, "
+              f"rendering, merge) + {helper_cpu:.2f} s in the helper; on 2 idle cores about "
+              f"{idle_estimate:.2f} s")
         if draw_reportlab is None:
             print("  ReportLab: not installed, so no yardstick and no ratio (pip install "
                   "reportlab in the benchmark's environment; it is no project dependency)")
@@ -365,13 +374,12 @@ def main() -> None:
             print(f"  ReportLab drawing the same sheets plainly (stored PNG QR codes and "
                   f"photos), right after each of our runs: median "
                   f"{statistics.median(reference):.2f} s of "
-                  f"{', '.join(f'{t:.2f}' for t in reference)}")
+                  f"{', '.join(f'{t:.2f}' for t in reference)} "
+                  f"(CPU {statistics.median(reference_cpu):.2f} s)")
             print(f"    ours / ReportLab, run by run: median {statistics.median(ratios):.2f}x "
-                  f"of {', '.join(f'{r:.2f}' for r in ratios)}")
-        print(f"    CPU per run: {own_cpu:.2f} s here (database, QR codes, HTML, merge) + "
-              f"{workers_cpu:.2f} s in the workers; on 2 idle cores that is about "
-              f"{own_cpu + workers_cpu / 2:.2f} s")
-        print(f"    workers' peak memory (summed PSS): {workers_memory.peak / 2**20:.0f} MB")
+                  f"of {', '.join(f'{r:.2f}' for r in ratios)}; by CPU (ours on 2 idle cores "
+                  f"/ ReportLab's): {idle_estimate / statistics.median(reference_cpu):.2f}x")
+        print(f"    the helper's peak memory (PSS): {workers_memory.peak / 2**20:.0f} MB")
         if args.keep:
             (instance / f"badges-{args.layout}.pdf").write_bytes(pdf)
 
@@ -380,8 +388,8 @@ def main() -> None:
             print(f"    {name}: {seconds:.3f} s")
 
         start_cpu = cpu_seconds()[0]
-        one_process, _t, _pdf = timed(lambda: bulk(workers=0), 1)
-        print(f"  print run in one process, no workers: {one_process:.2f} s "
+        one_process, _t, _pdf = timed(lambda: bulk(helpers=0), 1)
+        print(f"  print run in one process, no helper: {one_process:.2f} s "
               f"(CPU {cpu_seconds()[0] - start_cpu:.2f} s)")
 
         delegate = db.session.get(Delegate, 1)
@@ -432,7 +440,7 @@ def main() -> None:
     finally:
         consumer.terminate()
         consumer.wait()
-    print(f"  as a job run by a consumer process (its worker + a pool of 2), from the click "
+    print(f"  as a job run by a consumer process (its worker + a helper), from the click "
           f"to done: median {statistics.median(job_times):.2f} s of "
           f"{', '.join(f'{t:.2f}' for t in job_times)}")
     print(f"    peak memory of the consumer and its processes (summed PSS): "

@@ -549,9 +549,9 @@ def test_the_public_url_wins_over_the_host(make_app):
 # --- workers -----------------------------------------------------------------------------------
 
 
-def test_a_long_run_renders_in_two_workers_and_merges_in_order(app, congress, make_delegate,
-                                                              tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "MIN_PART", 8)  # parts of one sheet: 8, 8 and 4 badges
+def test_a_long_run_renders_beside_a_helper_and_merges_in_order(app, congress, make_delegate,
+                                                                tmp_path, monkeypatch):
+    monkeypatch.setattr(service, "PART_SIZE", 8)  # parts of one sheet: 8, 8 and 4 badges
     delegates = [make_delegate(congress) for _ in range(20)]
     done = []
     pdf = render_for(congress, delegates, progress=done.append)
@@ -572,10 +572,10 @@ def die_in_worker(html: str, images: dict) -> bytes:
 
 
 def test_a_worker_that_dies_fails_the_run(app, congress, make_delegate, monkeypatch):
-    monkeypatch.setattr(render.pdf, "html_to_pdf", die_in_worker)
+    monkeypatch.setattr(render, "render_in_helper", die_in_worker)
     delegates = [make_delegate(congress) for _ in range(3)]
     with pytest.raises(render.RenderFailed, match="died"):
-        render_for(congress, delegates, workers=2)
+        render_for(congress, delegates, helpers=1)
 
 
 def test_a_short_run_renders_in_this_process(app, congress, make_delegate):

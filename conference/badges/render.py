@@ -7,10 +7,11 @@ WeasyPrint facts this module is built on (measured, see bench/badges.py):
 - QR codes (8-bit greyscale PNG, embedded as is) and photo thumbnails are made once, kept on
   disk and handed to WeasyPrint as bytes beside the HTML (resource: URLs, which with data:
   URLs are all conference/pdf.py lets it fetch): base64 in the HTML cost a quarter of the time;
-- a print run is cut into parts rendered side by side by a pool of worker processes and merged
-  with pypdf; the workers are spawned fresh interpreters (not forks), so WeasyPrint's libraries
-  are never used across a fork (#684), and they end with the run, so the job's process does not
-  grow with print runs (#2130).
+- a print run is cut into parts of a few sheets, rendered side by side by the job's process
+  and a helper process, and merged with pypdf. The helper is a spawned fresh interpreter (not
+  a fork), so WeasyPrint's libraries are never used across a fork (#684); it ends with the run.
+  The job's process is a queue worker, replaced after 25 jobs, which bounds its growth (#2130).
+  Two spawned workers cost a second start-up (0.8 s of CPU) on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
@@ -225,11 +227,16 @@ class RenderFailed(RuntimeError):
     pass
 
 
-PART_TIMEOUT = 300  # seconds; a part of 80 badges takes well under one
+PART_TIMEOUT = 300  # seconds; a part of 40 badges takes well under one
+
+
+def render_in_helper(html: str, images: dict[str, bytes]) -> bytes:
+    """What a helper process runs for one part."""
+    return pdf.html_to_pdf(html, images)
 
 
 class RenderPool:
-    """Worker processes that turn HTML into PDF, side by side.
+    """Helper processes that turn HTML into PDF beside the calling process, which renders too.
 
     They start at once and load WeasyPrint and the fonts (pdf.warm_up) while the caller reads
     the database and builds the HTML. Spawned, not forked: the job's process may have used
@@ -238,6 +245,7 @@ class RenderPool:
     """
 
     def __init__(self, count: int):
+        self.count = count
         self.executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=die_with_parent,
                                             initargs=(os.getpid(), pdf.warm_up))
@@ -254,25 +262,42 @@ class RenderPool:
                progress: Progress | None = None) -> list[bytes]:
         """Render (document, badge count) parts; the PDFs come back in the order of the parts.
 
-        `progress` hears the badges finished so far as each part ends, in this thread (it may
-        use the database session, which belongs to this thread).
+        The helpers take parts from the front, this process from the back, until they meet:
+        nobody waits for a helper still loading WeasyPrint (about 0.8 s of CPU), and a busy
+        machine's uneven shares of the CPUs even out by themselves. `progress` hears the
+        badges finished so far as each part ends, in this thread (it may use the database
+        session, which belongs to this thread).
         """
-        pending = {self.executor.submit(pdf.html_to_pdf, document.html, document.images): index
-                   for index, (document, _count) in enumerate(parts)}
         results: list[bytes] = [b""] * len(parts)
+        waiting = deque(range(len(parts)))
+        running: dict[Future, int] = {}
         done = 0
+
+        def finished(index: int, data: bytes) -> None:
+            nonlocal done
+            results[index] = data
+            done += parts[index][1]
+            if progress:
+                progress(done)
+
         try:
-            while pending:
-                finished, _waiting = wait(pending, timeout=PART_TIMEOUT,
-                                          return_when=FIRST_COMPLETED)
-                if not finished:
+            while waiting or running:
+                while waiting and len(running) < 2 * self.count:  # one running, one queued
+                    index = waiting.popleft()
+                    document = parts[index][0]
+                    running[self.executor.submit(render_in_helper, document.html,
+                                                 document.images)] = index
+                if waiting:
+                    index = waiting.pop()
+                    finished(index, render_one(parts[index][0]))
+                if not running:
+                    continue
+                ready, _busy = wait(running, timeout=0 if waiting else PART_TIMEOUT,
+                                    return_when=FIRST_COMPLETED)
+                if not ready and not waiting:
                     raise RenderFailed("a badge worker took too long")
-                for future in finished:
-                    index = pending.pop(future)
-                    results[index] = future.result()
-                    done += parts[index][1]
-                    if progress:
-                        progress(done)
+                for future in ready:
+                    finished(running.pop(future), future.result())
         except BrokenProcessPool:
             raise RenderFailed("a badge worker died (out of memory?)") from None
         return results

@@ -55,15 +55,13 @@ LAYOUT_ALIASES = {"single": "a6"}
 DEFAULT_LAYOUT = "sheet"
 BADGES_JOB = "badges"
 MAX_IDS = 2000
-# Below this many badges a print run renders in the job's own process: starting workers (about
-# 0.5 s) would cost more than it saves.
+# Below this many badges a print run renders in the job's own process alone: starting a
+# helper (about 0.5 s) would cost more than it saves.
 IN_PROCESS_LIMIT = 16
-WORKERS = 2
-# Badges per document sent to a worker. A long run is cut into PARTS_PER_WORKER parts a worker:
-# that moves the progress bar and keeps a worker under 90 MB (one document of 150 badges takes
-# 105 MB); each document costs about 30 ms more, so a part holds at least MIN_PART badges.
-MIN_PART = 40
-PARTS_PER_WORKER = 2
+HELPERS = 1  # processes rendering beside the job's own (see render.RenderPool)
+# Badges per document (whole sheets): small parts even out the two processes' shares and move
+# the progress bar; each document costs about 30 ms more and its own fonts in the merged PDF.
+PART_SIZE = 40
 PHOTO_PIXELS = (240, 320)  # 3:4; 280 dpi on a sheet badge, 185 dpi on an A6 one
 
 
@@ -302,47 +300,27 @@ def single_badge_pdf(actor: Actor, delegate: Delegate, base_url: str, *, layout:
 
 def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
                   base_url: str, locale: str, progress: Progress | None = None,
-                  workers: int | None = None) -> bytes:
-    """The PDF of these delegates' badges; a pool of worker processes for a long run."""
-    if workers is None:
-        workers = 0 if len(delegates) <= IN_PROCESS_LIMIT else WORKERS
-    if not workers:
+                  helpers: int | None = None) -> bytes:
+    """The PDF of these delegates' badges; a long run also renders in helper processes."""
+    if helpers is None:
+        helpers = 0 if len(delegates) <= IN_PROCESS_LIMIT else HELPERS
+    if not helpers:
         views = badge_views(congress, delegates, layout, base_url, locale)
         pdf = render_one(badges_html(congress, views, layout, locale))
         if progress:
             progress(len(delegates))
         return pdf
-    with RenderPool(workers) as pool:  # started first: they load WeasyPrint while we prepare
+    with RenderPool(helpers) as pool:  # started first: they load WeasyPrint while we prepare
         views = badge_views(congress, delegates, layout, base_url, locale)
         parts = [(badges_html(congress, views[start:end], layout, locale), end - start)
-                 for share in plan_parts(len(views), workers, layout.per_page)
-                 for start, end in share]
+                 for start, end in plan_parts(len(views), layout.per_page)]
         return merge_pdfs(pool.render(parts, progress))
 
 
-def _even_split(total: int, pieces: int) -> list[int]:
-    """`total` cut into `pieces` whole numbers that differ by at most one, largest first."""
-    return [total // pieces + (1 if index < total % pieces else 0) for index in range(pieces)]
-
-
-def plan_parts(count: int, workers: int, per_page: int) -> list[list[tuple[int, int]]]:
-    """Each worker's parts as (start, end) badge ranges, in document order.
-
-    The run is cut into one share of whole sheets per worker, as even as sheets allow (so
-    both finish together), then each share into parts of at least MIN_PART badges.
-    """
-    sheets = -(-count // per_page)
-    shares, start = [], 0
-    for share_sheets in _even_split(sheets, min(workers, sheets)):
-        share_count = min(share_sheets * per_page, count - start)
-        pieces = max(1, min(PARTS_PER_WORKER, share_count // MIN_PART))
-        parts = []
-        for part_sheets in _even_split(share_sheets, min(pieces, share_sheets)):
-            end = min(start + part_sheets * per_page, count)
-            parts.append((start, end))
-            start = end
-        shares.append(parts)
-    return shares
+def plan_parts(count: int, per_page: int) -> list[tuple[int, int]]:
+    """The run's parts as (start, end) badge ranges of whole sheets, about PART_SIZE each."""
+    step = max(1, round(PART_SIZE / per_page)) * per_page
+    return [(start, min(start + step, count)) for start in range(0, count, step)]
 
 
 def _nothing_to_print() -> ValidationFailed:
