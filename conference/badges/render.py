@@ -156,15 +156,10 @@ LAYOUTS: dict[str, BadgeLayout] = _make_layouts()
 
 @dataclass(frozen=True)
 class BadgeView:
-    """One badge, ready for the template: texts, their font sizes (pt) and images as data: URLs."""
+    """One badge, ready for the template: its texts as fitted, colours and images."""
 
     code: str
-    name: str
-    position: str
-    unit: str
-    delegation: str
     seat: str
-    category: str
     color: str
     ink: str
     photo: str  # resource: URLs of the images (conference/pdf.py), their bytes in `images`

@@ -250,9 +250,8 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
         photo, photo_bytes = photo_image(delegate)
         qr_name = f"qr-{delegate.id}"
         views.append(BadgeView(
-            code=delegate.code, name=delegate.full_name, position=delegate.position,
-            unit=delegate.unit, delegation=delegate.delegation, seat=delegate.seat,
-            category=label, color=color, ink=ink_for(color), photo=resource_url(photo),
+            code=delegate.code, seat=delegate.seat, color=color, ink=ink_for(color),
+            photo=resource_url(photo),
             qr=resource_url(qr_name), texts=fit_badge_texts(layout, texts),
             images={photo: photo_bytes, qr_name: qr_png}))
     return views
