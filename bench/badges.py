@@ -3,16 +3,19 @@
     python bench/badges.py [--count 300] [--runs 3] [--layout sheet] [--keep DIR]
 
 Prints, for a congress of COUNT delegates with Vietnamese names and JPEG photos:
-- the print run on A4 sheets in two worker processes (first run, which makes the QR codes and
-  photo thumbnails, then the median of RUNS warm runs), and in this process alone;
+- the print run on A4 sheets in this process and a helper process (first run, which makes the
+  QR codes and photo thumbnails, then the median of RUNS warm runs), and in this process alone;
 - the same as a job started the way the organizer page starts it, run by a consumer process
   (`python -m conference.jobs.consumer`, as in production), from the click to done;
-- CPU time of this process and of the workers (getrusage), which other load does not inflate;
+- CPU time of this process and of the helper (getrusage), which other load does not inflate;
 - peak memory: the largest summed PSS of the consumer and its processes, sampled every 10 ms;
 - one badge at the desk in a warm process (median of 20);
-- ReportLab drawing a plain sheet of the same 300 badges with the stored PNG QR codes and
-  photos, if reportlab is installed (it is not a dependency), and our ratio to it.
-Targets: 300 badges <= 2 s on 2 cores, peak < 300 MB, one badge < 100 ms.
+- ReportLab drawing a plain sheet of the same badges with the stored PNG QR codes and photos
+  right after each of our runs, and our ratio to it run by run (the machine's other load then
+  weighs on both alike), if reportlab is installed in the benchmark's environment (it is no
+  dependency of the project; without it the ratio is skipped and says so);
+- where the time of one run goes, stage by stage, in one process.
+Targets: 300 badges <= 2 s on 2 cores and <= 1.4x ReportLab, peak < 300 MB, one badge < 100 ms.
 """
 
 from __future__ import annotations
@@ -167,38 +170,6 @@ def cpu_seconds() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
 
 
-def busy_seconds() -> float:
-    """CPU time all processes of the machine have used so far (from /proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def quiet_runs(function, runs: int, attempts: int) -> tuple[list[float], list[float], object]:
-    """Wall times of `runs` runs during which other programs used under 5% of the machine.
-
-    Other programs share the CPUs on a busy machine; a run they slowed down is measured and
-    left out (and shown), up to `attempts` runs in all. Returns (quiet times, all times,
-    the last result).
-    """
-    cores = os.cpu_count() or 1
-    quiet, every, result = [], [], None
-    for _ in range(attempts):
-        busy_before, ours_before = busy_seconds(), sum(cpu_seconds())
-        start = time.perf_counter()
-        result = function()
-        wall = time.perf_counter() - start
-        others = (busy_seconds() - busy_before) - (sum(cpu_seconds()) - ours_before)
-        every.append(wall)
-        if others < 0.05 * cores * wall:
-            quiet.append(wall)
-            if len(quiet) == runs:
-                break
-        else:
-            time.sleep(2)  # let the other work pass
-    return quiet, every, result
-
-
 def timed(function, runs: int) -> tuple[float, list[float], object]:
     times, result = [], None
     for _ in range(runs):
@@ -208,8 +179,10 @@ def timed(function, runs: int) -> tuple[float, list[float], object]:
     return statistics.median(times), times, result
 
 
-def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
-    """Seconds ReportLab takes to draw the same badges plainly, with the stored images."""
+def reportlab_drawer(app, congress_id: int, layout_key: str):
+    """A function that draws the same badges plainly with ReportLab and returns its seconds,
+    with the stored images read beforehand (as our renderer reads them from its caches);
+    None when ReportLab is not installed (it is no dependency of the project)."""
     try:
         from reportlab.lib.units import mm
         from reportlab.lib.utils import ImageReader
@@ -231,21 +204,25 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
     fonts = "/usr/share/fonts/truetype/dejavu/"
     pdfmetrics.registerFont(TTFont("DejaVu", fonts + "DejaVuSans.ttf"))
     pdfmetrics.registerFont(TTFont("DejaVu-Bold", fonts + "DejaVuSans-Bold.ttf"))
-    with app.app_context():
+    with app.app_context(), app.test_request_context():
         congress = db.session.get(Congress, congress_id)
+        congress_name = congress.name
         delegates = service.select_delegates(congress, service.BadgeSelection())
         base = public_base_url()
-        # The stored images, read before timing, as our renderer reads them from its caches.
         items = []
         for delegate in delegates:
             png = qr.qr_png(portal_url(delegate, base), service._cache_dir("qr"))
             path = photo_path(delegate)
             photo = service._photo_thumbnail(path) if path else None
-            items.append((delegate, png, photo))
-        start = time.perf_counter()
+            items.append((delegate.full_name, delegate.category, delegate.position,
+                          delegate.unit, delegate.delegation, png, photo))
+
+    def draw() -> tuple[float, float]:
+        """Wall and CPU seconds of one drawing."""
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = io.BytesIO()
         pdf = canvas.Canvas(out, pagesize=(layout.page_width * mm, layout.page_height * mm))
-        for index, (delegate, png, photo) in enumerate(items):
+        for index, (name, category, position, unit, delegation, png, photo) in enumerate(items):
             slot = index % layout.per_page
             if index and not slot:
                 pdf.showPage()
@@ -259,8 +236,8 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
             pdf.setFillColor("white")
             pdf.setFont("DejaVu-Bold", 7)
             pdf.drawCentredString(x + layout.width / 2 * mm, y + (layout.height - 6) * mm,
-                                  congress.name[:70])
-            pdf.drawString(x + 3 * mm, y + 2.3 * mm, delegate.category)
+                                  congress_name[:70])
+            pdf.drawString(x + 3 * mm, y + 2.3 * mm, category)
             body = y + (layout.height - layout.band - 1.5) * mm
             if photo:
                 pdf.drawImage(ImageReader(io.BytesIO(photo)), x + 3 * mm,
@@ -271,12 +248,54 @@ def reportlab_sheet(app, congress_id: int, layout_key: str) -> float | None:
             pdf.setFillColor("black")
             tx = x + (3 + layout.photo_width + layout.gap) * mm
             pdf.setFont("DejaVu-Bold", 11)
-            pdf.drawString(tx, body - 5 * mm, delegate.full_name[:28])
+            pdf.drawString(tx, body - 5 * mm, name[:28])
             pdf.setFont("DejaVu", 7.5)
-            for line, text in enumerate((delegate.position, delegate.unit, delegate.delegation)):
+            for line, text in enumerate((position, unit, delegation)):
                 pdf.drawString(tx, body - (12 + 5 * line) * mm, text[:40])
         pdf.save()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - start_cpu
+
+    return draw
+
+
+def stage_times(congress, layout, base: str, runs: int) -> dict[str, float]:
+    """Median seconds of each stage of one print run, in this process (and a pool's start)."""
+    import weasyprint
+
+    from conference import pdf
+    from conference.badges import service
+    from conference.badges.render import RenderPool, merge_pdfs
+
+    found: dict[str, list[float]] = {}
+
+    def clock(name, function, *args, **kwargs):
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        found.setdefault(name, []).append(time.perf_counter() - start)
+        return result
+
+    for _ in range(runs):
+        delegates = clock("database", service.select_delegates, congress,
+                          service.BadgeSelection())
+        views = clock("QR codes, photos, text fitting", service.badge_views, congress,
+                      delegates, layout, base, "vi")
+        document = clock("HTML (Jinja)", service.badges_html, congress, views, layout, "vi")
+        html = clock("WeasyPrint: HTML parsing", weasyprint.HTML, string=document.html,
+                     url_fetcher=pdf.url_fetcher(document.images))
+        laid_out = clock("WeasyPrint: styles, images, fonts and layout", html.render)
+        clock("WeasyPrint: PDF writing", laid_out.write_pdf)
+        half = len(views) // 2 // layout.per_page * layout.per_page
+        parts = [pdf.html_to_pdf(part.html, part.images) for part in (
+            service.badges_html(congress, views[:half], layout, "vi"),
+            service.badges_html(congress, views[half:], layout, "vi"))]
+        clock("merging two parts (pypdf)", merge_pdfs, parts)
+
+        def pool_start():
+            with RenderPool(service.HELPERS) as pool:
+                pool.executor.submit(int).result()
+
+        clock("a helper's start-up and shut-down (WeasyPrint loaded)", pool_start)
+    return {name: statistics.median(times) for name, times in found.items()}
 
 
 def main() -> None:
@@ -284,8 +303,6 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--layout", default="sheet")
-    parser.add_argument("--attempts", type=int, default=15,
-                        help="runs to try for RUNS quiet ones (others not using the CPUs)")
     parser.add_argument("--keep", help="keep the instance (and write the PDF) in this folder")
     args = parser.parse_args()
 
@@ -312,46 +329,67 @@ def main() -> None:
         selection = service.BadgeSelection(layout=args.layout, locale="vi")
         base = public_base_url()
 
-        def bulk(workers=None):
+        def bulk(helpers=None):
             delegates = service.select_delegates(congress, selection)
             return service.render_badges(congress, delegates, layout, base, "vi",
-                                         workers=workers)
+                                         helpers=helpers)
 
         cached = (instance / "badge-cache").exists()
         cold, _times, pdf = timed(bulk, 1)
         print(f"  first run: {cold:.2f} s" + (
             " (QR codes and photo thumbnails were already in the folder's cache)" if cached
             else " (makes and stores the QR codes and photo thumbnails)"))
-        own_before, children_before = cpu_seconds()
-        warm, times, pdf = timed(bulk, args.runs)
-        own_after, children_after = cpu_seconds()
-        quiet, every, _pdf = quiet_runs(bulk, args.runs, args.attempts)
+        draw_reportlab = reportlab_drawer(app, congress_id, args.layout)
+        ours, ours_cpu, reference, reference_cpu, ratios = [], [], [], [], []
+        for _round in range(args.runs):  # ours and the yardstick side by side, under one load
+            before = cpu_seconds()
+            wall, _t, pdf = timed(bulk, 1)
+            ours.append(wall)
+            after = cpu_seconds()
+            ours_cpu.append((after[0] - before[0], after[1] - before[1]))
+            if draw_reportlab is not None:
+                seconds, cpu = draw_reportlab()
+                reference.append(seconds)
+                reference_cpu.append(cpu)
+                ratios.append(wall / seconds)
         with MemorySampler(include_root=False) as workers_memory:  # its reads cost CPU: apart
             bulk()
-        own_cpu = (own_after - own_before) / args.runs
-        workers_cpu = (children_after - children_before) / args.runs
+        own_cpu = statistics.median(own for own, _helper in ours_cpu)
+        helper_cpu = statistics.median(helper for _own, helper in ours_cpu)
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
-        print(f"  print run, 2 worker processes: median {warm:.2f} s of "
-              f"{', '.join(f'{t:.2f}' for t in times)} ({pages} pages, {len(pdf) / 1e6:.1f} MB)")
-        if quiet:
-            print(f"    runs while no other program used the CPUs: median "
-                  f"{statistics.median(quiet):.2f} s of {', '.join(f'{t:.2f}' for t in quiet)}"
-                  f" ({len(every) - len(quiet)} of {len(every)} runs slowed by other work "
-                  f"left out)")
+        warm = statistics.median(ours)
+        print(f"  print run, this process and a helper: median {warm:.2f} s of "
+              f"{', '.join(f'{t:.2f}' for t in ours)} ({pages} pages, {len(pdf) / 1e6:.1f} MB)")
+        # Both processes render, so on 2 idle cores a run takes about half their CPU time.
+        idle_estimate = (own_cpu + helper_cpu) / 2
+        print(f"    CPU per run (median): {own_cpu:.2f} s here (database, QR codes, HTML, "
+              f"rendering, merge) + {helper_cpu:.2f} s in the helper; on 2 idle cores about "
+              f"{idle_estimate:.2f} s")
+        if draw_reportlab is None:
+            print("  ReportLab: not installed, so no yardstick and no ratio (pip install "
+                  "reportlab in the benchmark's environment; it is no project dependency)")
         else:
-            print(f"    no run without other work on the CPUs in {len(every)} tries")
-        print(f"    CPU per run: {own_cpu:.2f} s here (database, QR codes, HTML, merge) + "
-              f"{workers_cpu:.2f} s in the workers; on 2 idle cores that is about "
-              f"{own_cpu + workers_cpu / 2:.2f} s")
-        print(f"    workers' peak memory (summed PSS): {workers_memory.peak / 2**20:.0f} MB")
+            print(f"  ReportLab drawing the same sheets plainly (stored PNG QR codes and "
+                  f"photos), right after each of our runs: median "
+                  f"{statistics.median(reference):.2f} s of "
+                  f"{', '.join(f'{t:.2f}' for t in reference)} "
+                  f"(CPU {statistics.median(reference_cpu):.2f} s)")
+            print(f"    ours / ReportLab, run by run: median {statistics.median(ratios):.2f}x "
+                  f"of {', '.join(f'{r:.2f}' for r in ratios)}; by CPU (ours on 2 idle cores "
+                  f"/ ReportLab's): {idle_estimate / statistics.median(reference_cpu):.2f}x")
+        print(f"    the helper's peak memory (PSS): {workers_memory.peak / 2**20:.0f} MB")
         if args.keep:
             (instance / f"badges-{args.layout}.pdf").write_bytes(pdf)
 
+        print(f"  where the time goes, in one process (median of {args.runs}):")
+        for name, seconds in stage_times(congress, layout, base, args.runs).items():
+            print(f"    {name}: {seconds:.3f} s")
+
         start_cpu = cpu_seconds()[0]
-        one_process, _t, _pdf = timed(lambda: bulk(workers=0), 1)
-        print(f"  print run in one process, no workers: {one_process:.2f} s "
+        one_process, _t, _pdf = timed(lambda: bulk(helpers=0), 1)
+        print(f"  print run in one process, no helper: {one_process:.2f} s "
               f"(CPU {cpu_seconds()[0] - start_cpu:.2f} s)")
 
         delegate = db.session.get(Delegate, 1)
@@ -402,7 +440,7 @@ def main() -> None:
     finally:
         consumer.terminate()
         consumer.wait()
-    print(f"  as a job run by a consumer process (its worker + a pool of 2), from the click "
+    print(f"  as a job run by a consumer process (its worker + a helper), from the click "
           f"to done: median {statistics.median(job_times):.2f} s of "
           f"{', '.join(f'{t:.2f}' for t in job_times)}")
     print(f"    peak memory of the consumer and its processes (summed PSS): "
@@ -410,18 +448,11 @@ def main() -> None:
           f"{(max(job_peaks) - idle.peak) / 2**20:.0f} MB (idle, with its workers and "
           f"scheduler: {idle.peak / 2**20:.0f} MB)")
 
-    reference = reportlab_sheet(app, congress_id, args.layout)
-    if reference is None:
-        print("  ReportLab: not installed, comparison skipped (pip install reportlab)")
-    else:
-        print(f"  ReportLab, a plain sheet of the same badges with the stored PNG QR codes and "
-              f"photos: {reference:.2f} s; ours (quiet median, 2 workers) is "
-              f"{(statistics.median(quiet) if quiet else warm) / reference:.1f}x")
     load = os.getloadavg()[0]
     print(f"  load average at the end {load:.1f}"
           + (f": other work shared the {cores} CPUs, wall times are inflated" if load > 1 else ""))
-    best = statistics.median(quiet) if quiet else warm
-    targets = [("300 badges <= 2 s (quiet runs)", best <= 2.0),
+    targets = [("300 badges <= 2 s", warm <= 2.0),
+               *([("<= 1.4x ReportLab", statistics.median(ratios) <= 1.4)] if ratios else []),
                ("the job's peak < 300 MB", max(job_peaks) - idle.peak < 300 * 2**20),
                ("one badge < 100 ms", single < 0.1)]
     print("  targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}"

@@ -1,5 +1,6 @@
 """The printable agenda: Vietnamese text and dates, English on request, nothing fetched."""
 
+import base64
 import io
 import re
 import socket
@@ -297,6 +298,18 @@ def test_the_fetcher_refuses_by_itself():
         with pytest.raises(FetchRefused):
             fetch(url)
     assert fetch(PIXEL).read().startswith(b"\x89PNG")
+
+
+def test_a_documents_own_resources_are_served_and_nothing_beside_them():
+    png = base64.b64decode(PIXEL.split(",", 1)[1])
+    fetch = conference.pdf.url_fetcher({"pixel": png}).fetch
+    answer = fetch(conference.pdf.resource_url("pixel"))
+    assert answer.read() == png and answer.content_type == "image/png"
+    for url in ("resource:other", "resource:../pixel", "resource:"):
+        with pytest.raises(FetchRefused):
+            fetch(url)
+    with pytest.raises(FetchRefused):
+        conference.pdf.url_fetcher().fetch("resource:pixel")
 
 
 def test_agenda_pdf_fetches_nothing(client, printed, asked, monkeypatch):

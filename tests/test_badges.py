@@ -7,6 +7,7 @@ import os
 import subprocess
 import unicodedata
 import unittest.mock
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,33 +165,41 @@ def test_the_data_url_is_kept_in_memory(tmp_path, monkeypatch):
 
 
 def test_a_short_name_gets_the_largest_size():
-    assert fit.fit_font_size("Lê Lan", 40, 14, max_pt=14, min_pt=6, bold=True) == 14
+    fitted = fit.fit_text("Lê Lan", 40, 14, max_pt=14, min_pt=6, bold=True)
+    assert (fitted.size, fitted.text, fitted.cut) == (14, "Lê Lan", False)
 
 
-@pytest.mark.parametrize("name", [LONG_NAME, "Nguyễn " * 30, "Ngô" + "o" * 80])
+@pytest.mark.parametrize("name", [LONG_NAME, "Nguyễn " * 6 + "Trường"])
 def test_a_long_name_shrinks_until_it_fits_its_box(name):
-    size = fit.fit_font_size(name, 37, 13.5, max_pt=14, min_pt=6, bold=True)
-    assert fit.FLOOR_PT <= size < 14
+    fitted = fit.fit_text(name, 37, 13.5, max_pt=14, min_pt=6, bold=True)
+    assert fit.READABLE_PT <= fitted.size < 14 and not fitted.cut
     width_pt, height_pt = 37 / fit.MM_PER_PT * fit.WIDTH_SLACK, 13.5 / fit.MM_PER_PT
-    lines = fit._lines_needed(name.split(), width_pt, size, True)
-    assert lines * size * fit.LINE_HEIGHT <= height_pt
+    lines = fit._lines_needed(name.split(), width_pt, fitted.size, True)
+    assert lines * fitted.size * fit.LINE_HEIGHT <= height_pt
+
+
+@pytest.mark.parametrize("text", ["Nguyễn " * 40, "Ngô" + "o" * 400])
+def test_text_too_long_to_read_whole_is_cut_not_shrunk_below_readable(text):
+    fitted = fit.fit_text(text, 37, 13.5, max_pt=14, min_pt=3, bold=True)
+    assert fitted.size == fit.READABLE_PT and fitted.cut and fitted.text.endswith("…")
+    assert fitted.height <= 13.5
 
 
 def test_max_lines_keeps_a_field_on_one_line_while_it_can():
     text = "Đoàn Liên đoàn Lao động thành phố Hà Tĩnh"
-    free = fit.fit_font_size(text, 37, 12, max_pt=8, min_pt=5)
-    one_line = fit.fit_font_size(text, 37, 12, max_pt=8, min_pt=5, max_lines=1)
-    assert one_line < free == 8
+    free = fit.fit_text(text, 37, 12, max_pt=8, min_pt=5)
+    one_line = fit.fit_text(text, 37, 12, max_pt=8, min_pt=5, max_lines=1)
+    assert fit.READABLE_PT <= one_line.size < free.size == 8
 
 
 def test_fitting_works_without_the_font_file(monkeypatch):
     monkeypatch.setattr(fit, "_font", lambda bold: None)
     fit._em_width.cache_clear()
     try:
-        size = fit.fit_font_size(LONG_NAME, 37, 13.5, max_pt=14, bold=True)
+        fitted = fit.fit_text(LONG_NAME, 37, 13.5, max_pt=14, bold=True)
     finally:
         fit._em_width.cache_clear()
-    assert fit.FLOOR_PT <= size < 14
+    assert fit.READABLE_PT <= fitted.size < 14
 
 
 # --- layouts ---------------------------------------------------------------------------------
@@ -351,13 +360,14 @@ def test_check_in_staff_may_print_one_badge_but_not_a_run(app, congress, create_
 FIELDS = ("band", "name", "position", "unit", "delegation", "foot", "under-qr", "seat")
 
 
-def _overflows(html: str) -> list[str]:
+def _overflows(badges: render.BadgeDocument) -> list[str]:
     """Fields whose text runs out of their box, from WeasyPrint's own layout."""
     import weasyprint
 
     from conference.pdf import url_fetcher
 
-    document = weasyprint.HTML(string=html, url_fetcher=url_fetcher()).render()
+    document = weasyprint.HTML(string=badges.html,
+                               url_fetcher=url_fetcher(badges.images)).render()
     problems = []
 
     def text_extent(box):
@@ -402,14 +412,38 @@ def test_long_vietnamese_names_and_units_fit_their_boxes(app, congress, make_del
     pdf = render.render_one(html)
     assert page_count(pdf) == (1 if layout == "sheet" else 3)
     text = pdf_text(pdf).replace(" ", "")
-    assert LONG_NAME.replace(" ", "") in text  # printed whole, never cut off
-    assert views[0].sizes["name"] < views[2].sizes["name"]
+    assert LONG_NAME.replace(" ", "") in text  # printed whole
+    assert views[0].texts["name"].size < views[2].texts["name"].size
+    assert all(fitted.size >= fit.READABLE_PT for view in views for fitted in view.texts.values())
+
+
+LONG_POSITION = ("Phó Chủ tịch Thường trực Liên đoàn Lao động tỉnh, Ủy viên Ban Thường vụ Tỉnh "
+                 "ủy, Trưởng ban Chỉ đạo phong trào thi đua yêu nước")
+
+
+@pytest.mark.parametrize(("layout", "borrows"), [("sheet", True), ("card", True),
+                                                 ("a6", False)])
+def test_a_long_position_wraps_into_the_units_room_at_a_readable_size(
+        app, congress, make_delegate, layout, borrows):
+    delegate = make_delegate(congress, position=LONG_POSITION, unit=LONG_UNIT,
+                             full_name=LONG_NAME)
+    [view] = service.badge_views(congress, [delegate], LAYOUTS[layout], BASE, "vi")
+    position, unit = view.texts["position"], view.texts["unit"]
+    assert position.size >= fit.READABLE_PT and unit.size >= fit.READABLE_PT
+    assert position.text == LONG_POSITION and not position.cut  # printed whole
+    # On a narrow badge it takes some of the unit's room; the A6 badge's box holds it.
+    assert (position.height > LAYOUTS[layout].texts["position"].height) == borrows
+    html = service.badges_html(congress, [view], LAYOUTS[layout], "vi")
+    assert _overflows(html) == []
+    words = pdf_text(render.render_one(html)).split()
+    assert "nước" in words and "Tĩnh" in words
 
 
 def test_the_overflow_check_catches_an_overflow(app, congress, make_delegate):
     delegate = make_delegate(congress, full_name=LONG_NAME)
     [view] = service.badge_views(congress, [delegate], LAYOUTS["card"], BASE, "vi")
-    too_big = render.BadgeView(**{**view.__dict__, "sizes": view.sizes | {"name": 16}})
+    too_big = render.BadgeView(**{**view.__dict__, "texts": view.texts | {
+        "name": replace(view.texts["name"], size=16)}})
     html = service.badges_html(congress, [too_big], LAYOUTS["card"], "vi")
     assert any(problem.startswith("name") for problem in _overflows(html))
 
@@ -427,13 +461,13 @@ def test_the_photo_is_printed_small_and_the_placeholder_without_one(app, congres
     assert service.PHOTO_PIXELS in images
     cached = list((Path(app.instance_path) / "badge-cache" / "photos").rglob("*.jpg"))
     assert len(cached) == 1
-    assert service.photo_src(without) == service.placeholder_photo()
+    assert service.photo_image(without) == (service.PLACEHOLDER, service.placeholder_photo())
 
 
 def test_an_unreadable_photo_prints_the_placeholder(app, congress, make_delegate):
     delegate = make_delegate(congress, photo=jpeg_photo())
     photos.photo_path(delegate).write_bytes(b"not a jpeg at all")
-    assert service.photo_src(delegate) == service.placeholder_photo()
+    assert service.photo_image(delegate) == (service.PLACEHOLDER, service.placeholder_photo())
 
 
 # --- print runs ---------------------------------------------------------------------------
@@ -515,9 +549,9 @@ def test_the_public_url_wins_over_the_host(make_app):
 # --- workers -----------------------------------------------------------------------------------
 
 
-def test_a_long_run_renders_in_two_workers_and_merges_in_order(app, congress, make_delegate,
-                                                              tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "MIN_PART", 8)  # parts of one sheet: 8, 8 and 4 badges
+def test_a_long_run_renders_beside_a_helper_and_merges_in_order(app, congress, make_delegate,
+                                                                tmp_path, monkeypatch):
+    monkeypatch.setattr(service, "PART_SIZE", 8)  # parts of one sheet: 8, 8 and 4 badges
     delegates = [make_delegate(congress) for _ in range(20)]
     done = []
     pdf = render_for(congress, delegates, progress=done.append)
@@ -532,16 +566,16 @@ def test_a_long_run_renders_in_two_workers_and_merges_in_order(app, congress, ma
     assert set(texts[0]) == first_page
 
 
-def die_in_worker(html: str) -> bytes:
+def die_in_worker(html: str, images: dict) -> bytes:
     """Stands in for the renderer in a worker process, which it ends at once."""
     os._exit(3)
 
 
 def test_a_worker_that_dies_fails_the_run(app, congress, make_delegate, monkeypatch):
-    monkeypatch.setattr(render.pdf, "html_to_pdf", die_in_worker)
+    monkeypatch.setattr(render, "render_in_helper", die_in_worker)
     delegates = [make_delegate(congress) for _ in range(3)]
     with pytest.raises(render.RenderFailed, match="died"):
-        render_for(congress, delegates, workers=2)
+        render_for(congress, delegates, helpers=1)
 
 
 def test_a_short_run_renders_in_this_process(app, congress, make_delegate):

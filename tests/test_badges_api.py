@@ -74,6 +74,8 @@ def test_filters_by_delegation_and_ids(as_role, congress, make_delegate, tmp_pat
     by_delegation = print_run(caller, congress, "?layout=sheet&delegation=Đoàn Kỳ Anh")
     assert sorted(decode_qr(by_delegation.data, tmp_path)) == sorted(
         [portal_url(a, HOST), portal_url(b, HOST)])
+    by_codes = print_run(caller, congress, f"?layout=sheet&codes={b.code.lower()}")
+    assert decode_qr(by_codes.data, tmp_path) == [portal_url(b, HOST)]
     by_ids = print_run(caller, congress, f"?layout=sheet&ids={b.id}")
     assert decode_qr(by_ids.data, tmp_path) == [portal_url(b, HOST)]
     english = print_run(caller, congress, f"?layout=sheet&ids={b.id}&lang=en")
@@ -109,6 +111,8 @@ def test_a_print_run_is_followed_only_by_those_who_may_start_one(as_role, congre
 @pytest.mark.parametrize(("query", "code", "field"), [
     ("?layout=poster", "validation_failed", "layout"),
     ("?ids=1,x", "validation_failed", "ids"),
+    ("?codes=DB0001,DB9999", "validation_failed", "codes"),
+    ("?codes=%3Cb%3E", "validation_failed", "codes"),
     ("?lang=fr", "validation_failed", "lang"),
     ("?category=nobody", "no_badges", None),
 ])
@@ -186,7 +190,7 @@ def test_the_badge_routes_are_documented(client):
     assert paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"] == {"$ref": "#/components/schemas/Job"}
     assert {p["name"] for p in run["parameters"]} >= {"layout", "category", "delegation",
-                                                      "ids", "lang"}
+                                                      "ids", "codes", "lang"}
     reissue = paths["/delegates/{delegate_id}/badge/reissue"]["post"]
     assert reissue["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/BadgeReissued"}

@@ -47,9 +47,10 @@ def test_the_page_offers_layouts_and_filters(client, signed_in, congress,
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for expected in ('value="sheet"', 'value="a6"', 'value="card"', "Đoàn Kỳ Anh",
-                     "Đoàn Cẩm Xuyên", 'name="ids"', 'value="guest"', "js/job.js"):
+                     "Đoàn Cẩm Xuyên", 'name="codes"', 'value="guest"', "js/job.js"):
         assert expected in page
     assert "2 badges can be printed" in page  # the withdrawn delegate is left out
+    assert "delegate ids" not in page  # nobody sees those numbers; the codes are on the badges
     assert "<script>" not in page and "onclick" not in page  # CSP: no inline script
 
 
@@ -81,20 +82,90 @@ def test_a_print_run_is_a_job_with_progress_and_a_download(client, signed_in,
 
 
 def test_the_filters_narrow_the_run(client, signed_in, congress, make_delegate):
-    guests = [make_delegate(congress, category="guest") for _ in range(3)]
+    for _ in range(3):
+        make_delegate(congress, category="guest")
     make_delegate(congress, category="official")
     signed_in("organizer")
     client.post(f"/manage/{congress.id}/badges", data={"layout": "card", "category": "guest"})
     job = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
     assert job.total == 3 and page_count(client.get(f"/manage/jobs/{job.id}/result").data) == 3
+
+
+def test_a_reprint_takes_the_codes_printed_on_the_badges(client, signed_in, congress,
+                                                         make_delegate):
+    chosen = [make_delegate(congress) for _ in range(4)]
+    signed_in("organizer")
     client.post(f"/manage/{congress.id}/badges",
-                data={"layout": "a6", "ids": f"{guests[0].id}, {guests[2].id}"})
+                data={"layout": "a6", "codes": f"{chosen[0].code.lower()},  {chosen[2].code}"})
     job = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
-    assert job.total == 2 and job.params["ids"] == [guests[0].id, guests[2].id]
+    assert job.total == 2 and job.params["codes"] == [chosen[0].code, chosen[2].code]
+
+
+def test_unknown_codes_are_named_and_nothing_is_printed(client, signed_in, congress,
+                                                        make_delegate):
+    make_delegate(congress)
+    signed_in("organizer")
+    response = client.post(f"/manage/{congress.id}/badges",
+                           data={"codes": "DB0001 DB9998 db9999"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "No delegate has the code DB9998, DB9999." in page
+    assert "DB0001 DB9998 db9999" in page  # the field keeps what was typed
+    assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
+
+
+def test_delegates_found_on_the_print_page_can_be_ticked(client, signed_in, congress,
+                                                         make_delegate):
+    lan = make_delegate(congress, full_name="Lê Thị Lan")
+    make_delegate(congress, full_name="Trần Văn Hùng")
+    gone = make_delegate(congress, full_name="Lê Văn Hòa", status=DelegateStatus.WITHDRAWN)
+    hung = make_delegate(congress, full_name="Phạm Đức Hùng")
+    signed_in("organizer")
+    page = client.get(f"/manage/{congress.id}/badges?q=le&codes={hung.code}").get_data(
+        as_text=True)
+    assert f'name="pick" value="{lan.code}"' in page
+    assert re.search(rf'name="pick" value="{gone.code}"[^>]*disabled', page)
+    assert "Trần Văn Hùng" not in page
+    assert f'name="codes" value="{hung.code}"' in page  # a new search keeps the codes so far
+    client.post(f"/manage/{congress.id}/badges",
+                data={"layout": "card", "codes": hung.code, "pick": [lan.code]})
+    job = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
+    assert job.total == 2 and sorted(job.params["codes"]) == sorted([hung.code, lan.code])
+
+
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE,
+                                    JobStatus.FAILED])
+def test_the_job_box_and_the_recent_runs_say_the_same(client, signed_in, congress, status):
+    job = Job(congress_id=congress.id, kind="badges", params={}, status=status, done=0,
+              total=0, result={"badges": 12} if status == JobStatus.DONE else None,
+              error="Hết bộ nhớ" if status == JobStatus.FAILED else "")
+    db.session.add(job)
+    db.session.commit()
+    signed_in("organizer")
+    page = client.get(f"/manage/{congress.id}/badges?job={job.id}").get_data(as_text=True)
+    states = re.findall(rf'data-job-state="{job.id}">([^<]*)<', page)
+    assert len(states) == 2 and states[0] == states[1]
+    assert "……" not in page and "0 of" not in page and "in progress" not in page
+    expected = {JobStatus.QUEUED: "Waiting to start…", JobStatus.RUNNING: "Starting…",
+                JobStatus.DONE: "Ready: 12 badges.",
+                JobStatus.FAILED: "The print run failed: Hết bộ nhớ"}[status]
+    assert states[0] == expected
+
+
+def test_the_progress_line_counts_once_the_total_is_known(client, signed_in, congress):
+    job = Job(congress_id=congress.id, kind="badges", params={}, status=JobStatus.RUNNING,
+              done=40, total=300)
+    db.session.add(job)
+    db.session.commit()
+    signed_in("organizer")
+    page = client.get(f"/manage/{congress.id}/badges?job={job.id}").get_data(as_text=True)
+    assert page.count("Rendering: 40 of 300 badges…") == 2
+    job_page = client.get(f"/manage/jobs/{job.id}/view").get_data(as_text=True)
+    assert "Working: 40 of 300…" in job_page
 
 
 @pytest.mark.parametrize(("form", "message"), [
-    ({"ids": "12, douze"}, "whole numbers"),
+    ({"codes": "DB0001, ĐB#2"}, "Delegate codes are letters, digits"),
     ({"layout": "poster"}, "Choose one of"),
     ({"category": "nobody"}, "No delegate matches"),
 ])

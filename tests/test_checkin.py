@@ -182,6 +182,42 @@ def test_a_badge_of_another_congress_is_refused(congress, door, create_congress)
     assert count_checkins() == 0
 
 
+@pytest.mark.parametrize("typed", ["DB0005", "db0005", " DB 0005\n", "Db0005"])
+def test_the_code_printed_under_the_qr_checks_the_delegate_in(congress, door, typed):
+    delegate, _token = add_delegate(congress, code="DB0005")
+    result = perform_checkin(door, congress, typed, gate="Cổng A")
+    assert result.created and result.delegate.id == delegate.id
+    assert not perform_checkin(door, congress, "DB0005").created  # a repeat, as for a scan
+
+
+def test_a_code_of_another_congress_or_a_withdrawn_delegate_is_refused(congress, door,
+                                                                       create_congress):
+    add_delegate(create_congress(), code="DB0007", full_name="Người Lạ")
+    with pytest.raises(NotFound) as refused:
+        perform_checkin(door, congress, "DB0007")
+    assert refused.value.code == "badge_unknown" and refused.value.delegate is None
+    add_delegate(congress, code="DB0008", status=DelegateStatus.WITHDRAWN)
+    with pytest.raises(Conflict) as withdrawn:
+        perform_checkin(door, congress, "db0008")
+    assert withdrawn.value.code == "delegate_withdrawn"
+    assert count_checkins() == 0
+
+
+def test_codes_that_differ_only_in_case_need_the_exact_one(congress, door):
+    lower, _ = add_delegate(congress, code="ab1")
+    upper, _ = add_delegate(congress, code="AB1")
+    assert perform_checkin(door, congress, "ab1").delegate.id == lower.id
+    assert perform_checkin(door, congress, "AB1").delegate.id == upper.id
+    with pytest.raises(NotFound):  # "Ab1" could be either: not a guess
+        perform_checkin(door, congress, "Ab1")
+
+
+def test_a_code_never_opens_the_portal(client, congress):
+    _delegate, token = add_delegate(congress, code="ABCDEFGHIJKLMNOPQRSTUV")  # token-shaped
+    assert client.get("/b/ABCDEFGHIJKLMNOPQRSTUV").status_code == 404
+    assert client.get(f"/b/{token}").status_code == 200
+
+
 def test_a_withdrawn_delegate_is_refused(congress, door):
     delegate, token = add_delegate(congress, status=DelegateStatus.WITHDRAWN)
     with pytest.raises(Conflict) as refused:

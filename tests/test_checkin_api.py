@@ -48,6 +48,14 @@ def test_first_scan_is_201_and_a_repeat_200_with_the_first_time_and_gate(gate, c
     assert first.json["checked_in_at"].endswith("+00:00")
 
 
+def test_scan_accepts_the_code_printed_on_the_badge(gate, congress):
+    delegate, _token = add_delegate(congress, code="DB0005")
+    answer = post(gate, congress, scan="db 0005", gate="Cổng A")
+    assert answer.status_code == 201
+    assert answer.json["delegate"]["id"] == delegate.id
+    assert post(gate, congress, scan="DB0006").status_code == 404
+
+
 @pytest.mark.parametrize(("case", "status", "code"), [
     ("random text", 404, "badge_unknown"),
     ("unknown token", 404, "badge_unknown"),

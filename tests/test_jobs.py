@@ -182,7 +182,7 @@ def test_a_pdf_not_ready_at_once_is_followed_on_the_job_page(app, client, congre
     assert response.headers["Location"] == f"/manage/jobs/{job.id}/view"
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
-    assert "Working: 0 of …" in page.text and '<meta http-equiv="refresh"' in page.text
+    assert "Waiting to start…" in page.text and '<meta http-equiv="refresh"' in page.text
     assert f'data-job-url="/manage/jobs/{job.id}"' in page.text
 
     service.run_job(job.id)  # the consumer's turn

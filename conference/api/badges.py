@@ -41,13 +41,16 @@ class PrintRunQuery(BadgeQuery):
     delegation: str = Field(default="", description="Only this delegation (its exact name).")
     ids: list[str] = Field(default_factory=list, description="Only these delegate ids, e.g. "
                                                           "12,15,31 (or ids=12&ids=15).")
+    codes: list[str] = Field(default_factory=list, description="Only these delegate codes, as "
+                             "printed on the badges (any case), e.g. DB0012,DB0015 (or "
+                             "codes=DB0012&codes=DB0015); an unknown code is 422.")
 
 
 @operation.get("/congresses/<int:congress_id>/badges.pdf", query=PrintRunQuery, produces=PDF,
                also={202: (JobStarted, "The run takes longer (or failed): follow its job.")},
                location={202: LOCATION}, tag=TAG, errors={409: URL_TOO_LONG,
                                 422: "`no_badges`: no delegate matches; `validation_failed`: "
-                                     "`layout`, `ids` or `lang` is not valid."})
+                                     "`layout`, `ids`, `codes` or `lang` is not valid."})
 def congress_badges(congress_id: int):
     """The badges of the congress as one PDF, rendered by a job.
 

@@ -25,8 +25,8 @@ CheckInCreate = api_model(service.CheckInInput, "CheckInInput")
 def create_checkin(congress_id: int):
     """Check in the delegate whose badge was scanned.
 
-    `scan` is the badge URL or its token as the scanner read it; 201 `checked_in`, or 200
-    for a repeat.
+    `scan` is the badge URL or its token as the scanner read it, or the delegate code printed
+    under the QR (any case, spaces ignored); 201 `checked_in`, or 200 for a repeat.
     """
     congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
     result = service.record_scan(api_actor(), congress, request_body())

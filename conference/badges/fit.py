@@ -2,18 +2,21 @@
 
 CSS cannot shrink text to fit a box, so the size is worked out before rendering: words are
 measured with the same font WeasyPrint will use (DejaVu Sans, found by Pillow in the system font
-folders) and wrapped greedily as the browser would, trying smaller sizes until the lines fit.
+folders) and wrapped greedily as the browser would, trying smaller sizes until the lines fit,
+never below a readable size.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 MM_PER_PT = 25.4 / 72
 LINE_HEIGHT = 1.15  # the templates set this line-height on every fitted box
 WIDTH_SLACK = 0.94  # Pango's line breaking and hinting differ a little from the measurement
-FLOOR_PT = 3.5  # nothing is set smaller, whatever its length (a 200-character name still fits)
+READABLE_PT = 6.0  # nothing on a badge is set smaller: a long text wraps, then is shortened
+ELLIPSIS = "…"
 MEASURE_PX = 100
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
 # Average advance of a DejaVu Sans character, in em, if the font file cannot be found.
@@ -60,26 +63,57 @@ def _lines_needed(words: list[str], width_pt: float, size: float, bold: bool) ->
     return lines
 
 
-def fit_font_size(text: str, width_mm: float, height_mm: float, *, max_pt: float,
-                  min_pt: float = 5.0, max_lines: int = 0, bold: bool = False,
-                  step: float = 0.5) -> float:
+def _fits(words: list[str], width_pt: float, height_pt: float, size: float, bold: bool,
+          max_lines: int = 0) -> bool:
+    lines = _lines_needed(words, width_pt, size, bold)
+    return lines * size * LINE_HEIGHT <= height_pt and (not max_lines or lines <= max_lines)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A text as it is printed in its box: its size (pt), the text, the height it takes (mm)."""
+
+    size: float
+    text: str
+    height: float
+    cut: bool = False  # shortened with an ellipsis
+
+
+def fit_text(text: str, width_mm: float, height_mm: float, *, max_pt: float,
+             min_pt: float = READABLE_PT, max_lines: int = 0, bold: bool = False,
+             step: float = 0.5) -> Fitted:
     """The largest size (pt, from max_pt down) at which `text` wraps inside width × height.
 
-    Past `min_pt` the size keeps going down to FLOOR_PT rather than overflowing the box; a name
-    the organizers typed is printed whole, never cut off. `max_lines` (0 for any) keeps a short
-    field such as the delegation on its own line(s) at its largest readable size.
+    No size goes below READABLE_PT: a long text wraps onto more lines instead. `max_lines`
+    (0 for any) keeps a field such as the delegation on its own line(s) while a size above
+    `min_pt` allows. Only a text too long for the box even at the smallest readable size
+    (a 200-character name) is cut at a word, with an ellipsis: smaller print cannot be read.
     """
+    min_pt = max(min_pt, READABLE_PT)
     words = unicodedata.normalize("NFC", text).split()
     if not words:
-        return max_pt
+        return Fitted(max_pt, text, 0.0)
     width_pt = width_mm / MM_PER_PT * WIDTH_SLACK
     height_pt = height_mm / MM_PER_PT
     size = max_pt
-    while size > FLOOR_PT:
-        lines = _lines_needed(words, width_pt, size, bold)
-        fits = lines * size * LINE_HEIGHT <= height_pt and (
-            not max_lines or lines <= max_lines or size <= min_pt)
-        if fits:
-            return size
-        size = round(size - step, 2)
-    return FLOOR_PT
+    while size > min_pt and not _fits(words, width_pt, height_pt, size, bold, max_lines):
+        size = max(min_pt, round(size - step, 2))
+    cut = not _fits(words, width_pt, height_pt, size, bold)
+    if cut:
+        words = _shortened(words, width_pt, height_pt, size, bold)
+    lines = _lines_needed(words, width_pt, size, bold)
+    return Fitted(size, " ".join(words), round(lines * size * LINE_HEIGHT * MM_PER_PT, 2), cut)
+
+
+def _shortened(words: list[str], width_pt: float, height_pt: float, size: float,
+               bold: bool) -> list[str]:
+    """As many words as fit with an ellipsis after them (a first word too long is cut)."""
+    kept = list(words)
+    while len(kept) > 1 and not _fits([*kept, ELLIPSIS], width_pt, height_pt, size, bold):
+        kept.pop()
+    if len(kept) > 1:
+        return [*kept, ELLIPSIS]
+    word = kept[0]
+    while len(word) > 1 and not _fits([word + ELLIPSIS], width_pt, height_pt, size, bold):
+        word = word[:-1]
+    return [word + ELLIPSIS]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
@@ -22,6 +22,7 @@ from conference.errors import Gone, NotFound
 from conference.extensions import db
 from conference.tokens import TOKEN_LENGTH, derive_token, looks_like_token, new_nonce, token_hash
 
+CODE_LENGTH = Delegate.code.type.length  # longer text cannot be a delegate code
 # The token in a badge URL as a camera or USB scanner reads it ("https://.../b/<token>").
 TOKEN_IN_URL = re.compile(rf"/b/([A-Za-z0-9_-]{{{TOKEN_LENGTH}}})(?:[/?#]|$)")
 
@@ -98,6 +99,30 @@ def find_badge(scan: str, congress=None) -> Delegate:
     if revoked is not None:
         raise BadgeRevoked(_("This badge was replaced by a new one. Use the new badge."), delegate)
     return delegate
+
+
+def printed_code(scan: str) -> str:
+    """A delegate code as staff type it from under a badge's QR: spaces gone, upper case."""
+    return "".join(scan.split()).upper()
+
+
+def find_by_printed_code(scan: str, congress) -> Delegate | None:
+    """The delegate of `congress` whose code is the typed text (no case, no spaces), or None.
+
+    The code is no secret, so only signed-in staff may go through it (check-in); it never opens
+    a portal, which `find_badge` keeps to the token. An exact match wins over one that differs
+    only in case; two of those (codes "db1" and "DB1") answer None rather than guess.
+    """
+    code = printed_code(scan)
+    if not code or len(code) > CODE_LENGTH:
+        return None
+    matches = list(db.session.scalars(
+        select(Delegate).where(Delegate.congress_id == congress.id,
+                               func.upper(Delegate.code) == code).limit(5)))
+    exact = [delegate for delegate in matches if delegate.code == "".join(scan.split())]
+    if len(exact) == 1:
+        return exact[0]
+    return matches[0] if len(matches) == 1 else None
 
 
 def reissue_badge(actor: Actor, delegate: Delegate) -> str:

@@ -5,11 +5,13 @@ WeasyPrint facts this module is built on (measured, see bench/badges.py):
   the parts of a badge are absolutely placed at fixed sizes, which lays out fastest; font sizes
   and colours are classes, since each style attribute is parsed on its own;
 - QR codes (8-bit greyscale PNG, embedded as is) and photo thumbnails are made once, kept on
-  disk and inlined as data: URLs, the only URLs conference/pdf.py lets WeasyPrint fetch;
-- a print run is cut into parts rendered side by side by a pool of worker processes and merged
-  with pypdf; the workers are spawned fresh interpreters (not forks), so WeasyPrint's libraries
-  are never used across a fork (#684), and they end with the run, so the job's process does not
-  grow with print runs (#2130).
+  disk and handed to WeasyPrint as bytes beside the HTML (resource: URLs, which with data:
+  URLs are all conference/pdf.py lets it fetch): base64 in the HTML cost a quarter of the time;
+- a print run is cut into parts of a few sheets, rendered side by side by the job's process
+  and a helper process, and merged with pypdf. The helper is a spawned fresh interpreter (not
+  a fork), so WeasyPrint's libraries are never used across a fork (#684); it ends with the run.
+  The job's process is a queue worker, replaced after 25 jobs, which bounds its growth (#2130).
+  Two spawned workers cost a second start-up (0.8 s of CPU) on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 from conference import pdf
-from conference.badges.fit import fit_font_size
+from conference.badges.fit import LINE_HEIGHT, MM_PER_PT, READABLE_PT, Fitted, fit_text
 from conference.limits import die_with_parent
 
 # --- layouts ---------------------------------------------------------------------------------
@@ -38,13 +41,13 @@ class TextBox:
     width: float
     height: float
     max_pt: float
-    min_pt: float = 5.0
+    min_pt: float = READABLE_PT
     max_lines: int = 0
     bold: bool = False
 
-    def size_for(self, text: str) -> float:
-        return fit_font_size(text, self.width, self.height, max_pt=self.max_pt,
-                             min_pt=self.min_pt, max_lines=self.max_lines, bold=self.bold)
+    def fit(self, text: str, height: float | None = None) -> Fitted:
+        return fit_text(text, self.width, height or self.height, max_pt=self.max_pt,
+                        min_pt=self.min_pt, max_lines=self.max_lines, bold=self.bold)
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,9 @@ def _landscape_texts(text_width: float, name: tuple[float, float], position: flo
                      unit: float, delegation: float, scale: float = 1.0) -> dict[str, TextBox]:
     return {
         "name": TextBox(text_width, name[0], name[1], min_pt=6, bold=True),
-        "position": TextBox(text_width, position, 7.5 * scale, min_pt=5, max_lines=2),
-        "unit": TextBox(text_width, unit, 7 * scale, min_pt=5),
-        "delegation": TextBox(text_width, delegation, 7 * scale, min_pt=5, max_lines=1),
+        "position": TextBox(text_width, position, 7.5 * scale, max_lines=2),
+        "unit": TextBox(text_width, unit, 7 * scale),
+        "delegation": TextBox(text_width, delegation, 7 * scale, max_lines=1),
     }
 
 
@@ -122,16 +125,16 @@ def _make_layouts() -> dict[str, BadgeLayout]:
     card = BadgeLayout("card", 85.6, 54, 85.6, 54, "landscape", band=8, foot=6, pad=2.5, gap=2,
                        photo_width=18.5, qr=20)
     card = replace(card, texts={
-        **_landscape_texts(card.text_width, (13.5, 13), 6.5, 9, 4.5),
-        "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5, min_pt=4.5),
-        "category": TextBox(card.width * 0.55, card.foot - 1, 8, min_pt=5, max_lines=1,
+        **_landscape_texts(card.text_width, (13.5, 13), 6.5, 12, 4.5),
+        "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5),
+        "category": TextBox(card.width * 0.55, card.foot - 1, 8, max_lines=1,
                             bold=True)})
     sheet = BadgeLayout("sheet", 210, 297, 95, 68, "landscape", band=10, foot=7, pad=3, gap=2.5,
                         photo_width=22, qr=24, columns=2, rows=4)
     sheet = replace(sheet, texts={
-        **_landscape_texts(sheet.text_width, (16.5, 15), 8, 12.5, 5.5, scale=1.15),
-        "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9, min_pt=5),
-        "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, min_pt=5, max_lines=1,
+        **_landscape_texts(sheet.text_width, (16.5, 15), 8, 16, 5.5, scale=1.15),
+        "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9),
+        "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, max_lines=1,
                             bold=True)})
     a6 = BadgeLayout("a6", 105, 148, 105, 148, "portrait", band=18, foot=12, pad=5, gap=3,
                      photo_width=33, qr=33)
@@ -153,20 +156,24 @@ LAYOUTS: dict[str, BadgeLayout] = _make_layouts()
 
 @dataclass(frozen=True)
 class BadgeView:
-    """One badge, ready for the template: texts, their font sizes (pt) and images as data: URLs."""
+    """One badge, ready for the template: its texts as fitted, colours and images."""
 
     code: str
-    name: str
-    position: str
-    unit: str
-    delegation: str
     seat: str
-    category: str
     color: str
     ink: str
-    photo: str
+    photo: str  # resource: URLs of the images (conference/pdf.py), their bytes in `images`
     qr: str
-    sizes: dict[str, float]
+    texts: dict[str, Fitted]  # each field as printed: its size, text and box height
+    images: dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class BadgeDocument:
+    """The HTML of some badges and the images it names (resource: URLs)."""
+
+    html: str
+    images: dict[str, bytes]
 
 
 def ink_for(color: str) -> str:
@@ -184,8 +191,21 @@ def ink_for(color: str) -> str:
     return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#000000"
 
 
-def badge_sizes(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, float]:
-    return {name: box.size_for(texts.get(name, "")) for name, box in layout.texts.items()}
+def fit_badge_texts(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, Fitted]:
+    """Each field's text as printed. The position and the unit, stacked, share their room: a
+    long position wraps into the unit's box (which then starts lower) before anything is cut."""
+    fitted = {name: box.fit(texts.get(name, "")) for name, box in layout.texts.items()
+              if name != "unit"}
+    position, unit = layout.texts["position"], layout.texts["unit"]
+    room = position.height + unit.height
+    one_unit_line = READABLE_PT * LINE_HEIGHT * MM_PER_PT
+    if fitted["position"].cut:
+        fitted["position"] = position.fit(texts.get("position", ""), room - one_unit_line)
+    position_height = max(position.height, fitted["position"].height)
+    fitted["position"] = replace(fitted["position"], height=round(position_height, 2))
+    fitted["unit"] = replace(unit.fit(texts.get("unit", ""), room - position_height),
+                             height=round(room - position_height, 2))
+    return fitted
 
 
 # --- HTML to PDF -----------------------------------------------------------------------------
@@ -193,20 +213,25 @@ def badge_sizes(layout: BadgeLayout, texts: dict[str, str]) -> dict[str, float]:
 Progress = Callable[[int], None]  # called with the number of badges finished so far
 
 
-def render_one(html: str) -> bytes:
+def render_one(document: BadgeDocument) -> bytes:
     """Render in this process: one badge at the desk, where a worker's start-up would dominate."""
-    return pdf.html_to_pdf(html)
+    return pdf.html_to_pdf(document.html, document.images)
 
 
 class RenderFailed(RuntimeError):
     pass
 
 
-PART_TIMEOUT = 300  # seconds; a part of 80 badges takes well under one
+PART_TIMEOUT = 300  # seconds; a part of 40 badges takes well under one
+
+
+def render_in_helper(html: str, images: dict[str, bytes]) -> bytes:
+    """What a helper process runs for one part."""
+    return pdf.html_to_pdf(html, images)
 
 
 class RenderPool:
-    """Worker processes that turn HTML into PDF, side by side.
+    """Helper processes that turn HTML into PDF beside the calling process, which renders too.
 
     They start at once and load WeasyPrint and the fonts (pdf.warm_up) while the caller reads
     the database and builds the HTML. Spawned, not forked: the job's process may have used
@@ -215,6 +240,7 @@ class RenderPool:
     """
 
     def __init__(self, count: int):
+        self.count = count
         self.executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=die_with_parent,
                                             initargs=(os.getpid(), pdf.warm_up))
@@ -227,29 +253,46 @@ class RenderPool:
     def __exit__(self, *exc) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def render(self, parts: Sequence[tuple[str, int]],
+    def render(self, parts: Sequence[tuple[BadgeDocument, int]],
                progress: Progress | None = None) -> list[bytes]:
-        """Render (html, badge count) parts; the PDFs come back in the order of the parts.
+        """Render (document, badge count) parts; the PDFs come back in the order of the parts.
 
-        `progress` hears the badges finished so far as each part ends, in this thread (it may
-        use the database session, which belongs to this thread).
+        The helpers take parts from the front, this process from the back, until they meet:
+        nobody waits for a helper still loading WeasyPrint (about 0.8 s of CPU), and a busy
+        machine's uneven shares of the CPUs even out by themselves. `progress` hears the
+        badges finished so far as each part ends, in this thread (it may use the database
+        session, which belongs to this thread).
         """
-        pending = {self.executor.submit(pdf.html_to_pdf, html): index
-                   for index, (html, _count) in enumerate(parts)}
         results: list[bytes] = [b""] * len(parts)
+        waiting = deque(range(len(parts)))
+        running: dict[Future, int] = {}
         done = 0
+
+        def finished(index: int, data: bytes) -> None:
+            nonlocal done
+            results[index] = data
+            done += parts[index][1]
+            if progress:
+                progress(done)
+
         try:
-            while pending:
-                finished, _waiting = wait(pending, timeout=PART_TIMEOUT,
-                                          return_when=FIRST_COMPLETED)
-                if not finished:
+            while waiting or running:
+                while waiting and len(running) < 2 * self.count:  # one running, one queued
+                    index = waiting.popleft()
+                    document = parts[index][0]
+                    running[self.executor.submit(render_in_helper, document.html,
+                                                 document.images)] = index
+                if waiting:
+                    index = waiting.pop()
+                    finished(index, render_one(parts[index][0]))
+                if not running:
+                    continue
+                ready, _busy = wait(running, timeout=0 if waiting else PART_TIMEOUT,
+                                    return_when=FIRST_COMPLETED)
+                if not ready and not waiting:
                     raise RenderFailed("a badge worker took too long")
-                for future in finished:
-                    index = pending.pop(future)
-                    results[index] = future.result()
-                    done += parts[index][1]
-                    if progress:
-                        progress(done)
+                for future in ready:
+                    finished(running.pop(future), future.result())
         except BrokenProcessPool:
             raise RenderFailed("a badge worker died (out of memory?)") from None
         return results

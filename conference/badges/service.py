@@ -8,11 +8,11 @@ door would refuse it.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -23,15 +23,16 @@ from sqlalchemy import func, select
 from conference import qr
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.identity import portal_url
+from conference.badges.identity import portal_url, printed_code
 from conference.badges.render import (
     CUT_MARK_LENGTH,
     LAYOUTS,
+    BadgeDocument,
     BadgeLayout,
     BadgeView,
     Progress,
     RenderPool,
-    badge_sizes,
+    fit_badge_texts,
     ink_for,
     merge_pdfs,
     render_one,
@@ -39,13 +40,14 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
-from conference.delegates.service import categories
+from conference.delegates.service import CODE_PATTERN, categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
 from conference.i18n import LANGUAGES, category_label
 from conference.images import cropped_jpeg, read_or_make
 from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
+from conference.pdf import resource_url
 from conference.validation import optional_id
 
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
@@ -53,15 +55,13 @@ LAYOUT_ALIASES = {"single": "a6"}
 DEFAULT_LAYOUT = "sheet"
 BADGES_JOB = "badges"
 MAX_IDS = 2000
-# Below this many badges a print run renders in the job's own process: starting workers (about
-# 0.5 s) would cost more than it saves.
+# Below this many badges a print run renders in the job's own process alone: starting a
+# helper (about 0.5 s) would cost more than it saves.
 IN_PROCESS_LIMIT = 16
-WORKERS = 2
-# Badges per document sent to a worker. A long run is cut into PARTS_PER_WORKER parts a worker:
-# that moves the progress bar and keeps a worker under 90 MB (one document of 150 badges takes
-# 105 MB); each document costs about 30 ms more, so a part holds at least MIN_PART badges.
-MIN_PART = 40
-PARTS_PER_WORKER = 2
+HELPERS = 1  # processes rendering beside the job's own (see render.RenderPool)
+# Badges per document (whole sheets): small parts even out the two processes' shares and move
+# the progress bar; each document costs about 30 ms more and its own fonts in the merged PDF.
+PART_SIZE = 40
 PHOTO_PIXELS = (240, 320)  # 3:4; 280 dpi on a sheet badge, 185 dpi on an A6 one
 
 
@@ -76,11 +76,13 @@ class BadgeSelection:
     category: str = ""
     delegation: str = ""
     ids: list[int] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # as printed on badges, upper case
     locale: str = ""  # empty: the site's default language
 
     def to_dict(self) -> dict:
         return {"layout": self.layout, "category": self.category,
-                "delegation": self.delegation, "ids": self.ids, "locale": self.locale}
+                "delegation": self.delegation, "ids": self.ids, "codes": self.codes,
+                "locale": self.locale}
 
 
 def parse_layout(value: str | None, default: str = DEFAULT_LAYOUT) -> str:
@@ -120,15 +122,35 @@ def parse_ids(value) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def parse_codes(value) -> list[str]:
+    """Delegate codes as printed on badges, from a list or text such as "DB0012, db0015"."""
+    words = value if isinstance(value, list) else [value or ""]
+    codes = [printed_code(code) for word in words
+             for code in re.split(r"[\s,;]+", str(word)) if code.strip()]
+    if not all(re.match(CODE_PATTERN, code) for code in codes):
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("Delegate codes are letters, digits, dots, dashes or slashes, separated "
+                       "by commas or spaces.")})
+    if len(codes) > MAX_IDS:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("At most %(n)d codes at a time.", n=MAX_IDS)})
+    return list(dict.fromkeys(codes))
+
+
+def _all_values(data, name: str):
+    """One field's value, or every value of a field sent several times (?ids=1&ids=2)."""
+    if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
+        return data.getlist(name)
+    return data.get(name)
+
+
 def parse_selection(data) -> BadgeSelection:
     """A print run's choices from a form, a query string or a job's stored parameters."""
     category = str(data.get("category") or "").strip()[:40]
     delegation = str(data.get("delegation") or "").strip()[:200]
-    ids = data.get("ids")
-    if hasattr(data, "getlist") and len(data.getlist("ids")) > 1:  # ?ids=1&ids=2
-        ids = data.getlist("ids")
     return BadgeSelection(layout=parse_layout(data.get("layout")), category=category,
-                          delegation=delegation, ids=parse_ids(ids),
+                          delegation=delegation, ids=parse_ids(_all_values(data, "ids")),
+                          codes=parse_codes(_all_values(data, "codes")),
                           locale=parse_locale(data.get("lang") or data.get("locale")))
 
 
@@ -141,7 +163,17 @@ def _selected(query, congress: Congress, selection: BadgeSelection):
         query = query.where(Delegate.delegation == selection.delegation)
     if selection.ids:
         query = query.where(Delegate.id.in_(selection.ids))
+    if selection.codes:
+        query = query.where(func.upper(Delegate.code).in_(selection.codes))
     return query
+
+
+def unknown_codes(congress: Congress, codes: list[str]) -> list[str]:
+    """The codes no delegate of the congress has (a typo in a reprint list is told, not
+    silently left out)."""
+    known = set(db.session.scalars(select(func.upper(Delegate.code)).where(
+        Delegate.congress_id == congress.id, func.upper(Delegate.code).in_(codes))))
+    return [code for code in codes if code not in known]
 
 
 def select_delegates(congress: Congress, selection: BadgeSelection) -> list[Delegate]:
@@ -170,35 +202,34 @@ def _photo_thumbnail(path: Path) -> bytes:
                         lambda: cropped_jpeg(path, PHOTO_PIXELS))
 
 
-_placeholder: list[str] = []
+PLACEHOLDER = "placeholder"
 
 
-def placeholder_photo() -> str:
-    """A neutral grey silhouette for delegates without a photo, as a data: URL."""
-    if not _placeholder:
-        from PIL import Image, ImageDraw
+@cache
+def placeholder_photo() -> bytes:
+    """A neutral grey silhouette (PNG) for delegates without a photo."""
+    from PIL import Image, ImageDraw
 
-        width, height = PHOTO_PIXELS[0] // 2, PHOTO_PIXELS[1] // 2
-        image = Image.new("RGB", (width, height), "#e4e6ea")
-        draw = ImageDraw.Draw(image)
-        draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.53), fill="#b9bec7")
-        draw.ellipse((width * 0.12, height * 0.58, width * 0.88, height * 1.25), fill="#b9bec7")
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        _placeholder.append("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
-    return _placeholder[0]
+    width, height = PHOTO_PIXELS[0] // 2, PHOTO_PIXELS[1] // 2
+    image = Image.new("RGB", (width, height), "#e4e6ea")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.53), fill="#b9bec7")
+    draw.ellipse((width * 0.12, height * 0.58, width * 0.88, height * 1.25), fill="#b9bec7")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
-def photo_src(delegate: Delegate) -> str:
+def photo_image(delegate: Delegate) -> tuple[str, bytes]:
+    """The name and bytes of the delegate's photo at badge size, or of the placeholder."""
     path = photo_path(delegate)
     if path is None:
-        return placeholder_photo()
+        return PLACEHOLDER, placeholder_photo()
     try:
-        data = _photo_thumbnail(path)
+        return f"photo-{delegate.id}", _photo_thumbnail(path)
     except (OSError, ValueError):  # an unreadable image prints the placeholder, not an error
         current_app.logger.warning("badge photo %s unreadable", path.name)
-        return placeholder_photo()
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+        return PLACEHOLDER, placeholder_photo()
 
 
 def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
@@ -212,30 +243,37 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
         texts = {"name": delegate.full_name, "position": delegate.position,
                  "unit": delegate.unit, "delegation": delegate.delegation, "category": label}
         try:
-            qr_src = qr.qr_data_url(portal_url(delegate, base_url), _cache_dir("qr"))
+            qr_png = qr.qr_png(portal_url(delegate, base_url), _cache_dir("qr"))
         except qr.QrTooLarge:
             raise Conflict(_("The public address is too long for a badge QR code; shorten "
                              "PUBLIC_URL."), code="public_url_too_long") from None
+        photo, photo_bytes = photo_image(delegate)
+        qr_name = f"qr-{delegate.id}"
         views.append(BadgeView(
-            code=delegate.code, name=delegate.full_name, position=delegate.position,
-            unit=delegate.unit, delegation=delegate.delegation, seat=delegate.seat,
-            category=label, color=color, ink=ink_for(color), photo=photo_src(delegate),
-            qr=qr_src, sizes=badge_sizes(layout, texts)))
+            code=delegate.code, seat=delegate.seat, color=color, ink=ink_for(color),
+            photo=resource_url(photo),
+            qr=resource_url(qr_name), texts=fit_badge_texts(layout, texts),
+            images={photo: photo_bytes, qr_name: qr_png}))
     return views
 
 
 def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
-                locale: str) -> str:
-    congress_pt = layout.texts["congress"].size_for(congress.name)
-    sizes = {congress_pt} | {size for view in views for size in view.sizes.values()}
+                locale: str) -> BadgeDocument:
+    congress_name = layout.texts["congress"].fit(congress.name)
+    fitted = [congress_name] + [text for view in views for text in view.texts.values()]
+    sizes = {text.size for text in fitted}
+    heights = {view.texts[name].height for view in views for name in ("position", "unit")}
     colors = {}
     for view in views:
         colors.setdefault(view.color, (f"k{len(colors)}", view.ink))
+    images = {name: data for view in views for name, data in view.images.items()}
     with force_locale(locale):
-        return render_template("badges/badges_pdf.html", layout=layout, badges=views,
+        html = render_template("badges/badges_pdf.html", layout=layout, badges=views,
                                marks=layout.cut_marks(), mark_length=CUT_MARK_LENGTH,
-                               congress_name=congress.name, congress_pt=congress_pt,
-                               font_sizes=sorted(sizes), colors=colors, current_locale=locale)
+                               congress=congress_name, font_sizes=sorted(sizes),
+                               box_heights=sorted(heights), colors=colors,
+                               current_locale=locale)
+    return BadgeDocument(html, images)
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -261,47 +299,27 @@ def single_badge_pdf(actor: Actor, delegate: Delegate, base_url: str, *, layout:
 
 def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
                   base_url: str, locale: str, progress: Progress | None = None,
-                  workers: int | None = None) -> bytes:
-    """The PDF of these delegates' badges; a pool of worker processes for a long run."""
-    if workers is None:
-        workers = 0 if len(delegates) <= IN_PROCESS_LIMIT else WORKERS
-    if not workers:
+                  helpers: int | None = None) -> bytes:
+    """The PDF of these delegates' badges; a long run also renders in helper processes."""
+    if helpers is None:
+        helpers = 0 if len(delegates) <= IN_PROCESS_LIMIT else HELPERS
+    if not helpers:
         views = badge_views(congress, delegates, layout, base_url, locale)
         pdf = render_one(badges_html(congress, views, layout, locale))
         if progress:
             progress(len(delegates))
         return pdf
-    with RenderPool(workers) as pool:  # started first: they load WeasyPrint while we prepare
+    with RenderPool(helpers) as pool:  # started first: they load WeasyPrint while we prepare
         views = badge_views(congress, delegates, layout, base_url, locale)
         parts = [(badges_html(congress, views[start:end], layout, locale), end - start)
-                 for share in plan_parts(len(views), workers, layout.per_page)
-                 for start, end in share]
+                 for start, end in plan_parts(len(views), layout.per_page)]
         return merge_pdfs(pool.render(parts, progress))
 
 
-def _even_split(total: int, pieces: int) -> list[int]:
-    """`total` cut into `pieces` whole numbers that differ by at most one, largest first."""
-    return [total // pieces + (1 if index < total % pieces else 0) for index in range(pieces)]
-
-
-def plan_parts(count: int, workers: int, per_page: int) -> list[list[tuple[int, int]]]:
-    """Each worker's parts as (start, end) badge ranges, in document order.
-
-    The run is cut into one share of whole sheets per worker, as even as sheets allow (so
-    both finish together), then each share into parts of at least MIN_PART badges.
-    """
-    sheets = -(-count // per_page)
-    shares, start = [], 0
-    for share_sheets in _even_split(sheets, min(workers, sheets)):
-        share_count = min(share_sheets * per_page, count - start)
-        pieces = max(1, min(PARTS_PER_WORKER, share_count // MIN_PART))
-        parts = []
-        for part_sheets in _even_split(share_sheets, min(pieces, share_sheets)):
-            end = min(start + part_sheets * per_page, count)
-            parts.append((start, end))
-            start = end
-        shares.append(parts)
-    return shares
+def plan_parts(count: int, per_page: int) -> list[tuple[int, int]]:
+    """The run's parts as (start, end) badge ranges of whole sheets, about PART_SIZE each."""
+    step = max(1, round(PART_SIZE / per_page)) * per_page
+    return [(start, min(start + step, count)) for start in range(0, count, step)]
 
 
 def _nothing_to_print() -> ValidationFailed:
@@ -320,6 +338,9 @@ def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
                     base_url: str) -> Job:
     """Queue a print run; a consumer renders it and keeps the PDF for download."""
     authorize(actor, congress, Capability.EDIT_DELEGATES)
+    if missing := unknown_codes(congress, selection.codes):
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "codes": _("No delegate has the code %(codes)s.", codes=", ".join(missing[:20]))})
     count = count_badges(congress, selection)
     if not count:
         raise _nothing_to_print()

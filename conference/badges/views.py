@@ -10,7 +10,8 @@ from conference.auth.service import Capability
 from conference.badges import service
 from conference.badges.render import LAYOUTS
 from conference.congresses.service import get_congress
-from conference.delegates.search import delegations
+from conference.delegates.models import DelegateStatus
+from conference.delegates.search import delegations, search_delegates
 from conference.delegates.service import category_labels, get_delegate
 from conference.errors import ValidationFailed
 from conference.i18n import LANGUAGES
@@ -21,14 +22,22 @@ from conference.validation import record_id
 from conference.web import actor, file_response
 
 bp = Blueprint("badges", __name__)
+MAX_CODES_TEXT = 20_000  # what the codes field carries over from an address
+
+
+FOUND_LIMIT = 20  # delegates a search on the print page lists to pick from
 
 
 def _print_page(congress, values: dict, errors: dict, job: Job | None, status: int = 200):
+    q = request.args.get("q", "").strip()[:200]
+    found = search_delegates(congress, q=q, page_size=FOUND_LIMIT) if q else None
     return render_template(
         "badges/print.html", congress=congress, values=values, errors=errors, job=job,
         recent=service.recent_runs(congress), layouts=LAYOUT_CHOICES, languages=LANGUAGES,
         categories=list(category_labels(congress).items()),
-        delegations=delegations(congress),
+        delegations=delegations(congress), q=q, found=found,
+        chosen=set(values["codes"].upper().replace(",", " ").split()),
+        withdrawn=DelegateStatus.WITHDRAWN,
         printable=service.count_badges(congress, service.BadgeSelection())), status
 
 
@@ -44,10 +53,13 @@ LAYOUT_CHOICES = [
 @login_required
 def print_badges(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
-    defaults = {"layout": service.DEFAULT_LAYOUT, "category": "", "delegation": "", "ids": "",
+    defaults = {"layout": service.DEFAULT_LAYOUT, "category": "", "delegation": "",
+                "codes": " ".join(request.args.getlist("codes"))[:MAX_CODES_TEXT],
                 "lang": current_app.config["BABEL_DEFAULT_LOCALE"]}
     if request.method == "POST":
         values = defaults | {name: request.form.get(name, "").strip() for name in defaults}
+        # Delegates ticked in the search's results join the codes typed in the field.
+        values["codes"] = " ".join([values["codes"], *request.form.getlist("pick")]).strip()
         try:
             selection = service.parse_selection(values)
             job = service.start_badge_job(actor(), congress, selection, public_base_url())

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.identity import find_badge, scanned_hash
+from conference.badges.identity import find_badge, find_by_printed_code, scanned_hash
 from conference.checkin.models import CheckIn, session_scope
 from conference.congresses.models import Congress
 from conference.dates import utcnow
@@ -123,14 +123,15 @@ def session_for(congress: Congress, session_id: int | None) -> CongressSession |
 
 def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = "",
                     session_id: int | None = None) -> CheckInResult:
-    """Check in the delegate whose badge was scanned."""
+    """Check in the delegate whose badge was scanned, or whose code printed on it was typed."""
     authorize(actor, congress, Capability.CHECK_IN)
     session_id = session_id_for(congress, session_id)
     scope = session_scope(session_id)
     digest = scanned_hash(scan)
     found = _badge_with_checkin(digest, scope) if digest else None
     if found is None or found[0].congress_id != congress.id:
-        delegate = find_badge(scan, congress)  # raises the refusal that says why
+        # The code under the QR, typed when a badge will not scan; else the refusal says why.
+        delegate = find_by_printed_code(scan, congress) or find_badge(scan, congress)
         found = delegate, _existing(delegate.id, scope)
     return _check_in(actor, congress, found[0], session_id, scope, gate, found[1])
 

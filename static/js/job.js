@@ -6,7 +6,6 @@
   var box = document.querySelector(".job-box[data-job-url]");
   if (!box || !window.fetch) { return; }
   var bar = box.querySelector("progress");
-  var text = box.querySelector(".job-status");
   var download = box.querySelector(".job-download");
   var failures = 0;
 
@@ -14,6 +13,12 @@
     return template.replace(/\{(\w+)\}/g, function (whole, name) {
       return name in values ? String(values[name]) : whole;
     });
+  }
+
+  // The box and any list of jobs on the page say the same thing about this job.
+  function say(message) {
+    document.querySelectorAll('[data-job-state="' + box.dataset.jobId + '"]').forEach(
+      function (element) { element.textContent = message; });
   }
 
   function show(job) {
@@ -26,22 +31,23 @@
     if (job.status === "done") {
       bar.max = 1;
       bar.value = 1;
-      text.textContent = fill(box.dataset.msgDone, {total: (job.result && job.result.badges) || total});
+      say(fill(box.dataset.msgDone, {total: (job.result && job.result.badges) || total}));
       if (download) { download.hidden = false; }
       return true;
     }
     if (job.status === "failed") {
-      text.textContent = fill(box.dataset.msgFailed, {error: job.error ? job.error.message : ""});
+      say(fill(box.dataset.msgFailed, {error: job.error ? job.error.message : ""}));
       bar.hidden = true;
       return true;
     }
     if (total) {
       bar.max = total;
       bar.value = done;
+      say(fill(box.dataset.msgRunning, {done: done, total: total}));
     } else {
       bar.removeAttribute("value");  // indeterminate until the job knows its size
+      say(job.status === "queued" ? box.dataset.msgQueued : box.dataset.msgStarting);
     }
-    text.textContent = fill(box.dataset.msgRunning, {done: done, total: total || "…"});
     return false;
   }
 
@@ -58,7 +64,7 @@
       .catch(function () {
         failures += 1;
         if (failures > 10) {
-          text.textContent = box.dataset.msgLost;
+          say(box.dataset.msgLost);
           return;
         }
         window.setTimeout(poll, 2000);
