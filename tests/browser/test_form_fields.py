@@ -45,6 +45,9 @@ def test_a_hidden_button_takes_no_room(new_page, sign_in, live_server, congress)
     page = new_page(viewport=DESKTOP)
     sign_in(page, live_server.users["organizer"])
     page.goto(f"/manage/{congress.id}/screens")
-    shown = page.locator("[hidden]").evaluate_all(
-        "els => els.map(e => getComputedStyle(e).display)")
+    # The live line unhides itself on connecting: wait for that, then read in one script so no
+    # element changes between being found and being measured.
+    page.wait_for_selector("#screens-live-status:not([hidden])")
+    shown = page.evaluate("() => [...document.querySelectorAll('[hidden]')]"
+                          ".map(e => getComputedStyle(e).display)")
     assert shown and all(display == "none" for display in shown), shown
