@@ -12,20 +12,15 @@ from conference.delegates.schemas import BadgeReissued
 from conference.extensions import db
 from conference.jobs import service as jobs_service
 from conference.tasks import queue
-from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text
+from tests import test_badges
+from tests.test_badges import decode_qr, page_count, pdf_text
 
 HOST = "http://localhost"
 
 
-@pytest.fixture
-def congress(create_congress):
-    return add_congress(create_congress)
-
-
-@pytest.fixture
-def make_delegate(app):
-    counter = iter(range(1, 10_000))
-    return lambda congress, **fields: add_delegate(congress, next(counter), **fields)
+# The badge tests' world: a congress with its categories, numbered delegates.
+congress = test_badges.congress
+make_delegate = test_badges.make_delegate
 
 
 @pytest.fixture

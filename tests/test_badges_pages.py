@@ -10,21 +10,16 @@ from conference.badges.identity import portal_url
 from conference.delegates.models import DelegateStatus
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
+from tests import test_badges
 from tests.conftest import wait_for_announcement, wait_for_job
-from tests.test_badges import add_congress, add_delegate, decode_qr, page_count
+from tests.test_badges import decode_qr, page_count
 
 pytestmark = pytest.mark.english
 
 
-@pytest.fixture
-def congress(create_congress):
-    return add_congress(create_congress)
-
-
-@pytest.fixture
-def make_delegate(app):
-    counter = iter(range(1, 10_000))
-    return lambda congress, **fields: add_delegate(congress, next(counter), **fields)
+# The badge tests' world: a congress with its categories, numbered delegates.
+congress = test_badges.congress
+make_delegate = test_badges.make_delegate
 
 
 @pytest.fixture

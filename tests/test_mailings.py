@@ -21,11 +21,17 @@ from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from conference.mailings import service
 from conference.mailings.models import Delivery, DeliveryKind, DeliveryStatus
+from tests import test_badges
 from tests.test_badges import add_congress, add_delegate, decode_qr, page_count, pdf_text
 
 pytestmark = pytest.mark.english
 BASE = "http://localhost"
 SENDER = "Ban Tổ chức <daihoi@example.vn>"
+
+
+# The badge tests' world: a congress with its categories, numbered delegates.
+congress = test_badges.congress
+make_delegate = test_badges.make_delegate
 
 
 class Mailbox:
@@ -74,17 +80,6 @@ def use_smtp(app, port: int, **settings) -> None:
 def smtp(app, mailbox):
     use_smtp(app, mailbox.port)
     return mailbox
-
-
-@pytest.fixture
-def congress(create_congress):
-    return add_congress(create_congress)
-
-
-@pytest.fixture
-def make_delegate(app):
-    counter = iter(range(1, 10_000))
-    return lambda congress, **fields: add_delegate(congress, next(counter), **fields)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from conference.badges.render import (
 from conference.congresses.models import Congress
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.delegates.photos import photo_path
+from conference.delegates.search import HANDOUT_ORDER, of_group
 from conference.delegates.service import CODE_PATTERN, categories
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db
@@ -155,14 +156,8 @@ def parse_selection(data) -> BadgeSelection:
 
 
 def _selected(query, congress: Congress, selection: BadgeSelection):
-    query = query.where(Delegate.congress_id == congress.id,
-                        Delegate.status != DelegateStatus.WITHDRAWN)
-    if selection.category:
-        query = query.where(Delegate.category == selection.category)
-    if selection.delegation:
-        query = query.where(Delegate.delegation == selection.delegation)
-    if selection.ids:
-        query = query.where(Delegate.id.in_(selection.ids))
+    query = of_group(query, congress, category=selection.category,
+                     delegation=selection.delegation, ids=selection.ids)
     if selection.codes:
         query = query.where(func.upper(Delegate.code).in_(selection.codes))
     return query
@@ -179,8 +174,7 @@ def unknown_codes(congress: Congress, codes: list[str]) -> list[str]:
 def select_delegates(congress: Congress, selection: BadgeSelection) -> list[Delegate]:
     """The delegates of a print run, withdrawn ones left out, by delegation then code."""
     query = _selected(select(Delegate), congress, selection)
-    return list(db.session.scalars(query.order_by(Delegate.delegation, Delegate.code,
-                                                  Delegate.id)))
+    return list(db.session.scalars(query.order_by(*HANDOUT_ORDER)))
 
 
 def count_badges(congress: Congress, selection: BadgeSelection) -> int:

@@ -46,6 +46,26 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# The order a print run and a mailing go in: a unit's badges and letters come out together.
+HANDOUT_ORDER = (Delegate.delegation, Delegate.code, Delegate.id)
+
+
+def of_group(query, congress: Congress, *, category: str = "", delegation: str = "",
+             ids=()):
+    """`query` kept to the congress's delegates still attending, of one category, one
+    delegation or a list of ids when given: the groups badges are printed and letters sent for.
+    """
+    query = query.where(Delegate.congress_id == congress.id,
+                        Delegate.status != DelegateStatus.WITHDRAWN)
+    if category:
+        query = query.where(Delegate.category == category)
+    if delegation:
+        query = query.where(Delegate.delegation == delegation)
+    if ids:
+        query = query.where(Delegate.id.in_(ids))
+    return query
+
+
 def _filtered(congress: Congress, *, q: str = "", category: str = "", status: str = "",
               delegation: str | None = None, present_ids: set[int] | None = None,
               present: bool | None = None):

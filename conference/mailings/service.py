@@ -32,7 +32,8 @@ from conference.badges.identity import portal_url
 from conference.badges.service import parse_ids, parse_locale
 from conference.congresses.models import Congress
 from conference.dates import to_local, utcnow
-from conference.delegates.models import Delegate, DelegateStatus
+from conference.delegates.models import Delegate
+from conference.delegates.search import HANDOUT_ORDER, of_group
 from conference.delegates.service import category_labels
 from conference.errors import Conflict, ValidationFailed
 from conference.extensions import db, mail
@@ -126,16 +127,10 @@ def _last_failed(congress: Congress):
 
 def _selected(query, congress: Congress, selection: Selection, *, by_email: bool):
     """Only this congress's delegates, never withdrawn ones; e-mail runs need an address."""
-    query = query.where(Delegate.congress_id == congress.id,
-                        Delegate.status != DelegateStatus.WITHDRAWN)
+    query = of_group(query, congress, category=selection.category,
+                     delegation=selection.delegation, ids=selection.ids)
     if by_email:
         query = query.where(Delegate.email != "")
-    if selection.category:
-        query = query.where(Delegate.category == selection.category)
-    if selection.delegation:
-        query = query.where(Delegate.delegation == selection.delegation)
-    if selection.ids:
-        query = query.where(Delegate.id.in_(selection.ids))
     if selection.state == "unsent":
         query = query.where(~_ever_sent())
     elif selection.state == "failed":
@@ -148,8 +143,7 @@ def _selected(query, congress: Congress, selection: Selection, *, by_email: bool
 def select_delegates(congress: Congress, selection: Selection, *, by_email: bool
                      ) -> list[Delegate]:
     query = _selected(select(Delegate), congress, selection, by_email=by_email)
-    return list(db.session.scalars(query.order_by(Delegate.delegation, Delegate.code,
-                                                  Delegate.id)))
+    return list(db.session.scalars(query.order_by(*HANDOUT_ORDER)))
 
 
 def count_delegates(congress: Congress, selection: Selection, *, by_email: bool) -> int:
