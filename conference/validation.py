@@ -73,10 +73,18 @@ def _none_to_empty(value: Any, info: ValidationInfo) -> Any:
     return _clean_text(value)
 
 
+# Times a congress can have: a mistyped year (0023, 9999) is told at once, not stored to break
+# every page and scan that reckons with the time.
+YEARS = (1900, 2999)
+
+
 def _localized(value: datetime | None, info: ValidationInfo) -> datetime | None:
     """Read a time without offset as the congress's local time; keep everything in UTC."""
     if value is None:
         return None
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise PydanticCustomError("custom", _("Enter a year between %(first)s and %(last)s.",
+                                              first=YEARS[0], last=YEARS[1]))
     tz = (info.context or {}).get("tz", "UTC")
     return localize(value, tz)
 

@@ -207,6 +207,9 @@ def test_an_item_cannot_move_into_another_congress(organizer, agenda, create_con
     ({"kind": "party"}, {"kind"}),
     ({"starts_at": "tomorrow"}, {"starts_at"}),
     ({"starts_at": 0}, {"starts_at"}),  # not 1970: JSON writes a time as text
+    # A mistyped year: 0001 was before the first instant once shifted to UTC, 9999 past the last.
+    ({"starts_at": "0001-01-01T00:00"}, {"starts_at"}),
+    ({"ends_at": "9999-12-31T23:00"}, {"ends_at"}),
 ])
 def test_invalid_session_fields_are_named(organizer, agenda, body, fields):
     valid = {"title": "Phiên chiều", "starts_at": "2023-09-28T08:00",
@@ -235,6 +238,7 @@ def test_a_session_cannot_be_edited_to_end_before_it_starts(organizer, agenda):
     ({"title": "Ok", "duration_minutes": 0}, {"duration_minutes"}),
     ({"title": "Ok", "duration_minutes": "soon"}, {"duration_minutes"}),
     ({"title": "Ok", "planned_start": "noon"}, {"planned_start"}),
+    ({"title": "Ok", "planned_start": "0023-09-28T08:00"}, {"planned_start"}),
 ])
 def test_invalid_item_fields_are_named(organizer, agenda, body, fields):
     err = error(organizer.post(f"{V1}/sessions/{agenda[1][0].id}/items", json=body),

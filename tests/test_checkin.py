@@ -275,6 +275,17 @@ def test_a_session_is_under_way_from_an_hour_before_its_start(agenda):
         is None
 
 
+def test_sessions_at_the_ends_of_the_calendar_do_not_stop_a_check_in(agenda, door, holder):
+    """A session typed with year 1 or 9999 (the API accepts any date) once made every scan fail
+    with a server error: the hour before its start was before the first day there is."""
+    congress, sessions, _items = agenda
+    sessions[0].starts_at = datetime(1, 1, 1, tzinfo=UTC)
+    sessions[1].ends_at = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    db.session.commit()
+    checked_in = perform_checkin(door, congress, holder[1])
+    assert checked_in.created and checked_in.checkin.session_id == sessions[1].id
+
+
 def test_at_lunch_the_afternoon_session_counts_though_the_morning_item_is_current(agenda):
     congress, sessions, items = agenda
     morning, afternoon = sessions

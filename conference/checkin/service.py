@@ -92,7 +92,7 @@ def session_id_under_way(congress: Congress, now: datetime | None = None) -> int
     now = now or utcnow()
     times = agenda_times(congress)
     opened = [session_id for session_id, starts, ends in times.sessions
-              if starts - DOORS_OPEN <= now <= ends]
+              if starts <= now + DOORS_OPEN and now <= ends]  # a start in year 1 stays valid
     current = times.current_session_id
     if current is not None and (current in opened or not opened):
         return current
