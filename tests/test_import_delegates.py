@@ -199,7 +199,8 @@ def test_progress_is_reported_while_checking(who, congress, monkeypatch):
 def test_an_export_imports_back_unchanged(who, congress, kind):
     run(who, congress, LIST)
     service.update_delegate(who, delegates(congress)[0], {"notes": "=cmd|' /C calc'!A0",
-                                                          "status": "confirmed"})
+                                                          "status": "confirmed",
+                                                          "birth_date": "1975-03-05"})
     filename, _mimetype, data = search.export_delegates(who, congress, kind)
     assert filename == f"delegates-{congress.slug}.{kind}"
     result = importing.import_delegates(who, congress, read_table(filename, data))
@@ -208,11 +209,14 @@ def test_an_export_imports_back_unchanged(who, congress, kind):
 
 def test_the_csv_export_opens_right_in_excel(who, congress):
     run(who, congress, LIST)
+    khanh = next(d for d in delegates(congress) if d.full_name == "Lê Anh Khánh")
+    service.update_delegate(who, khanh, {"birth_date": "1975-03-05"})
     _name, mimetype, data = search.export_delegates(who, congress, "csv")
     assert mimetype.startswith("text/csv") and data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("Mã đại biểu,Họ và tên,Giới tính,Loại đại biểu")
-    assert "Lê Anh Khánh,Nam,Đại biểu chính thức" in text and ",0981924865," in text
+    assert text.splitlines()[0].startswith(
+        "Mã đại biểu,Họ và tên,Ngày sinh,Giới tính,Loại đại biểu")
+    assert "Lê Anh Khánh,05/03/1975,Nam,Đại biểu chính thức" in text and ",0981924865," in text
 
 
 def test_the_xlsx_export_keeps_phone_numbers_as_text(who, congress):
@@ -221,7 +225,7 @@ def test_the_xlsx_export_keeps_phone_numbers_as_text(who, congress):
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("Mã đại biểu", "Họ và tên")
-    phones = {row[1]: row[8] for row in rows[1:]}
+    phones = {row[1]: row[9] for row in rows[1:]}
     assert phones["Lê Anh Khánh"] == "0981924865"
 
 

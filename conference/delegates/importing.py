@@ -123,7 +123,7 @@ VALUE_ALIASES = {
                "confirmed": ["Đã xác nhận", "Xác nhận", "Confirmed"],
                "withdrawn": ["Đã rút", "Rút", "Vắng", "Withdrawn"]},
 }
-EXPORT_FIELDS = ("code", "full_name", "gender", "category", "unit", "position", "delegation",
+EXPORT_FIELDS = ("code", "full_name", "birth_date", "gender", "category", "unit", "position", "delegation",
                  "seat", "phone", "email", "status", "notes")
 
 

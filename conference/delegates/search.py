@@ -42,6 +42,15 @@ class DelegatePage:
         return self.first + len(self.delegates) - 1 if self.delegates else 0
 
 
+def day_first(iso_date: str) -> str:
+    """A stored date of birth as Vietnamese lists write it (1975-03-05 -> 05/03/1975); a year
+    alone stays as it is."""
+    if len(iso_date) != 10:
+        return iso_date
+    year, month, day = iso_date.split("-")
+    return f"{day}/{month}/{year}"
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -132,7 +141,7 @@ def delegations(congress: Congress) -> list[str]:
 # --- export ---------------------------------------------------------------------------------
 
 
-EXPORT_WIDTHS = [12, 28, 8, 20, 36, 24, 24, 8, 14, 28, 14, 30]
+EXPORT_WIDTHS = [12, 28, 12, 8, 20, 36, 24, 24, 8, 14, 28, 14, 30]
 
 
 def export_delegates(actor: Actor, congress: Congress, kind: str, *, q: str = "",
@@ -145,6 +154,7 @@ def export_delegates(actor: Actor, congress: Congress, kind: str, *, q: str = ""
     rows: list[list] = [[header_label(name) for name in EXPORT_FIELDS]]
     for delegate in db.session.scalars(query.order_by(*SORTS["name"], Delegate.id)):
         values = {name: getattr(delegate, name) or "" for name in EXPORT_FIELDS}
+        values["birth_date"] = day_first(values["birth_date"])
         values["gender"] = value_label("gender", str(values["gender"]))
         values["status"] = value_label("status", str(values["status"]))
         values["category"] = labels.get(values["category"], values["category"])
