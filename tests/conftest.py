@@ -55,11 +55,11 @@ TEST_DATABASE_URL = os.environ.get("CONFERENCE_TEST_DATABASE_URL", "")
 # A Redis database the job tests may empty of the job queue's keys, e.g. redis://127.0.0.1:6379/5.
 TEST_REDIS_URL = os.environ.get("CONFERENCE_TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under pytest-xdist
 # These start the app on a SQLite file of their own, whatever the test database (the browser
 # tests' live server, the first start of `python app.py`): the SQLite pass runs them, the
 # PostgreSQL pass would only run them again.
-collect_ignore = ["browser", "test_first_start.py"] if ON_POSTGRES else []  # gw0, gw1, ... under pytest-xdist
+collect_ignore = ["browser", "test_first_start.py"] if ON_POSTGRES else []
 SQLITE_FILES = ("conference.db", "conference.db-wal", "conference.db-shm")
 
 

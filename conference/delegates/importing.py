@@ -123,8 +123,8 @@ VALUE_ALIASES = {
                "confirmed": ["Đã xác nhận", "Xác nhận", "Confirmed"],
                "withdrawn": ["Đã rút", "Rút", "Vắng", "Withdrawn"]},
 }
-EXPORT_FIELDS = ("code", "full_name", "birth_date", "gender", "category", "unit", "position", "delegation",
-                 "seat", "phone", "email", "status", "notes")
+EXPORT_FIELDS = ("code", "full_name", "birth_date", "gender", "category", "unit", "position",
+                 "delegation", "seat", "phone", "email", "status", "notes")
 
 
 def _header_key(text: str) -> str:
