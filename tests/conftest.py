@@ -149,9 +149,24 @@ def _fresh_instance(instance: Path, template: Path | None) -> None:
         shutil.copy(template, instance / "conference.db")
 
 
+def _stop_job_watcher(app: Flask) -> None:
+    """Let the thread that waits for the test's jobs to end (jobs.service._watch) finish first:
+    a connection it held while the pool was disposed went back to the dropped pool and was left
+    open to the garbage collector, which warned in whichever test ran then."""
+    state = app.extensions.get("job_watch")
+    if state is None:
+        return
+    with state["lock"]:
+        state["ids"].clear()
+    deadline = time.monotonic() + 5
+    while state["running"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _release_database(app: Flask, *, keep_pool: bool = False) -> None:
     """End `app`'s sessions and close its connections, so the next test starts on a fresh
     database; `keep_pool` keeps them open on PostgreSQL, whose database stays the same."""
+    _stop_job_watcher(app)
     with app.app_context():
         db.session.remove()
         if not (keep_pool and ON_POSTGRES):
