@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from conference import backup
 from conference.images import MAX_IMAGE_BYTES, process_image, shrink_file
 
 MAX_PHOTO_BYTES = MAX_IMAGE_BYTES
@@ -24,6 +25,9 @@ PHOTO_NAME = re.compile(r"^\d+-[0-9a-f]{16}\.jpg$")
 def process_photo(data: bytes) -> bytes:
     """The JPEG to store for an uploaded photo, or a domain error that says what is wrong."""
     return process_image(data, PHOTO_MAX_SIDE)
+
+
+backup.keep("photos")
 
 
 def photos_dir() -> Path:

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
-from conference import qr
+from conference import backup, qr
 from conference.agenda.service import current_item, ordered_sessions
 from conference.attendance.service import attendance_session, attendance_state
 from conference.congresses.models import Congress
@@ -182,6 +182,9 @@ def check_scene(congress: Congress, data: Any, prefix: str = "",
 
 
 # --- images ---------------------------------------------------------------------------------
+
+
+backup.keep("screen-images")
 
 
 def images_dir():

@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from conference import backup
 from conference.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from conference.images import image_format, shrink_file
 
@@ -104,6 +105,9 @@ def clean_filename(filename: str, kind: str, fallback: str) -> str:
     stem = UNSAFE_NAME_CHARS.sub(" ", name.rsplit(".", 1)[0] if "." in name else name)
     stem = " ".join(stem.split()).strip(". ")[:150] or fallback
     return f"{stem}.{KINDS[kind][0]}"
+
+
+backup.keep("documents")
 
 
 def documents_dir(congress_id: int) -> Path:
