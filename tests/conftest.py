@@ -640,3 +640,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("figures")
         for text in figures:
             terminalreporter.write_line(text)
+
+
+# The longest tests, which go first: xdist hands tests out in this order, one to each worker in
+# turn, so each starts on a long one instead of one finishing alone at the end of the run.
+LONGEST_FIRST = ("tests/test_api_fuzz.py", "tests/test_first_start.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
