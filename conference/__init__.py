@@ -66,6 +66,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if not settings["WEBSOCKET_COMPRESSION"]:
         app.wsgi_app = web.WithoutWebSocketCompression(app.wsgi_app)
     web.init_app(app)
+    from conference import monitoring
+
+    monitoring.init_app(app)
     from conference import cli, demo
     from conference.agenda.views import bp as agenda_bp
     from conference.api import bp as api_bp

@@ -46,6 +46,9 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "SESSION_COOKIE_SECURE": (False, bool,
                               "Always mark the session cookie Secure (it is over HTTPS anyway)."),
     "PROXY_FIX": (False, bool, "Trust X-Forwarded-* from one reverse proxy (nginx)."),
+    "METRICS_TOKEN": (None, str,
+                      "Bearer token a monitor sends to read /metrics from another computer; "
+                      "unset: only requests from this computer may."),
     "ASYNC_MODE": ("threading", str, "Flask-SocketIO async mode: threading or gevent."),
     "MAX_JOBS": (2, int,
                  "Long jobs (badge runs, imports, PDFs) one consumer runs at once; others wait."),

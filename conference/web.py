@@ -262,11 +262,6 @@ def set_language(code: str):
     return response
 
 
-@bp.get("/healthz")
-def health():
-    return {"status": "ok"}
-
-
 def _template_context():
     return {"languages": LANGUAGES, "current_locale": page_locale()}
 

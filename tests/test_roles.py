@@ -158,7 +158,8 @@ def _category_id(w) -> int:
     return w.category.id if hasattr(w, "category") else 99
 CASES: list[Case] = [
     # Public pages and the sign-in page.
-    Case("GET", "site.health", lambda w: "/healthz", everyone(200)),
+    Case("GET", "monitoring.healthz", lambda w: "/healthz", everyone(200)),
+    Case("GET", "monitoring.metrics", lambda w: "/metrics", everyone(200)),  # from this computer
     Case("GET", "site.set_language", lambda w: "/lang/en", everyone(302)),
     Case("GET", "congresses.index", lambda w: "/", everyone(200)),
     Case("GET", "congresses.public", lambda w: f"/c/{w.congress.slug}", everyone(200)),

@@ -19,9 +19,10 @@ from typing import Annotated
 from flask import current_app
 from flask_babel import gettext as _
 from pydantic import StringConstraints
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from conference import monitoring
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
@@ -240,3 +241,14 @@ def undo_checkin(actor: Actor, checkin: CheckIn) -> None:
     db.session.delete(checkin)
     db.session.commit()
     delegate_checked_in.send(congress, delegate=delegate, checkin=None, actor=actor)
+
+
+def _checkins_last_minute() -> int:
+    """Check-ins of every congress in the last minute: the morning rush, as the monitor sees it."""
+    return db.session.scalar(select(func.count(CheckIn.id)).where(
+        CheckIn.checked_in_at >= utcnow() - timedelta(minutes=1)))
+
+
+monitoring.add_measure("conference_checkins_last_minute",
+                       "Check-ins recorded in the last minute, all congresses",
+                       _checkins_last_minute)

@@ -31,6 +31,7 @@ from huey import crontab
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from conference import monitoring
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.dates import utcnow
@@ -357,3 +358,30 @@ def sweep() -> None:
     """Every minute in the consumer: fail lost jobs, forget old ones."""
     fail_lost_jobs()
     sweep_old_jobs()
+
+
+# --- what the operators' monitor reads (conference/monitoring.py) ------------------------------
+
+STUCK_AFTER = timedelta(minutes=2)  # a job queued this long while none runs: no consumer
+
+
+def _jobs_by_status() -> dict[str, int]:
+    counts = dict(db.session.execute(select(Job.status, func.count(Job.id))
+                                     .group_by(Job.status)).all())
+    return {str(status): counts.get(status, 0) for status in JobStatus}
+
+
+def _consumer_takes_jobs() -> tuple[bool, str]:
+    """Jobs waiting with none running means no consumer takes them (it died, or never ran)."""
+    oldest = db.session.scalar(select(func.min(Job.created_at))
+                               .where(Job.status == JobStatus.QUEUED))
+    running = db.session.scalar(select(func.count(Job.id))
+                                .where(Job.status == JobStatus.RUNNING))
+    if oldest is not None and not running and utcnow() - oldest > STUCK_AFTER:
+        return False, "jobs wait and none runs: is the consumer running?"
+    return True, f"{running} running"
+
+
+monitoring.add_check("jobs", _consumer_takes_jobs)
+monitoring.add_measure("conference_jobs", "Jobs in the database, by status", _jobs_by_status,
+                       label="status")
