@@ -414,6 +414,11 @@ CASES += [
     Case("POST", "api.create_checkin", lambda w: f"/api/v1/congresses/{w.congress.id}/checkins",
          api("checkin", 201), body=lambda w: {"scan": w.token, "gate": "Cổng A"},
          setup=_badge),
+    Case("POST", "api.create_offline_checkins",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/checkins/batch", api("checkin", 200),
+         body=lambda w: {"items": [{"scan": w.token, "nonce": "gate-a-000001",
+                                    "scanned_at": "2023-09-28T07:55:00+07:00"}]},
+         setup=_badge),
     Case("DELETE", "api.delete_checkin", lambda w: f"/api/v1/checkins/{_checkin_id(w)}",
          api("checkin", 204), setup=_checked_in),
 ]
@@ -822,7 +827,8 @@ def sign_in(client, user) -> None:
 
 TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
           "checkins", "streams", "documents", "document_versions", "document_comments",
-          "screens", "scenes", "playlists", "playlist_entries", "mail_deliveries")
+          "screens", "scenes", "playlists", "playlist_entries", "mail_deliveries",
+          "offline_scans")
 
 
 def _rows_as_text(name: str):

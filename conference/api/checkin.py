@@ -8,11 +8,12 @@ from conference.api import api_actor, operation
 from conference.api.spec import NOT_FOUND, api_model, request_body
 from conference.auth.service import Capability
 from conference.checkin import service
-from conference.checkin.schemas import CheckInResult
+from conference.checkin.schemas import CheckInResult, OfflineBatchResult
 from conference.congresses.service import get_congress
 
 TAG = Tag(name="checkin", description="Check-in at the door.")
 CheckInCreate = api_model(service.CheckInInput, "CheckInInput")
+OfflineBatch = api_model(service.OfflineBatchInput, "OfflineBatchInput")
 
 
 @operation.post(
@@ -31,6 +32,25 @@ def create_checkin(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
     result = service.record_scan(api_actor(), congress, request_body())
     return CheckInResult.of(result), 201 if result.created else 200
+
+
+@operation.post(
+    "/congresses/<int:congress_id>/checkins/batch", ok=OfflineBatchResult, status=200,
+    body=OfflineBatch, tag=TAG,
+    errors={404: NOT_FOUND,
+            422: "`validation_failed`: e.g. a nonce that is not 8-64 letters, digits, `-` or "
+                 "`_`, more than 500 scans, or a `session_id` of another congress."})
+def create_offline_checkins(congress_id: int):
+    """Send the scans a gate made while offline, each with the nonce it gave it.
+
+    Each is judged as a live scan at its own `scanned_at` (the gate's clock; one in the future
+    counts as now): the answer has one item per scan, in the order sent. A nonce sent before is
+    answered as it was the first time, so a retry never counts twice; a delegate scanned at two
+    gates has one check-in, at the earlier time, and both scans are kept.
+    """
+    congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
+    outcomes = service.record_offline_scans(api_actor(), congress, request_body())
+    return OfflineBatchResult.of(outcomes), 200
 
 
 @operation.delete("/checkins/<int:checkin_id>", status=204, tag=TAG)

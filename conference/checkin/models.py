@@ -36,3 +36,29 @@ class CheckIn(db.Model):
 
     delegate = relationship("Delegate")
     session = relationship("CongressSession")
+
+
+class OfflineScan(db.Model):
+    """A scan a gate made while offline and sent later, kept by the nonce the gate gave it: a
+    retry is answered from here rather than counted again, and the scans of one delegate at two
+    gates are both on record beside their one check-in."""
+
+    __tablename__ = "offline_scans"
+    __table_args__ = (UniqueConstraint("congress_id", "nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(
+        ForeignKey("congresses.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    gate: Mapped[str] = mapped_column(String(60), default="")
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the gate's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    result: Mapped[str] = mapped_column(String(30))  # checked_in, already_checked_in, badge_...
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegates.id", ondelete="SET NULL"))
+    checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    delegate = relationship("Delegate")
+    checkin = relationship("CheckIn")

@@ -49,3 +49,27 @@ class CheckInResult(Output):
         return cls(result="checked_in" if scan.created else "already_checked_in",
                    checked_in_at=scan.checkin.checked_in_at, gate=scan.checkin.gate,
                    delegate=scan.delegate, checkin=scan.checkin)
+
+
+class OfflineScanResult(Output):
+    """What became of one scan made offline; `delegate` and `checkin` are null when the badge is
+    unknown, and `message` says why a scan was refused."""
+
+    nonce: str
+    result: Literal["checked_in", "already_checked_in", "badge_unknown", "badge_revoked",
+                    "delegate_withdrawn"]
+    message: str
+    delegate: DoorDelegate | None
+    checkin: CheckIn | None
+
+
+class OfflineBatchResult(Output):
+    """One answer per scan sent, in the order sent."""
+
+    items: list[OfflineScanResult]
+
+    @classmethod
+    def of(cls, outcomes) -> OfflineBatchResult:
+        return cls(items=[OfflineScanResult(nonce=o.nonce, result=o.result, message=o.message,
+                                            delegate=o.delegate, checkin=o.checkin)
+                          for o in outcomes])

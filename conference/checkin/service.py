@@ -18,7 +18,7 @@ from typing import Annotated
 
 from flask import current_app
 from flask_babel import gettext as _
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,14 +27,14 @@ from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.badges.identity import find_badge, find_by_printed_code, scanned_hash
-from conference.checkin.models import CheckIn, session_scope
+from conference.checkin.models import CheckIn, OfflineScan, session_scope
 from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
-from conference.errors import Conflict, NotFound, ValidationFailed
+from conference.errors import ConferenceError, Conflict, NotFound, ValidationFailed
 from conference.extensions import db
 from conference.signals import delegate_checked_in
-from conference.validation import Id, OptionalText, Schema, Text, validate
+from conference.validation import Id, LocalDateTime, OptionalText, Schema, Text, validate
 
 # A session counts as under way from this long before its start until its end.
 DOORS_OPEN = timedelta(minutes=60)
@@ -241,6 +241,104 @@ def undo_checkin(actor: Actor, checkin: CheckIn) -> None:
     db.session.delete(checkin)
     db.session.commit()
     delegate_checked_in.send(congress, delegate=delegate, checkin=None, actor=actor)
+
+
+# --- scans made offline, sent later -----------------------------------------------------------
+
+MAX_BATCH = 500  # scans in one request; a gate offline all morning sends several
+NONCE_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class OfflineScanInput(CheckInInput):
+    """One scan a gate made offline: what it read, the nonce it gave the scan, when (its clock)."""
+
+    nonce: Annotated[str, StringConstraints(pattern=NONCE_PATTERN)]
+    scanned_at: LocalDateTime
+
+
+class OfflineBatchInput(Schema):
+    items: Annotated[list[OfflineScanInput], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+@dataclass(frozen=True)
+class OfflineOutcome:
+    """What became of one offline scan: `result` is checked_in, already_checked_in, or the code
+    of the refusal (badge_unknown, badge_revoked, delegate_withdrawn)."""
+
+    nonce: str
+    result: str
+    delegate: Delegate | None
+    checkin: CheckIn | None
+    message: str = ""
+
+
+def record_offline_scans(actor: Actor, congress: Congress, data: dict) -> list[OfflineOutcome]:
+    """Apply scans a gate made offline, in the order sent, each by the rules of a live scan at
+    its own time. A nonce seen before is answered as the first time (a retry is no second
+    check-in); a delegate scanned at two gates has one check-in, at the earliest time."""
+    authorize(actor, congress, Capability.CHECK_IN)
+    values = validate(OfflineBatchInput, data, tz=congress.timezone)
+    return [_offline_scan(actor, congress, item) for item in values.items]
+
+
+def _offline_scan(actor: Actor, congress: Congress, item: OfflineScanInput) -> OfflineOutcome:
+    known = db.session.scalar(select(OfflineScan).where(OfflineScan.congress_id == congress.id,
+                                                        OfflineScan.nonce == item.nonce))
+    if known is not None:
+        return _outcome_of(known)
+    when = min(item.scanned_at, utcnow())  # a gate whose clock runs fast is not in the future
+    session_id = item.session_id
+    if session_id is None:
+        session_id = session_id_under_way(congress, when)
+    else:
+        session_id_for(congress, session_id)  # refuses a session of another congress
+    scope = session_scope(session_id)
+    delegate, checkin, result = None, None, "checked_in"
+    try:
+        delegate = find_by_printed_code(item.scan, congress) or find_badge(item.scan, congress)
+        if delegate.status == DelegateStatus.WITHDRAWN:
+            raise Conflict(_("%(name)s has withdrawn from the congress.",
+                             name=delegate.full_name), code="delegate_withdrawn")
+    except ConferenceError as refused:
+        result = refused.code
+        delegate = getattr(refused, "delegate", None) or delegate
+    if result == "checked_in":
+        checkin = _existing(delegate.id, scope)
+        if checkin is None:
+            checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
+                              session_id=session_id, scope=scope,
+                              gate=item.gate.strip()[:GATE_LENGTH], checked_in_at=when,
+                              by_user_id=actor.user.id if actor.user else None)
+            db.session.add(checkin)
+        else:
+            result = "already_checked_in"
+            if when < checkin.checked_in_at:  # this gate saw them first
+                checkin.checked_in_at, checkin.gate = when, item.gate.strip()[:GATE_LENGTH]
+    scan = OfflineScan(congress_id=congress.id, nonce=item.nonce, result=result,
+                       gate=item.gate.strip()[:GATE_LENGTH], scanned_at=when,
+                       delegate=delegate, checkin=checkin,
+                       by_user_id=actor.user.id if actor.user else None)
+    db.session.add(scan)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same batch sent twice at once, or two gates at one moment
+        db.session.rollback()
+        again = db.session.scalar(select(OfflineScan).where(
+            OfflineScan.congress_id == congress.id, OfflineScan.nonce == item.nonce))
+        if again is None:
+            return _offline_scan(actor, congress, item)  # lost the check-in race: now it exists
+        return _outcome_of(again)
+    if result in ("checked_in", "already_checked_in"):
+        delegate_checked_in.send(congress, delegate=delegate, checkin=checkin, actor=actor)
+    return _outcome_of(scan)
+
+
+def _outcome_of(scan: OfflineScan) -> OfflineOutcome:
+    messages = {"badge_unknown": _("This is not a badge of this congress."),
+                "badge_revoked": _("This badge was replaced by a new one."),
+                "delegate_withdrawn": _("The delegate has withdrawn from the congress.")}
+    return OfflineOutcome(scan.nonce, scan.result, scan.delegate, scan.checkin,
+                          messages.get(scan.result, ""))
 
 
 def _checkins_last_minute() -> int:
