@@ -22,20 +22,36 @@ from conference.auth.service import create_api_token  # noqa: E402
 from tests.conftest import ON_POSTGRES  # noqa: E402
 from tests.documents_files import pdf_bytes  # noqa: E402
 
-MAX_EXAMPLES = 8  # per operation and phase: over 2,000 cases in all over the 63 operations
-# Two runs, which parallel workers take side by side: the generated cases (every constraint of
-# the schema broken in turn, then random ones), and chains of calls that reuse what earlier ones
-# answered (a session created, then read, changed, checked in against). The fewest cases each
-# run must make: a schema change that starves one shows here.
-# (phases, fewest cases, examples per operation): a chain needs more tries than a single call.
-PHASES = {"generated": (("coverage", "fuzzing"), 3000, MAX_EXAMPLES),
-          "stateful": (("stateful",), 2000, 40)}
+MAX_EXAMPLES = 25  # per operation and phase: about 4,900 cases in all, 35 s
+# One run of every phase: the stateful phase's chains of calls start from what the earlier
+# phases made (a session dated year 1 broke every scan only that way). Every non-fatal error
+# fails the test: a case that errored never ran (2 % of them did, unseen, before the fixture
+# below). The test goes first in its worker (conftest).
+FEWEST_CASES = 4000  # a schema change that starves the generator shows here
 # A valid body may still break a rule no JSON Schema states (an end before its start, a
 # category the congress lacks, a session of another congress): that is a 422, not a bug.
 # An upload's kind is judged by its bytes (415), and text with a NUL byte is refused at the
 # edge (400 `invalid_characters`, listed on every route): neither is a JSON Schema keyword.
 DATABASE = "PostgreSQL" if ON_POSTGRES else "SQLite"
 ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "410", "415", "422", "429"]
+
+
+@pytest.fixture(autouse=True)
+def werkzeug_client_without_socket_settings(monkeypatch):
+    """schemathesis 4.32's WSGI transport hands `max_redirects`, `verify`, `cert` and `proxies`
+    to werkzeug's test client, which refuses them, unless the call came with a requests session:
+    2 % of the cases then errored instead of running, unseen. Settings of a socket mean nothing
+    in-process: drop them."""
+    from schemathesis.transport.wsgi import WSGITransport
+
+    send = WSGITransport.send
+
+    def without_socket_settings(self, case, *, session=None, **kwargs):
+        for name in ("max_redirects", "verify", "cert", "proxies"):
+            kwargs.pop(name, None)
+        return send(self, case, session=session, **kwargs)
+
+    monkeypatch.setattr(WSGITransport, "send", without_socket_settings)
 
 
 @pytest.fixture
@@ -75,31 +91,32 @@ def world(app, api, create_user):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", PHASES)
-def test_the_api_holds_to_its_document(app, world, record_property, run):
-    phases, fewest, per_operation = PHASES[run]
+def test_the_api_holds_to_its_document(app, world, record_property):
     config = SchemathesisConfig.from_dict({
         "seed": 20231028,
-        "phases": {phase: {"enabled": phase in phases}
-                   for phase in ("examples", "coverage", "fuzzing", "stateful")},
-        "generation": {"max-examples": per_operation, "deterministic": True},
+        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
         "auth": {"openapi": {"bearerAuth": {"bearer": world}}},
         # Answers as a client sees them: the WSGI transport does not undo gzip.
         "headers": {"Accept-Encoding": "identity"},
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED},
-                   # Its "no Authorization" cases get the token back from the auth above, which
-                   # is added to every request (schemathesis#2898, open); 401s without a token
-                   # are tested in test_api.py and test_roles.py.
-                   "missing_required_header": {"enabled": False}},
+                   # Their "no Authorization" and "wrong token" cases get the token back from the
+                   # auth above, which is added to every request (schemathesis#2898, open): every
+                   # route then "ignores" auth. 401s without a token or with a wrong one are
+                   # tested in test_api.py and test_roles.py.
+                   "missing_required_header": {"enabled": False},
+                   "ignored_auth": {"enabled": False}},
     })
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
     started = time.monotonic()
     cases, checked, failed = collections.Counter(), collections.Counter(), collections.Counter()
     seconds = collections.Counter()
     examples: list[str] = []
+    errors: list[str] = []
     for event in from_schema(schema).execute():
         if isinstance(event, events.FatalError):
             raise AssertionError(f"schemathesis stopped: {event.exception}")
+        if isinstance(event, events.NonFatalError) and not isinstance(event.value, Warning):
+            errors.append(f"{event.label}: {event.value!r}"[:300])  # a case that never ran
         if not isinstance(event, events.ScenarioFinished):
             continue
         cases[event.phase.value] += len(event.recorder.cases)
@@ -115,10 +132,11 @@ def test_the_api_holds_to_its_document(app, world, record_property, run):
                                     f"query={case.query} body={str(case.body)[:200]} -> {title}")
     elapsed = time.monotonic() - started
     record_property("figures", "\n".join([
-        f"schemathesis ({DATABASE}, {run}): {cases.total()} cases in {elapsed:.0f} s; checks run "
+        f"schemathesis ({DATABASE}): {cases.total()} cases in {elapsed:.0f} s; checks run "
         f"{sum(checked.values())}; failures {dict(failed) or 0}",
         "  by phase: " + ", ".join(f"{phase} {count} cases in {seconds[phase]:.0f} s"
                                   for phase, count in cases.items()),
         *(f"  {line}" for line in examples[:20])]))
-    assert cases.total() >= fewest
+    assert not errors, errors[:20]
     assert not failed, examples[:20]
+    assert cases.total() >= FEWEST_CASES

@@ -424,12 +424,22 @@ def test_api_creates_reads_and_drives_a_screen(client, agenda, boss, api):
     assert caller.post(f"/api/v1/screens/{screen_id}/blackout").json == {"state_version": 3}
     response = caller.post(f"/api/v1/congresses/{congress.id}/screens/take",
                            json={"scene": SCENES["clock"], "group": "nope"})
-    assert response.status_code == 404
+    # The congress is there; it has no screen in that group: 409, not "not found".
+    assert response.status_code == 409 and response.json["error"]["code"] == "no_screens"
     response = caller.post(f"/api/v1/congresses/{congress.id}/screens/take",
                            json={"scene": SCENES["clock"]})
     assert response.json == {"state_version": 4}
     response = caller.post(f"/api/v1/congresses/{congress.id}/screens/blackout")
     assert response.json == {"state_version": 5}
+
+
+def test_acting_on_every_screen_of_a_congress_without_screens_is_409(api, create_user,
+                                                                    create_congress):
+    bare = create_congress()
+    caller = api(create_user(role="operator", congress=bare))
+    for action in ("blackout", "playlist"):
+        response = caller.post(f"/api/v1/congresses/{bare.id}/screens/{action}")
+        assert response.status_code == 409 and response.json["error"]["code"] == "no_screens"
 
 
 def test_group_take_reaches_only_that_group(agenda, boss, screen, api):

@@ -180,6 +180,9 @@ def test_204s_and_files_are_documented_as_they_are_sent(document):
     assert "200" in purge and "content" not in purge["204"]
     badge = paths["/delegates/{delegate_id}/badge.pdf"]["get"]["responses"]["200"]
     assert list(badge["content"]) == ["application/pdf"]
+    # A job's file is whatever its kind makes: each type it may be is named.
+    result = paths["/jobs/{job_id}/result"]["get"]["responses"]["200"]
+    assert {"application/pdf", "text/csv; charset=utf-8"} <= set(result["content"])
     upload = paths["/congresses/{congress_id}/documents"]["post"]["requestBody"]
     schema = document["components"]["schemas"]["DocumentUpload"]
     assert list(upload["content"]) == ["multipart/form-data"]

@@ -38,6 +38,7 @@ SCENE_ERRORS = ("`validation_failed`: `fields` names each wrong field, e.g. `sce
                 "unknown type, `scene.title` for a missing one.")
 STEP_ERRORS = ("`awards_end`: the first or last award is shown; `nothing_to_step`: neither a "
                "playlist nor awards are shown.")
+NO_SCREENS = "`no_screens`: the congress (or the `group`) has no screens."
 ONE_OF_SCENE = {"oneOf": [{"required": ["scene"]}, {"required": ["scene_id"]}]}
 
 
@@ -218,7 +219,7 @@ def previous_step(screen_id: int):
 
 
 @operation.post("/congresses/<int:congress_id>/screens/take", ok=StateVersion, body=GroupTake,
-                tag=TAG, errors={422: SCENE_ERRORS})
+                tag=TAG, errors={409: NO_SCREENS, 422: SCENE_ERRORS})
 def take_all(congress_id: int):
     """Take a scene on every screen of the congress, or of one `group`."""
     congress = _congress(congress_id)
@@ -228,7 +229,7 @@ def take_all(congress_id: int):
 
 
 @operation.post("/congresses/<int:congress_id>/screens/blackout", ok=StateVersion, body=Group,
-                optional_body=True, tag=TAG)
+                optional_body=True, tag=TAG, errors={409: NO_SCREENS})
 def blackout_all(congress_id: int):
     """Black out every screen, or one `group` (body optional)."""
     congress = _congress(congress_id)
@@ -239,7 +240,7 @@ def blackout_all(congress_id: int):
 
 @operation.post("/congresses/<int:congress_id>/screens/playlist", ok=StateVersion,
                 body=GroupResume, optional_body=True, tag=TAG,
-                errors={409: "`no_playlist`: a screen has no playlist to play."})
+                errors={409: f"`no_playlist`: a screen has no playlist to play; {NO_SCREENS}"})
 def resume_playlist_all(congress_id: int):
     """Every screen (or one `group`) back to its playlist (body optional)."""
     congress = _congress(congress_id)

@@ -10,7 +10,7 @@ from conference.jobs import service
 from conference.jobs.models import Job
 from conference.jobs.schemas import Job as JobShown
 from conference.jobs.schemas import JobLink, JobStarted
-from conference.jobs.views import result_type
+from conference.jobs.views import RESULT_TYPES, result_type
 from conference.web import file_response
 
 TAG = Tag(name="jobs", description="Long work done by a consumer process: imports and badge "
@@ -36,11 +36,12 @@ def get_job(job_id: int):
                           url_for("api.job_result", job_id=job.id))
 
 
-@operation.get("/jobs/<int:job_id>/result", produces="application/octet-stream", tag=TAG,
+@operation.get("/jobs/<int:job_id>/result", produces=tuple(RESULT_TYPES.values()), tag=TAG,
                errors={404: "Unknown job, not done yet, or its file is no longer kept (jobs are "
                             "kept JOB_RETENTION_DAYS days)."})
 def job_result(job_id: int):
-    """The file a finished job made: a badge run's PDF, an import's problems as CSV (UTF-8)."""
+    """The file a finished job made: a badge run's or a report's PDF, an import's problems as
+    CSV (UTF-8) or XLSX, as the job's kind makes it."""
     job = service.get_job(api_actor(), job_id)
     data = service.job_result(job)
     extension = job.result_file.rsplit(".", 1)[-1]

@@ -208,7 +208,7 @@ def _without_default(describe: Callable[[dict], None]) -> Callable[[dict], None]
 class Operation:
     """What the document needs beyond the models: file answers, optional or null bodies."""
 
-    produces: str | None = None
+    produces: str | tuple[str, ...] | None = None  # a file of this media type (or these)
     optional_body: bool = False
     null_body: bool = False
     statuses: dict[int, str] = field(default_factory=dict)
@@ -240,7 +240,7 @@ class Routes:
               status: int = 200, body: type | None = None, form: type | None = None,
               query: type | None = None, errors: dict[int, str] | None = None,
               also: dict[int, str | tuple[type, str]] | None = None,
-              produces: str | None = None, location: dict[int, str] | None = None,
+              produces: str | tuple[str, ...] | None = None, location: dict[int, str] | None = None,
               optional_body: bool = False, null_body: bool = False, public: bool = False):
         statuses = _statuses(method, rule, body=body, form=form, query=query, public=public,
                              errors=errors or {})
@@ -272,7 +272,7 @@ class Routes:
         return decorate
 
 
-def _success(status: int, ok: type | None, produces: str | None) -> str:
+def _success(status: int, ok: type | None, produces: str | tuple[str, ...] | None) -> str:
     if produces:
         return "The file."
     if status == 201:
@@ -364,8 +364,9 @@ def _complete(operation: dict) -> None:
             "Location": {"description": text, "schema": {"type": "string"}}}
     if extras.produces:
         success = next(r for s, r in operation["responses"].items() if s.startswith("2"))
-        success["content"] = {extras.produces: {"schema": {
-            "type": "string", "contentMediaType": extras.produces}}}
+        media_types = (extras.produces,) if isinstance(extras.produces, str) else extras.produces
+        success["content"] = {media: {"schema": {"type": "string", "contentMediaType": media}}
+                              for media in media_types}
     body = operation.get("requestBody")
     if body is not None:
         if extras.optional_body:

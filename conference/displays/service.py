@@ -499,8 +499,8 @@ def store_image(actor: Actor, congress: Congress, data: bytes, field: str = "ima
 
 def select_screens(actor: Actor, congress: Congress, group: str | None = None,
                    screen_id: int | None = None) -> list[Screen]:
-    """All screens of the congress, those of one group, or the one screen `screen_id`; none,
-    or a screen of another congress, is a 404."""
+    """All screens of the congress, those of one group, or the one screen `screen_id`. A screen
+    of another congress is a 404; none to act on is a 409 (the congress is there all the same)."""
     authorize(actor, congress, CAPABILITY)
     if screen_id is not None:
         screen = db.session.get(Screen, screen_id)
@@ -510,14 +510,15 @@ def select_screens(actor: Actor, congress: Congress, group: str | None = None,
     screens = [screen for screen in list_screens(congress)
                if not group or screen.group_name == group]
     if not screens:
-        raise NotFound(_("No screens in this group.") if group else _("No screens yet."))
+        raise Conflict(_("No screens in this group.") if group else _("No screens yet."),
+                       code="no_screens")
     return screens
 
 
 def select_targets(actor: Actor, congress: Congress, targets: Sequence[str]) -> list[Screen]:
     """The screens the console's targets name, in the console's order: each target is "all",
     "group:<name>" or "screen:<id>". None at all is refused: the console never falls back to
-    every screen. A screen of another congress, or an unknown group, is a 404."""
+    every screen. A screen of another congress is a 404, a group without screens a 409."""
     authorize(actor, congress, CAPABILITY)
     chosen: set[int] = set()
     for target in targets:
