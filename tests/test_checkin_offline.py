@@ -3,6 +3,7 @@ POST /api/v1/congresses/{id}/checkins/batch: judged at their own time, never cou
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from conference.auth.service import Actor
 from conference.badges.identity import reissue_badge
 from conference.checkin.models import CheckIn, OfflineScan
 from conference.dates import utcnow
-from conference.delegates.models import DelegateStatus
+from conference.delegates.models import Delegate, DelegateStatus
 from conference.extensions import db
 from tests.test_checkin import add_delegate, badge_url, count_checkins
 
@@ -138,3 +139,54 @@ def test_staff_of_another_congress_and_operators_cannot_send_scans(api, congress
     assert send(elsewhere, congress, item).status_code == 404
     assert send(operator, congress, item).status_code == 403
     assert count_checkins() == 0
+
+
+# --- the manifest a gate keeps ---------------------------------------------------------------
+
+
+def manifest(caller, congress, **query):
+    return caller.get(f"/api/v1/congresses/{congress.id}/checkins/manifest", query_string=query)
+
+
+def test_the_manifest_lets_a_gate_recognise_badges_without_holding_tokens(gate, congress,
+                                                                         create_user):
+    delegate, token = add_delegate(congress, full_name="Lê Thị Thu", seat="C-7")
+    answer = manifest(gate, congress)
+    assert answer.status_code == 200 and answer.json["complete"] is True
+    [badge] = answer.json["badges"]
+    assert badge["hash"] == hashlib.sha256(token.encode()).hexdigest()  # what the gate computes
+    assert (badge["full_name"], badge["seat"], badge["photo_url"]) == ("Lê Thị Thu", "C-7", None)
+    assert token not in answer.get_data(as_text=True)
+    assert answer.json["delegate_ids"] == [delegate.id] and answer.json["revoked"] == []
+
+
+def test_a_refresh_brings_only_what_changed_and_who_is_gone(gate, congress, create_user):
+    kept, _token = add_delegate(congress)
+    replaced, old_token = add_delegate(congress)
+    gone, _gone_token = add_delegate(congress)
+    db.session.execute(db.update(Delegate).values(updated_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()  # registered an hour ago
+    first = manifest(gate, congress).json
+    reissue_badge(Actor(create_user(admin=True)), replaced)
+    db.session.delete(db.session.get(Delegate, gone.id))
+    db.session.commit()
+    refresh = manifest(gate, congress, since=first["as_of"]).json
+    assert refresh["complete"] is False
+    assert [b["delegate_id"] for b in refresh["badges"]] == [replaced.id]
+    assert hashlib.sha256(old_token.encode()).hexdigest() in refresh["revoked"]
+    assert sorted(refresh["delegate_ids"]) == sorted([kept.id, replaced.id])
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2023-09-28T07:30:00", "2023-13-01T00:00Z"])
+def test_a_refresh_needs_a_time_with_its_offset(gate, congress, since):
+    answer = manifest(gate, congress, since=since)
+    assert answer.status_code == 422 and "since" in answer.json["error"]["fields"]
+
+
+def test_only_check_in_staff_of_the_congress_get_the_manifest(api, congress, create_user,
+                                                             create_congress):
+    add_delegate(congress)
+    operator = api(create_user("dieu.hanh2", role="operator", congress=congress))
+    elsewhere = api(create_user("khac2", role="checkin", congress=create_congress()))
+    assert manifest(operator, congress).status_code == 403
+    assert manifest(elsewhere, congress).status_code == 404

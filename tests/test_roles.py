@@ -419,6 +419,9 @@ CASES += [
          body=lambda w: {"items": [{"scan": w.token, "nonce": "gate-a-000001",
                                     "scanned_at": "2023-09-28T07:55:00+07:00"}]},
          setup=_badge),
+    Case("GET", "api.gate_manifest",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/checkins/manifest", api("checkin", 200),
+         setup=_badge),
     Case("DELETE", "api.delete_checkin", lambda w: f"/api/v1/checkins/{_checkin_id(w)}",
          api("checkin", 204), setup=_checked_in),
 ]

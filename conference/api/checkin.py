@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from flask import request, url_for
+from pydantic import BaseModel, Field
 from spectree import Tag
 
 from conference.api import api_actor, operation
 from conference.api.spec import NOT_FOUND, api_model, request_body
 from conference.auth.service import Capability
 from conference.checkin import service
-from conference.checkin.schemas import CheckInResult, OfflineBatchResult
+from conference.checkin.schemas import CheckInResult, GateBadge, GateManifest, OfflineBatchResult
 from conference.congresses.service import get_congress
 
 TAG = Tag(name="checkin", description="Check-in at the door.")
@@ -51,6 +53,34 @@ def create_offline_checkins(congress_id: int):
     congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
     outcomes = service.record_offline_scans(api_actor(), congress, request_body())
     return OfflineBatchResult.of(outcomes), 200
+
+
+class ManifestQuery(BaseModel):
+    since: str = Field(default="", description="The `as_of` of the gate's last copy (ISO 8601 "
+                                               "with its offset): only what changed since.")
+
+
+@operation.get("/congresses/<int:congress_id>/checkins/manifest", ok=GateManifest,
+               query=ManifestQuery, tag=TAG,
+               errors={404: NOT_FOUND, 422: "`validation_failed`: `since` is no time with an "
+                                            "offset, e.g. 2023-09-28T07:30:00+07:00."})
+def gate_manifest(congress_id: int):
+    """What a gate keeps to check badges in while the venue network is down (check-in staff).
+
+    Each badge's `hash` is the SHA-256 (hex) of its current token: the gate hashes what it
+    scanned and looks it up. No token is in it, so it opens no badge page.
+    """
+    congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
+    manifest = service.gate_manifest(api_actor(), congress, request.args)
+    return GateManifest(
+        congress_id=congress.id, as_of=manifest.as_of, complete=manifest.complete,
+        badges=[GateBadge(hash=d.badge_token_hash, delegate_id=d.id, code=d.code,
+                          full_name=d.full_name, category=d.category, position=d.position,
+                          unit=d.unit, delegation=d.delegation, seat=d.seat, status=d.status,
+                          photo_url=url_for("delegates.photo", delegate_id=d.id)
+                          if d.has_photo else None)
+                for d in manifest.badges],
+        delegate_ids=manifest.delegate_ids, revoked=manifest.revoked), 200
 
 
 @operation.delete("/checkins/<int:checkin_id>", status=204, tag=TAG)

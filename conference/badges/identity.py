@@ -135,3 +135,13 @@ def reissue_badge(actor: Actor, delegate: Delegate) -> str:
            target=f"delegate:{delegate.code}", details={"serial": delegate.badge_serial})
     db.session.commit()
     return badge_token(delegate)
+
+
+def revoked_hashes(congress, since=None) -> list[str]:
+    """The stored hashes of the congress's replaced badges (revoked at or after `since`), for a
+    gate that decides offline: such a scan is "replaced", not "unknown"."""
+    query = select(RevokedBadge.token_hash).join(Delegate, Delegate.id == RevokedBadge.delegate_id
+                                                 ).where(Delegate.congress_id == congress.id)
+    if since is not None:
+        query = query.where(RevokedBadge.revoked_at >= since)
+    return list(db.session.scalars(query.order_by(RevokedBadge.token_hash)))

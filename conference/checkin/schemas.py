@@ -73,3 +73,34 @@ class OfflineBatchResult(Output):
         return cls(items=[OfflineScanResult(nonce=o.nonce, result=o.result, message=o.message,
                                             delegate=o.delegate, checkin=o.checkin)
                           for o in outcomes])
+
+
+class GateBadge(Output):
+    """One delegate as a gate decides offline: `hash` is the SHA-256 (hex) of their current
+    badge token, which the gate computes from a scan and looks up."""
+
+    hash: str
+    delegate_id: int
+    code: str
+    full_name: str
+    category: str
+    position: str
+    unit: str
+    delegation: str
+    seat: str
+    status: str
+    photo_url: str | None
+
+
+class GateManifest(Output):
+    """What a gate keeps to check badges in offline. With `since`, `badges` holds only the
+    delegates changed since then and `complete` is false; `delegate_ids` always lists every
+    delegate still registered (drop the others) and `revoked` the replaced badges' hashes (all,
+    or those replaced since). Send `as_of` back as `since` for the next refresh."""
+
+    congress_id: int
+    as_of: Instant
+    complete: bool
+    badges: list[GateBadge]
+    delegate_ids: list[int]
+    revoked: list[str]

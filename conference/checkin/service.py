@@ -18,7 +18,7 @@ from typing import Annotated
 
 from flask import current_app
 from flask_babel import gettext as _
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +26,12 @@ from conference import monitoring
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
-from conference.badges.identity import find_badge, find_by_printed_code, scanned_hash
+from conference.badges.identity import (
+    find_badge,
+    find_by_printed_code,
+    revoked_hashes,
+    scanned_hash,
+)
 from conference.checkin.models import CheckIn, OfflineScan, session_scope
 from conference.congresses.models import Congress
 from conference.dates import utcnow
@@ -339,6 +344,44 @@ def _outcome_of(scan: OfflineScan) -> OfflineOutcome:
                 "delegate_withdrawn": _("The delegate has withdrawn from the congress.")}
     return OfflineOutcome(scan.nonce, scan.result, scan.delegate, scan.checkin,
                           messages.get(scan.result, ""))
+
+
+# --- what a gate holds to decide offline ------------------------------------------------------
+
+MANIFEST_OVERLAP = timedelta(seconds=5)  # a write committed while the last manifest was read
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A congress's badges as a gate needs them offline: `badges` (all, or those changed since
+    the gate's last copy), `delegate_ids` (every delegate still there, so the gate drops the
+    others), `revoked` (hashes of replaced badges), `as_of` (send it back as `since`)."""
+
+    as_of: datetime
+    complete: bool
+    badges: list[Delegate]
+    delegate_ids: list[int]
+    revoked: list[str]
+
+
+class ManifestInput(Schema):
+    since: AwareDatetime | None = None  # the `as_of` of the gate's last copy
+
+
+def gate_manifest(actor: Actor, congress: Congress, data) -> Manifest:
+    """What a gate keeps to check badges in while the network is down. Only check-in staff
+    get it; it holds the stored hashes of the tokens, never a token, so it opens no portal."""
+    authorize(actor, congress, Capability.CHECK_IN)
+    since = validate(ManifestInput, {"since": data.get("since") or None}).since
+    as_of = utcnow()
+    after = since - MANIFEST_OVERLAP if since is not None else None
+    query = select(Delegate).where(Delegate.congress_id == congress.id)
+    if after is not None:
+        query = query.where(Delegate.updated_at >= after)
+    badges = list(db.session.scalars(query.order_by(Delegate.id)))
+    ids = list(db.session.scalars(select(Delegate.id).where(Delegate.congress_id == congress.id)
+                                  .order_by(Delegate.id)))
+    return Manifest(as_of, since is None, badges, ids, revoked_hashes(congress, after))
 
 
 def _checkins_last_minute() -> int:
