@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import request
 from pydantic import BaseModel, Field
 from spectree import Tag
 
@@ -10,7 +10,7 @@ from conference.api import api_actor, operation
 from conference.api.spec import NOT_FOUND, api_model, request_body
 from conference.auth.service import Capability
 from conference.checkin import service
-from conference.checkin.schemas import CheckInResult, GateBadge, GateManifest, OfflineBatchResult
+from conference.checkin.schemas import CheckInResult, GateManifest, OfflineBatchResult
 from conference.congresses.service import get_congress
 
 TAG = Tag(name="checkin", description="Check-in at the door.")
@@ -72,15 +72,7 @@ def gate_manifest(congress_id: int):
     """
     congress = get_congress(api_actor(), congress_id, Capability.CHECK_IN)
     manifest = service.gate_manifest(api_actor(), congress, request.args)
-    return GateManifest(
-        congress_id=congress.id, as_of=manifest.as_of, complete=manifest.complete,
-        badges=[GateBadge(hash=d.badge_token_hash, delegate_id=d.id, code=d.code,
-                          full_name=d.full_name, category=d.category, position=d.position,
-                          unit=d.unit, delegation=d.delegation, seat=d.seat, status=d.status,
-                          photo_url=url_for("delegates.photo", delegate_id=d.id)
-                          if d.has_photo else None)
-                for d in manifest.badges],
-        delegate_ids=manifest.delegate_ids, revoked=manifest.revoked), 200
+    return GateManifest.of(congress.id, manifest), 200
 
 
 @operation.delete("/checkins/<int:checkin_id>", status=204, tag=TAG)

@@ -104,3 +104,18 @@ class GateManifest(Output):
     badges: list[GateBadge]
     delegate_ids: list[int]
     revoked: list[str]
+
+    @classmethod
+    def of(cls, congress_id: int, manifest) -> GateManifest:
+        """The answer for checkin.service.Manifest; photos at the staff address."""
+        from flask import url_for
+
+        return cls(congress_id=congress_id, as_of=manifest.as_of, complete=manifest.complete,
+                   badges=[GateBadge(hash=d.badge_token_hash, delegate_id=d.id, code=d.code,
+                                     full_name=d.full_name, category=d.category,
+                                     position=d.position, unit=d.unit, delegation=d.delegation,
+                                     seat=d.seat, status=d.status,
+                                     photo_url=url_for("delegates.photo", delegate_id=d.id)
+                                     if d.has_photo else None)
+                           for d in manifest.badges],
+                   delegate_ids=manifest.delegate_ids, revoked=manifest.revoked)

@@ -25,6 +25,7 @@ from conference.agenda.service import ordered_sessions
 from conference.auth.service import Capability
 from conference.checkin import service
 from conference.checkin.models import CheckIn
+from conference.checkin.schemas import GateManifest, OfflineBatchResult
 from conference.congresses.models import Congress
 from conference.congresses.service import get_congress
 from conference.dates import to_local, utcnow
@@ -168,15 +169,38 @@ def scanner(congress_id: int):
 def scan(congress_id: int):
     """JSON for the page's script: the same panel as HTML, with what the script acts on."""
     congress = get_congress(actor(), congress_id, Capability.CHECK_IN)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ConferenceError(_("Send a JSON object."), code="invalid_json")
+    data = _json_object()
     panel, status = _check_in(congress, data)
     checkin_id = panel.checkin.id if panel.checkin is not None else None
     return jsonify(result=panel.result, code=panel.code, checkin_id=checkin_id,
                    delegate=panel.delegate.full_name if panel.delegate else None,
                    html=_panel_html(congress, panel, str(data.get("gate") or ""),
                                     data.get("session_id"))), status
+
+
+def _json_object() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ConferenceError(_("Send a JSON object."), code="invalid_json")
+    return data
+
+
+@bp.get("/manage/<int:congress_id>/checkin/manifest")
+@login_required
+def manifest(congress_id: int):
+    """The badges the page keeps to decide at the door while the network is down."""
+    congress = get_congress(actor(), congress_id, Capability.CHECK_IN)
+    found = service.gate_manifest(actor(), congress, request.args)
+    return jsonify(GateManifest.of(congress.id, found).model_dump(mode="json"))
+
+
+@bp.post("/manage/<int:congress_id>/checkin/batch")
+@login_required
+def batch(congress_id: int):
+    """The scans the page made offline, sent when the network is back (see the API's batch)."""
+    congress = get_congress(actor(), congress_id, Capability.CHECK_IN)
+    outcomes = service.record_offline_scans(actor(), congress, _json_object())
+    return jsonify(OfflineBatchResult.of(outcomes).model_dump(mode="json"))
 
 
 @bp.get("/manage/<int:congress_id>/checkin/search")

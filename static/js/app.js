@@ -5,3 +5,20 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// A gate's offline copy of the badges and its queue of scans (js/gate-offline.js) stay on this
+// device only while someone is signed in: signing out wipes them, after asking if scans wait.
+window.conferenceGateStorage = { database: "conference-gate", waiting: "conference.gate.waiting" };
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.classList || !form.classList.contains("sign-out") || event.defaultPrevented) { return; }
+  var names = window.conferenceGateStorage;
+  var waiting = 0;
+  try { waiting = Number(window.localStorage.getItem(names.waiting) || 0); } catch (e) { /* */ }
+  if (waiting > 0 && !window.confirm(form.dataset.gateWaiting)) {
+    event.preventDefault();
+    return;
+  }
+  try { window.localStorage.removeItem(names.waiting); } catch (e) { /* private mode */ }
+  if (window.indexedDB) { window.indexedDB.deleteDatabase(names.database); }
+});

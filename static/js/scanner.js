@@ -137,9 +137,83 @@
       showPanel(answer.html);
       signal(TONES[answer.result]);
       if (searchInput.value.trim()) { search(); }  // refresh "checked in" beside the results
+      gate.send();  // the server answers: scans made offline can go too
       return answer;
-    }).catch(showProblem);
+    }).catch(function (error) {
+      if (!(error instanceof Problem) || error.message !== msg.msgOffline || !body.scan) {
+        return showProblem(error);
+      }
+      return gate.decide(body.scan, body.gate, body.session_id).then(function (decision) {
+        if (decision) { showOffline(decision); } else { showProblem(error); }
+      }, function () { showProblem(error); });
+    });
   }
+
+  // --- the network is down: decided on this device (js/gate-offline.js) ---------------------
+  function key(result) {  // checked_in -> CheckedIn, for the data-msg-... attributes
+    return result.split("_").map(function (word) {
+      return word.charAt(0).toUpperCase() + word.slice(1);
+    }).join("");
+  }
+  function line(className, text) {
+    var element = document.createElement("div");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+  var OFFLINE_TONES = { checked_in: "ok", already_checked_in: "warn" };
+  function showOffline(decision) {
+    var tone = OFFLINE_TONES[decision.result] || "err";
+    var panel = document.createElement("div");
+    panel.className = "scan-result tone-" + tone;
+    panel.setAttribute("role", "status");
+    panel.dataset.result = decision.result;
+    panel.appendChild(line("scan-result-title", msg["msgOffline" + key(decision.result)]));
+    var person = decision.delegate;
+    if (person) {
+      var box = document.createElement("div");
+      box.className = "scan-person";
+      var facts = document.createElement("div");
+      facts.appendChild(line("scan-name", person.full_name));
+      if (person.seat) {
+        facts.appendChild(line("scan-facts", msg.msgSeat.replace("{seat}", person.seat)));
+      }
+      facts.appendChild(line("scan-code", person.code));
+      box.appendChild(facts);
+      panel.appendChild(box);
+    }
+    panel.appendChild(line("scan-message", msg.msgOfflineNote));
+    resultSlot.innerHTML = "";
+    resultSlot.appendChild(panel);
+    signal(tone);
+  }
+
+  var waitingLine = document.getElementById("gate-waiting");
+  var sentBox = document.getElementById("gate-sent");
+  function showWaiting(count) {
+    waitingLine.hidden = !count;
+    waitingLine.textContent = msg.msgWaiting.replace("{count}", count);
+  }
+  function showSent(outcomes) {
+    var list = document.getElementById("gate-sent-list");
+    document.getElementById("gate-sent-title").textContent =
+      msg.msgSent.replace("{count}", outcomes.length);
+    list.innerHTML = "";
+    outcomes.forEach(function (outcome) {
+      var name = outcome.delegate ? outcome.delegate.full_name + ": " : "";
+      var item = document.createElement("li");
+      item.dataset.result = outcome.result;
+      item.textContent = name + msg["msgResult" + key(outcome.result)];
+      list.appendChild(item);
+    });
+    sentBox.hidden = false;
+  }
+  var gate = new window.ConferenceGate({
+    congress: msg.congress, manifestUrl: msg.manifestUrl, batchUrl: msg.batchUrl,
+    csrf: msg.csrf, onChange: showWaiting, onSent: showSent,
+    onReady: function () { root.dataset.gateCopy = "ready"; }  // it can decide offline now
+  });
+  gate.start();
 
   // --- the badge field: typed by a USB scanner, or by hand ----------------------------------
   form.addEventListener("submit", function (event) {
