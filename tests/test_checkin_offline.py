@@ -14,17 +14,12 @@ from conference.checkin.models import CheckIn, OfflineScan
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.extensions import db
+from tests import test_checkin_api
 from tests.test_checkin import add_delegate, badge_url, count_checkins
 
-
-@pytest.fixture
-def congress(agenda):
-    return agenda[0]
-
-
-@pytest.fixture
-def gate(api, congress, create_user):
-    return api(create_user("may.quet", role="checkin", congress=congress))
+# The check-in API tests' world: the agenda's congress, and its check-in staff through the API.
+congress = test_checkin_api.congress
+gate = test_checkin_api.gate
 
 
 def send(caller, congress, *items):
@@ -172,7 +167,7 @@ def test_a_refresh_brings_only_what_changed_and_who_is_gone(gate, congress, crea
     db.session.commit()
     refresh = manifest(gate, congress, since=first["as_of"]).json
     assert refresh["complete"] is False
-    assert [b["delegate_id"] for b in refresh["badges"]] == [replaced.id]
+    assert [b["id"] for b in refresh["badges"]] == [replaced.id]
     assert hashlib.sha256(old_token.encode()).hexdigest() in refresh["revoked"]
     assert sorted(refresh["delegate_ids"]) == sorted([kept.id, replaced.id])
 

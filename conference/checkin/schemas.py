@@ -75,20 +75,11 @@ class OfflineBatchResult(Output):
                           for o in outcomes])
 
 
-class GateBadge(Output):
+class GateBadge(DoorDelegate):
     """One delegate as a gate decides offline: `hash` is the SHA-256 (hex) of their current
     badge token, which the gate computes from a scan and looks up."""
 
     hash: str
-    delegate_id: int
-    code: str
-    full_name: str
-    category: str
-    position: str
-    unit: str
-    delegation: str
-    seat: str
-    status: str
     photo_url: str | None
 
 
@@ -111,10 +102,8 @@ class GateManifest(Output):
         from flask import url_for
 
         return cls(congress_id=congress_id, as_of=manifest.as_of, complete=manifest.complete,
-                   badges=[GateBadge(hash=d.badge_token_hash, delegate_id=d.id, code=d.code,
-                                     full_name=d.full_name, category=d.category,
-                                     position=d.position, unit=d.unit, delegation=d.delegation,
-                                     seat=d.seat, status=d.status,
+                   badges=[GateBadge(**DoorDelegate.model_validate(d).model_dump(),
+                                     hash=d.badge_token_hash,
                                      photo_url=url_for("delegates.photo", delegate_id=d.id)
                                      if d.has_photo else None)
                            for d in manifest.badges],

@@ -113,11 +113,11 @@
         manifest.delegate_ids.forEach(function (id) { keep[id] = true; });
         Object.keys(copy.badges).forEach(function (hash) {
           var badge = copy.badges[hash];
-          if (!keep[badge.delegate_id]) { delete copy.badges[hash]; }
+          if (!keep[badge.id]) { delete copy.badges[hash]; }
         });
         manifest.badges.forEach(function (badge) {
           Object.keys(copy.badges).forEach(function (hash) {  // a reissued badge: its new hash
-            if (copy.badges[hash].delegate_id === badge.delegate_id) { delete copy.badges[hash]; }
+            if (copy.badges[hash].id === badge.id) { delete copy.badges[hash]; }
           });
           copy.badges[badge.hash] = badge;
         });
@@ -156,13 +156,13 @@
         result = hash && copy.revoked[hash] ? "badge_revoked" : "badge_unknown";
       } else if (delegate.status === "withdrawn") {
         result = "delegate_withdrawn";
-      } else if (copy.seen[delegate.delegate_id]) {
+      } else if (copy.seen[delegate.id]) {
         result = "already_checked_in";
       }
       var item = { nonce: nonce(), scan: scan, scanned_at: new Date().toISOString(),
                    gate: gateName, congress: gate.congress };
       if (sessionId) { item.session_id = Number(sessionId); }
-      if (result === "checked_in") { copy.seen[delegate.delegate_id] = true; }
+      if (result === "checked_in") { copy.seen[delegate.id] = true; }
       return run("queue", "readwrite", function (store) { store.put(item); })
         .then(function () {
           return run("copies", "readwrite", function (store) { store.put(copy, gate.congress); });
