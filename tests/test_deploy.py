@@ -74,9 +74,9 @@ def venue(tmp_path):
     assert made.returncode == 0, made.stderr
     settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "venue-secret",
                 "TOKEN_KEY": "venue-token-key",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}",
-                "ASYNC_MODE": "gevent", "PROXY_FIX": "1", "REDIS_URL": TEST_REDIS_URL}
-    seeded = seed(settings)
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}"}
+    seeded = seed(settings)  # in this process: no message queue, which tests' clients refuse
+    settings |= {"ASYNC_MODE": "gevent", "PROXY_FIX": "1", "REDIS_URL": TEST_REDIS_URL}
     ports = [free_port(), free_port()]
     apps = {port: start_server(settings, port, ["-k", "gevent", "--workers", "1"],
                                tmp_path / f"gunicorn-{port}.log") for port in ports}
