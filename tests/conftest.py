@@ -57,9 +57,9 @@ TEST_REDIS_URL = os.environ.get("CONFERENCE_TEST_REDIS_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under pytest-xdist
 # These start the app on a SQLite file of their own, whatever the test database (the browser
-# tests' live server, the first start of `python app.py`): the SQLite pass runs them, the
-# PostgreSQL pass would only run them again.
-collect_ignore = ["browser", "test_first_start.py"] if ON_POSTGRES else []
+# tests' live server, the first start of `python app.py`, the processes behind nginx): the
+# SQLite pass runs them, the PostgreSQL pass would only run them again.
+collect_ignore = ["browser", "test_first_start.py", "test_deploy.py"] if ON_POSTGRES else []
 SQLITE_FILES = ("conference.db", "conference.db-wal", "conference.db-shm")
 
 

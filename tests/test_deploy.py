@@ -122,6 +122,18 @@ def move_current_item(venue, port: int, item_id: int | None) -> None:
         assert response.status == 200
 
 
+def logged_upstream(log: Path, path: str) -> str:
+    """The app process nginx sent the last request for `path` to; nginx writes the line once
+    the answer is out, which may be a moment after the client has read it."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [line for line in log.read_text().splitlines() if f" {path}" in line]
+        if lines:
+            return lines[-1].rsplit(" ", 1)[1]
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.05)
+
+
 def join(stack: contextlib.ExitStack, url: str, **options):
     socket = stack.enter_context(connect(url, open_timeout=10, **options))
     socket.recv(timeout=10)  # Engine.IO's open packet
@@ -173,9 +185,8 @@ def _follow_and_survive(venue, stack, through_nginx: str, first: int, second: in
     # same process, says which one that is.)
     with urllib.request.urlopen(through_nginx.replace("wss:", "https:").replace(
             "websocket", "polling"), context=venue["tls"], timeout=10) as answer:
-        assert answer.status == 200
-    served = venue["log"].read_text().splitlines()
-    upstream = next(line for line in reversed(served) if "/socket.io/" in line).rsplit(" ", 1)[1]
+        assert answer.status == 200 and answer.read()
+    upstream = logged_upstream(venue["log"], "/socket.io/")
     dead = int(upstream.rsplit(":", 1)[1])
     os.killpg(venue["apps"][dead].pid, signal.SIGKILL)
     phone.close()
