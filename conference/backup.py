@@ -97,13 +97,22 @@ def _dump_database(url: URL, target: Path) -> None:
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
               f"--file={target}", f"--dbname={address}"], env)
         return
-    source = sqlite3.connect(url.database)
-    copy = sqlite3.connect(target)
+    _sqlite_copy(url.database, target)
+
+
+def _sqlite_copy(source: str | Path, target: str | Path) -> None:
+    """Copy a SQLite database through SQLite's backup API: consistent while others write, and
+    the target's write-ahead log stays right."""
+    original, copy = sqlite3.connect(source), sqlite3.connect(target)
     try:
-        source.backup(copy)
+        original.backup(copy)
     finally:
         copy.close()
-        source.close()
+        original.close()
+
+
+def _file_count(path: Path) -> int:
+    return sum(1 for item in path.rglob("*") if item.is_file()) if path.is_dir() else 1
 
 
 def default_path(instance: Path) -> Path:
@@ -131,8 +140,7 @@ def make_backup(path: Path | None = None) -> BackupSummary:
                 source = instance / name
                 if source.exists():
                     archive.add(source, f"{FILES}/{name}")
-                    files += sum(1 for item in source.rglob("*") if item.is_file()) \
-                        if source.is_dir() else 1
+                    files += _file_count(source)
             manifest = json.dumps({"format": FORMAT, "created_at": utcnow().isoformat(),
                                    "database": kind, "revision": revision,
                                    "files": files}).encode()
@@ -194,13 +202,7 @@ def _restore_database(url: URL, source: Path) -> None:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", f"--dbname={address}", str(source)], env)
         return
-    backup = sqlite3.connect(source)
-    target = sqlite3.connect(url.database)
-    try:
-        backup.backup(target)
-    finally:
-        target.close()
-        backup.close()
+    _sqlite_copy(source, url.database)
 
 
 def _restore_files(folder: Path, instance: Path) -> int:
@@ -214,7 +216,7 @@ def _restore_files(folder: Path, instance: Path) -> int:
         elif target.exists():
             target.unlink()
         shutil.move(str(item), target)
-        restored += sum(1 for f in target.rglob("*") if f.is_file()) if target.is_dir() else 1
+        restored += _file_count(target)
     return restored
 
 

@@ -136,10 +136,30 @@ def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = 
     digest = scanned_hash(scan)
     found = _badge_with_checkin(digest, scope) if digest else None
     if found is None or found[0].congress_id != congress.id:
-        # The code under the QR, typed when a badge will not scan; else the refusal says why.
-        delegate = find_by_printed_code(scan, congress) or find_badge(scan, congress)
+        delegate = _scanned_delegate(scan, congress)
         found = delegate, _existing(delegate.id, scope)
     return _check_in(actor, congress, found[0], session_id, scope, gate, found[1])
+
+
+def _scanned_delegate(scan: str, congress: Congress) -> Delegate:
+    """The delegate a scan names: the code under the QR, typed when a badge will not scan, or
+    the badge itself; else the refusal says why (unknown, replaced)."""
+    return find_by_printed_code(scan, congress) or find_badge(scan, congress)
+
+
+def _refuse_if_withdrawn(delegate: Delegate) -> None:
+    if delegate.status == DelegateStatus.WITHDRAWN:
+        refusal = Conflict(_("%(name)s has withdrawn from the congress.",
+                             name=delegate.full_name), code="delegate_withdrawn")
+        refusal.delegate = delegate  # the door shows whose badge it was
+        raise refusal
+
+
+def _new_checkin(actor: Actor, congress: Congress, delegate: Delegate, session_id: int | None,
+                 scope: str, gate: str, at: datetime) -> CheckIn:
+    return CheckIn(congress_id=congress.id, delegate_id=delegate.id, session_id=session_id,
+                   scope=scope, gate=gate.strip()[:GATE_LENGTH], checked_in_at=at,
+                   by_user_id=actor.user.id if actor.user else None)
 
 
 def record_scan(actor: Actor, congress: Congress, data: dict) -> CheckInResult:
@@ -163,17 +183,10 @@ def check_in_delegate(actor: Actor, delegate: Delegate, *, gate: str = "",
 def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
               session_id: int | None, scope: str, gate: str,
               existing: CheckIn | None) -> CheckInResult:
-    if delegate.status == DelegateStatus.WITHDRAWN:
-        refusal = Conflict(_("%(name)s has withdrawn from the congress.",
-                             name=delegate.full_name), code="delegate_withdrawn")
-        refusal.delegate = delegate  # the door shows whose badge it was
-        raise refusal
+    _refuse_if_withdrawn(delegate)
     if existing is not None:
         return CheckInResult(False, existing, delegate)
-    checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
-                      session_id=session_id, scope=scope,
-                      gate=gate.strip()[:GATE_LENGTH], checked_in_at=utcnow(),
-                      by_user_id=actor.user.id if actor.user else None)
+    checkin = _new_checkin(actor, congress, delegate, session_id, scope, gate, utcnow())
     delegate_id = delegate.id
     db.session.add(checkin)
     orm = db.session()
@@ -298,30 +311,26 @@ def _offline_scan(actor: Actor, congress: Congress, item: OfflineScanInput) -> O
     else:
         session_id_for(congress, session_id)  # refuses a session of another congress
     scope = session_scope(session_id)
-    delegate, checkin, result = None, None, "checked_in"
+    gate = item.gate.strip()[:GATE_LENGTH]
+    delegate, checkin, result, changed = None, None, "checked_in", True
     try:
-        delegate = find_by_printed_code(item.scan, congress) or find_badge(item.scan, congress)
-        if delegate.status == DelegateStatus.WITHDRAWN:
-            raise Conflict(_("%(name)s has withdrawn from the congress.",
-                             name=delegate.full_name), code="delegate_withdrawn")
+        delegate = _scanned_delegate(item.scan, congress)
+        _refuse_if_withdrawn(delegate)
     except ConferenceError as refused:
-        result = refused.code
-        delegate = getattr(refused, "delegate", None) or delegate
+        result, changed = refused.code, False
+        delegate = getattr(refused, "delegate", None)
     if result == "checked_in":
         checkin = _existing(delegate.id, scope)
         if checkin is None:
-            checkin = CheckIn(congress_id=congress.id, delegate_id=delegate.id,
-                              session_id=session_id, scope=scope,
-                              gate=item.gate.strip()[:GATE_LENGTH], checked_in_at=when,
-                              by_user_id=actor.user.id if actor.user else None)
+            checkin = _new_checkin(actor, congress, delegate, session_id, scope, gate, when)
             db.session.add(checkin)
         else:
             result = "already_checked_in"
-            if when < checkin.checked_in_at:  # this gate saw them first
-                checkin.checked_in_at, checkin.gate = when, item.gate.strip()[:GATE_LENGTH]
-    scan = OfflineScan(congress_id=congress.id, nonce=item.nonce, result=result,
-                       gate=item.gate.strip()[:GATE_LENGTH], scanned_at=when,
-                       delegate=delegate, checkin=checkin,
+            changed = when < checkin.checked_in_at  # this gate saw them first
+            if changed:
+                checkin.checked_in_at, checkin.gate = when, gate
+    scan = OfflineScan(congress_id=congress.id, nonce=item.nonce, result=result, gate=gate,
+                       scanned_at=when, delegate=delegate, checkin=checkin,
                        by_user_id=actor.user.id if actor.user else None)
     db.session.add(scan)
     try:
@@ -333,7 +342,7 @@ def _offline_scan(actor: Actor, congress: Congress, item: OfflineScanInput) -> O
         if again is None:
             return _offline_scan(actor, congress, item)  # lost the check-in race: now it exists
         return _outcome_of(again)
-    if result in ("checked_in", "already_checked_in"):
+    if changed:  # the dashboards hear of a new check-in, or of one that moved earlier
         delegate_checked_in.send(congress, delegate=delegate, checkin=checkin, actor=actor)
     return _outcome_of(scan)
 
