@@ -93,11 +93,13 @@ def venue(tmp_path):
         yield seeded | {"https": https, "http": http, "apps": apps, "tls": context,
                         "log": tmp_path / "conference.log"}
     finally:
-        nginx.terminate()  # fast: a graceful stop would wait for the open WebSockets
-        nginx.wait(10)
-        for process in apps.values():
-            if process.poll() is None:
-                stop_server(process)
+        try:
+            nginx.terminate()  # fast: a graceful stop would wait for the open WebSockets
+            nginx.wait(10)
+        finally:  # the app processes go even if nginx would not
+            for process in apps.values():
+                if process.poll() is None:
+                    stop_server(process)
 
 
 def _wait_for(url: str, context, timeout: float = 15) -> None:
