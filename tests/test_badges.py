@@ -38,7 +38,8 @@ MM = 72 / 25.4  # points per millimetre
 
 
 def decode_qr(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
-    """The texts of the QR codes on one page: rasterised at 150 dpi, decoded with zxing-cpp."""
+    """The distinct texts of the QR codes on one page, rasterised at 150 dpi and decoded with
+    zxing-cpp (which now and then reports one symbol twice: CI saw 9 reads of 8 badges)."""
     import zxingcpp
 
     source = tmp_path / f"decode-{len(list(tmp_path.iterdir()))}.pdf"
@@ -47,7 +48,7 @@ def decode_qr(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page),
                     "-singlefile", str(source), str(prefix)], check=True)
     with Image.open(f"{prefix}.png") as image:
-        return sorted(result.text for result in zxingcpp.read_barcodes(image))
+        return sorted({result.text for result in zxingcpp.read_barcodes(image)})
 
 
 def page_count(pdf: bytes) -> int:
