@@ -54,13 +54,20 @@ class ServerOutput:
                 raise RuntimeError(f"/healthz answered {response.status}")
 
 
+def server_env(settings: dict, code: Path = ROOT) -> dict:
+    """This process's environment without its CONFERENCE_* variables, plus `settings` as
+    CONFERENCE_* variables and the checkout `code` on the path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
+    env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
+    env["PYTHONPATH"] = str(code)
+    return env
+
+
 def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
                  app: str = "conference:create_app()", code: Path = ROOT) -> subprocess.Popen:
     """Serve `app` (the conference app unless told, from the checkout `code`) with gunicorn and
     wait until /healthz answers; `settings` reach it as CONFERENCE_* environment variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
-    env |= {f"CONFERENCE_{name}": str(value) for name, value in settings.items()}
-    env["PYTHONPATH"] = str(code)
+    env = server_env(settings, code)
     command = [sys.executable, "-m", "gunicorn", *worker_args, "--bind", f"127.0.0.1:{port}",
                "--log-level", "info", "--keep-alive", "30", app]
     log.write_bytes(b"")

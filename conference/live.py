@@ -64,6 +64,15 @@ def emit(event: str, payload: dict, *, to: str, namespace: str) -> bool:
     return True
 
 
+def close_live_connections() -> None:
+    """Close every Socket.IO client of this process (a process that is stopping): their pages
+    see the connection end and reconnect at once, to whichever process takes them."""
+    try:
+        socketio.server.eio.disconnect()
+    except Exception:
+        log.exception("closing the live connections failed")
+
+
 def receiver_failed(signal: str, receiver: Callable) -> None:
     """Log and count a signal receiver that raised; the other receivers still run."""
     name = f"{getattr(receiver, '__module__', '?')}.{getattr(receiver, '__qualname__', receiver)}"

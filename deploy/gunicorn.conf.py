@@ -1,0 +1,34 @@
+"""gunicorn settings of one app process behind nginx (systemd starts one per port:
+`gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:8001 'conference:create_app()'`).
+
+One gevent worker per process: Socket.IO keeps each client on one process, so processes scale
+the live channel, not workers inside one; nginx spreads phones over the processes.
+"""
+
+import signal
+
+worker_class = "gevent"  # the live channel's mode (CONFERENCE_ASYNC_MODE=gevent)
+workers = 1
+worker_connections = 3000  # phones, screens and requests at once, per process
+keepalive = 30
+timeout = 60  # a worker silent this long is restarted
+graceful_timeout = 20  # requests under way may finish; live clients are sent away at once
+
+
+def post_worker_init(worker):
+    """On SIGTERM (a restart, a deploy) the worker stops taking connections and then closes the
+    live ones, so their pages reconnect through nginx to another process within a second or two
+    rather than after the graceful timeout."""
+    import gevent
+
+    from conference.live import close_live_connections
+
+    stop = worker.handle_exit
+
+    def handle_exit(sig, frame):
+        stop(sig, frame)
+        # The worker's loop closes its listener within a second; clients sent away before that
+        # would be let in again.
+        gevent.spawn_later(1.2, close_live_connections)
+
+    signal.signal(signal.SIGTERM, handle_exit)
