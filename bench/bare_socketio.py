@@ -7,7 +7,7 @@ come from the same environment variables the benchmark gives the app:
 
     CONFERENCE_ASYNC_MODE     gevent or threading
     CONFERENCE_NAMESPACE      where the clients connect (/screens, /live)
-    CONFERENCE_EVENT          the event every change emits (screen_state, agenda_state, ...)
+    CONFERENCE_EVENT          the event every change emits (screen_state, agenda_current, ...)
     CONFERENCE_PAYLOAD_SIZE   characters of JSON in that event
     CONFERENCE_WEBSOCKET_COMPRESSION   True to accept the clients' offer, as the app's setting
 """

@@ -56,9 +56,10 @@ from bench.serving import (  # noqa: E402  (after the path is set)
 
 SLUG = "dai-hoi-fanout"
 CLIENT_PROCESSES = 2
-# Bytes of one push as the app sends it (the agenda seeded here; one stream), for the yardstick.
-PAYLOAD_SIZES = {"agenda": 5740, "stream": 400, "take": 700}
-PUSH_EVENTS = {"agenda": "agenda_state", "stream": "streams_state", "take": "screen_state"}
+# Bytes of one push as the app sends it (the current item moved: its id, title and the
+# revision; one stream), for the yardstick.
+PAYLOAD_SIZES = {"agenda": 170, "stream": 400, "take": 700}
+PUSH_EVENTS = {"agenda": "agenda_current", "stream": "streams_state", "take": "screen_state"}
 PUSHES = set(PUSH_EVENTS.values())
 BADGES = 300
 REPORT_SPREAD = 1.0  # seconds: kiosk.js answers `rendered` a random moment up to this late

@@ -342,6 +342,18 @@ def file_response(data: bytes, filename: str, mimetype: str, *, inline: bool = F
     return Response(data, mimetype=mimetype, headers=headers)
 
 
+def revalidated(tag: str, build: Callable[[], object]) -> Response:
+    """An answer browsers keep and ask about again each time (`no-cache`): while they hold
+    `tag` it is a 304 and `build` is not even called; otherwise `build()`'s answer, tagged."""
+    if request.if_none_match.contains_weak(tag):
+        response = Response(status=304)
+    else:
+        response = make_response(build())
+    response.set_etag(tag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def form_values(fields, booleans=()) -> dict:
     """The posted values of `fields`; an unticked checkbox is posted as nothing, so False."""
     values = {name: request.form.get(name, "") for name in fields if name not in booleans}

@@ -175,14 +175,14 @@ def _assert_readme_names_the_menu(server: Server, password: str) -> None:
 
 
 def _assert_live_over_websocket(server: Server) -> None:
-    """A phone's live agenda connects by WebSocket (not long polling) and gets the state."""
+    """A phone's live agenda connects by WebSocket (not long polling) and is greeted."""
     with connect(server.url("/socket.io/?EIO=4&transport=websocket").replace("http", "ws", 1),
                  open_timeout=10) as phone:
         assert phone.recv(timeout=10).startswith("0{")  # Engine.IO's open packet
         phone.send(f'40/live,{{"congress": "{SLUG}"}}')
-        while not (message := phone.recv(timeout=10)).startswith('42/live,["agenda_state"'):
+        while not (message := phone.recv(timeout=10)).startswith('42/live,["agenda_current"'):
             assert not message.startswith("44/live"), message  # refused
-        assert f'"slug":"{SLUG}"' in message.replace(" ", "")
+        assert '"published":true' in message.replace(" ", "")
 
 
 def test_help_creates_nothing(tmp_path):

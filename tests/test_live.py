@@ -1,5 +1,7 @@
 """The live agenda over Socket.IO (namespace /live): who may listen, and what they hear."""
 
+import json
+
 import pytest
 
 from conference.auth.models import Role
@@ -8,16 +10,17 @@ from conference.extensions import db
 NAMESPACE = "/live"
 
 
-def states(sock) -> list[dict]:
-    """The `agenda_state` payloads the client received since the last call."""
-    return [message["args"][0] for message in sock.get_received(NAMESPACE)
-            if message["name"] == "agenda_state"]
+def states(sock) -> list[tuple[str, dict]]:
+    """The agenda events (`agenda_current`, `agenda_changed`) the client received since the
+    last call, with their payloads."""
+    return [(message["name"], message["args"][0]) for message in sock.get_received(NAMESPACE)
+            if message["name"].startswith("agenda_")]
 
 
-def only_state(sock) -> dict:
+def only_state(sock, event: str = "agenda_current") -> dict:
     received = states(sock)
-    assert len(received) == 1, received
-    return received[0]
+    assert [name for name, _payload in received] == [event], received
+    return received[0][1]
 
 
 @pytest.fixture
@@ -83,21 +86,12 @@ def test_admin_may_listen_to_any_unpublished_congress(create_congress, create_us
 # --- what they hear ------------------------------------------------------------------------
 
 
-def test_connect_sends_the_whole_agenda(agenda, socket_client):
-    congress, sessions, items = agenda
-    sock = socket_client(auth={"congress": congress.slug})
-    state = only_state(sock)
-    assert state["published"] is True
-    assert state["congress_id"] == congress.id
-    assert state["slug"] == congress.slug
-    assert state["revision"] == congress.agenda_revision
-    assert state["timezone"] == "Asia/Ho_Chi_Minh"
-    assert state["current_item_id"] is None and state["current_item"] is None
-    assert [s["title"] for s in state["sessions"]] == ["Phiên trù bị", "Phiên chính thức"]
-    assert [s["id"] for s in state["sessions"]] == [s.id for s in sessions]
-    assert [[i["id"] for i in s["items"]] for s in state["sessions"]] == [
-        [i.id for i in items[:2]], [i.id for i in items[2:]]]
-    assert state["sessions"][1]["items"][0]["title"] == "Báo cáo chính trị"
+def test_connect_greets_with_the_revision_and_nothing_under_way(agenda, socket_client):
+    congress = agenda[0]
+    state = only_state(socket_client(auth={"congress": congress.slug}))
+    assert state == {"congress_id": congress.id, "revision": congress.agenda_revision,
+                     "current_item_id": None, "current_session_id": None, "title": None,
+                     "published": True}
 
 
 def test_connect_shows_the_item_under_way(agenda, socket_client):
@@ -106,7 +100,7 @@ def test_connect_shows_the_item_under_way(agenda, socket_client):
     db.session.commit()
     state = only_state(socket_client(auth={"congress": congress.slug}))
     assert state["current_item_id"] == items[2].id
-    assert state["current_item"]["title"] == "Báo cáo chính trị"
+    assert state["title"] == "Báo cáo chính trị"
     assert state["current_session_id"] == items[2].session_id
 
 
@@ -122,7 +116,7 @@ def test_next_on_the_control_page_reaches_every_public_client(app, agenda, opera
     first = [only_state(sock) for sock in public_clients]
     for state in first:
         assert state["current_item_id"] == items[0].id
-        assert state["current_item"]["title"] == "Khai mạc"
+        assert state["title"] == "Khai mạc"
         assert state["published"] is True
         assert state["revision"] > before
 
@@ -163,7 +157,7 @@ def test_start_previous_and_clear_are_pushed(app, agenda, operator, login, publi
     assert only_state(sock)["current_item_id"] == items[2].id
     browser.post(f"{base}/clear")
     cleared = only_state(sock)
-    assert cleared["current_item_id"] is None and cleared["current_item"] is None
+    assert cleared["current_item_id"] is None and cleared["title"] is None
 
 
 def test_a_refused_move_pushes_nothing(app, agenda, operator, login, public_clients):
@@ -186,18 +180,47 @@ def test_a_client_of_another_congress_hears_nothing(agenda, operator, api, creat
     assert bystander.get_received(NAMESPACE) == []
 
 
-def test_an_edited_agenda_is_pushed_with_its_new_structure(agenda, create_user, api,
-                                                           public_clients):
+def test_a_move_is_a_small_push(agenda, operator, api, public_clients):
+    """What a phone on the hall's Wi-Fi receives when the operator moves on: the item and the
+    revision, not the agenda."""
+    congress = agenda[0]
+    api(operator).post(f"/api/v1/congresses/{congress.id}/agenda/next")
+    state = only_state(public_clients[0])
+    assert set(state) == {"congress_id", "revision", "current_item_id", "current_session_id",
+                          "title", "published"}
+    assert len(json.dumps(state, ensure_ascii=False).encode()) < 200
+
+
+def test_an_edited_agenda_pushes_only_its_new_revision(app, agenda, create_user, api,
+                                                       public_clients):
     congress, sessions, _items = agenda
     organizer = create_user(role=Role.ORGANIZER, congress=congress)
     before = congress.agenda_revision
     response = api(organizer).post(f"/api/v1/sessions/{sessions[0].id}/items",
                                    json={"title": "Thông qua Quy chế"})
     assert response.status_code == 201, response.get_json()
-    new_id = response.get_json()["id"]
-    state = only_state(public_clients[0])
-    assert state["revision"] > before
-    assert [i["id"] for i in state["sessions"][0]["items"]][-1] == new_id
+    state = only_state(public_clients[0], "agenda_changed")
+    assert state == {"congress_id": congress.id, "revision": before + 1, "published": True}
+    # What the page then fetches holds the new item.
+    fragment = app.test_client().get(f"/c/{congress.slug}/agenda-fragment")
+    assert "Thông qua Quy chế" in fragment.get_data(as_text=True)
+
+
+def test_the_agenda_fetched_again_unchanged_costs_a_304(app, agenda, operator, api):
+    congress = agenda[0]
+    phone = app.test_client()
+    first = phone.get(f"/c/{congress.slug}/agenda-fragment")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    tag = first.headers["ETag"]
+    again = phone.get(f"/c/{congress.slug}/agenda-fragment", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    # In the other language, or after a move, the page gets the agenda again.
+    phone.get("/lang/en")
+    english = phone.get(f"/c/{congress.slug}/agenda-fragment", headers={"If-None-Match": tag})
+    assert english.status_code == 200 and english.headers["ETag"] != tag
+    api(operator).post(f"/api/v1/congresses/{congress.id}/agenda/next")
+    moved = phone.get(f"/c/{congress.slug}/agenda-fragment", headers={"If-None-Match": tag})
+    assert moved.status_code == 200 and 'class="current"' in moved.get_data(as_text=True)
 
 
 def test_unpublishing_tells_the_room_and_nothing_more(app, agenda, create_user, login,
@@ -210,7 +233,7 @@ def test_unpublishing_tells_the_room_and_nothing_more(app, agenda, create_user, 
     response = organizer_browser.post(f"/manage/{congress.id}/publish", data={"published": "0"})
     assert response.status_code == 302
     for sock in public_clients:
-        state = only_state(sock)
+        state = only_state(sock, "agenda_changed")
         assert state["published"] is False
         assert state["congress_id"] == congress.id
         assert state["revision"] > before

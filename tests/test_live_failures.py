@@ -58,7 +58,8 @@ def test_a_receiver_that_raises_fails_neither_the_change_nor_the_others(
 
     assert response.status_code == 302
     assert heard == [(congress.id, "current")]
-    pushed = [m["args"][0] for m in watcher.get_received(NAMESPACE) if m["name"] == "agenda_state"]
+    pushed = [m["args"][0] for m in watcher.get_received(NAMESPACE)
+              if m["name"] == "agenda_current"]
     assert [state["current_item_id"] for state in pushed] == [items[0].id]
     db.session.expire_all()
     assert congress.current_item_id == items[0].id
@@ -84,7 +85,7 @@ def test_with_redis_down_a_committed_change_answers_and_every_receiver_runs(
     assert heard == [congress.id]
     db.session.expire_all()
     assert congress.current_item_id == items[0].id
-    assert new_failures() == {"emit:/live:agenda_state": 1}
+    assert new_failures() == {"emit:/live:agenda_current": 1}
     assert any("Connection refused" in str(r.exc_info[1]) for r in caplog.records
                if r.exc_info)
 

@@ -8,6 +8,6 @@ def test_staff_socket_sees_unpublished_congress_and_public_socket_does_not(
     staff = socket_client(auth={"congress": congress.slug})
     assert staff.is_connected("/live")
     received = staff.get_received("/live")
-    assert received[0]["name"] == "agenda_state"
+    assert received[0]["name"] == "agenda_current"
     anonymous = socket_client(auth={"congress": congress.slug}, flask_client=app.test_client())
     assert not anonymous.is_connected("/live")

@@ -34,6 +34,18 @@ class Session(Output):
     items: list[Item]
 
 
+class AgendaCurrent(Output):
+    """The small push of `/live` (`agenda_current`): which item is under way, at which revision.
+    A client that holds the revision before it applies it; any other gap means it missed a
+    change, and it fetches the whole agenda once."""
+
+    congress_id: int
+    revision: int
+    current_item_id: int | None
+    current_session_id: int | None
+    title: str | None = Field(description="The current item's title; null when none.")
+
+
 class AgendaState(Output):
     """The whole agenda in order, and the item under way."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from conference.agenda.models import AgendaItem, CongressSession, SessionKind
-from conference.agenda.schemas import AgendaState
+from conference.agenda.schemas import AgendaCurrent, AgendaState
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
@@ -122,6 +122,18 @@ def agenda_state(congress: Congress) -> dict:
         timezone=congress.timezone, current_item_id=congress.current_item_id,
         current_item=current, current_session_id=current.session_id if current else None,
         sessions=sessions,
+    ).model_dump(mode="json")
+
+
+def agenda_current(congress: Congress) -> dict:
+    """Which item is under way and the agenda's revision: what `/live` pushes when the current
+    item moves (a hundred bytes, not the whole agenda)."""
+    current = current_item(congress)
+    return AgendaCurrent(
+        congress_id=congress.id, revision=congress.agenda_revision,
+        current_item_id=current.id if current else None,
+        current_session_id=current.session_id if current else None,
+        title=current.title if current else None,
     ).model_dump(mode="json")
 
 

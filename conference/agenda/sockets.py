@@ -1,7 +1,12 @@
-"""Live agenda over Socket.IO, namespace `/live`: a room per congress, full state on every change.
+"""Live agenda over Socket.IO, namespace `/live`: a room per congress, small pushes with a
+revision.
 
-Client: connect with `auth={"congress": "<slug>"}`; the server answers with `agenda_state`
-at once and again after every agenda change. Unpublished congresses are refused to the public.
+Client: connect with `auth={"congress": "<slug>"}`; the server greets with `agenda_current`
+(the item under way and the revision). Afterwards the room hears `agenda_current` when the
+current item moves and `agenda_changed` (the revision only) when the agenda itself changed; a
+client fetches the whole agenda over HTTP (with its ETag) when a revision is missing between
+what it shows and what it hears, so a phone on congested Wi-Fi receives a hundred bytes per
+move, not the agenda. Unpublished congresses are refused to the public.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from flask_login import current_user
 from flask_socketio import emit, join_room
 from sqlalchemy import select
 
-from conference.agenda.service import agenda_state
+from conference.agenda.service import agenda_current
 from conference.auth.service import Actor, Capability, can
 from conference.congresses.models import Congress
 from conference.extensions import db, socketio
@@ -18,14 +23,6 @@ from conference.live import PUBLIC_NAMESPACE as NAMESPACE
 from conference.live import congress_room
 from conference.live import emit as push
 from conference.signals import agenda_changed, client_joined
-
-
-def live_agenda_payload(congress: Congress) -> dict:
-    """What the room hears; an unpublished congress tells the public nothing but that."""
-    if not congress.published:
-        return {"congress_id": congress.id, "revision": congress.agenda_revision,
-                "published": False}
-    return agenda_state(congress) | {"published": True}
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -42,14 +39,21 @@ def connect(auth=None):
     if not congress.published and not staff:
         return False
     join_room(congress_room(congress.id))
-    emit("agenda_state", agenda_state(congress) | {"published": congress.published})
+    emit("agenda_current", agenda_current(congress) | {"published": congress.published})
     # The other features greet it too; the portal reads its badge from `auth`.
     client_joined.send(congress, namespace=NAMESPACE, auth=auth)
     return True
 
 
 @agenda_changed.connect
-def push_agenda(congress: Congress, **_extra) -> None:
-    """After a committed agenda change, send the new state to everyone watching the congress."""
-    push("agenda_state", live_agenda_payload(congress), to=congress_room(congress.id),
-         namespace=NAMESPACE)
+def push_agenda(congress: Congress, kind: str = "structure", **_extra) -> None:
+    """After a committed agenda change, tell everyone watching the congress what changed: the
+    current item, or only the new revision (they fetch the agenda); an unpublished congress
+    tells the public nothing but that."""
+    room = congress_room(congress.id)
+    if congress.published and kind == "current":
+        push("agenda_current", agenda_current(congress) | {"published": True}, to=room,
+             namespace=NAMESPACE)
+    else:
+        push("agenda_changed", {"congress_id": congress.id, "revision": congress.agenda_revision,
+                                "published": congress.published}, to=room, namespace=NAMESPACE)

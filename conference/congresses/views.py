@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from conference.agenda.service import agenda_state, current_item, ordered_sessions
 from conference.auth.service import Capability, can
 from conference.congresses import service
-from conference.web import actor, form_page
+from conference.web import actor, form_page, revalidated
 
 bp = Blueprint("congresses", __name__)
 
@@ -25,8 +26,8 @@ def index():
                            congresses=service.list_published_congresses())
 
 
-def _public_context(slug: str) -> dict:
-    congress = service.get_public_congress(slug)
+def _public_context(slug: str, congress=None) -> dict:
+    congress = congress or service.get_public_congress(slug)
     return {"congress": congress, "sessions": ordered_sessions(congress),
             "state": agenda_state(congress), "current": current_item(congress)}
 
@@ -38,8 +39,13 @@ def public(slug: str):
 
 @bp.get("/c/<slug>/agenda-fragment")
 def public_fragment(slug: str):
-    """The agenda part of the public page, fetched by its script when the agenda is edited."""
-    return render_template("agenda/_agenda.html", **_public_context(slug))
+    """The agenda part of the public page and the portal, fetched by their script when the
+    agenda changed or a push went missing; a page that already shows this revision in this
+    language gets a 304."""
+    congress = service.get_public_congress(slug)
+    return revalidated(
+        f"agenda-{congress.id}-{congress.agenda_revision}-{get_locale()}",
+        lambda: render_template("agenda/_agenda.html", **_public_context(slug, congress)))
 
 
 @bp.get("/manage/")

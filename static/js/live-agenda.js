@@ -1,49 +1,43 @@
 // Public congress page: follow the agenda live over Socket.IO (namespace /live).
-// The page works without this script; with it, the current item moves without reload and an
-// edited agenda is fetched again as server-rendered HTML.
+// The page works without this script; with it, the current item moves without reload (the push
+// says which item, about a hundred bytes) and an edited agenda is fetched again as
+// server-rendered HTML.
 (function () {
   "use strict";
   var section = document.getElementById("live-agenda");
   if (!section || typeof io === "undefined") { return; }
   var status = document.getElementById("live-status");
   var revision = parseInt(section.dataset.revision, 10) || 0;
-  var itemIds = function () {
-    return Array.prototype.map.call(section.querySelectorAll("[data-item-id]"),
-      function (el) { return el.dataset.itemId; }).join(",");
-  };
 
   function showStatus(online) {
     status.hidden = false;
     status.textContent = online ? status.dataset.online : status.dataset.offline;
   }
 
-  function markCurrent(state) {
+  function markCurrent(change) {
     section.querySelectorAll("[data-item-id]").forEach(function (el) {
-      var current = String(state.current_item_id) === el.dataset.itemId;
+      var current = String(change.current_item_id) === el.dataset.itemId;
       el.classList.toggle("current", current);
       if (current) { el.setAttribute("aria-current", "step"); } else { el.removeAttribute("aria-current"); }
     });
     var panel = document.getElementById("current-panel");
     var title = document.getElementById("current-title");
     if (panel && title) {
-      panel.hidden = !state.current_item;
-      title.textContent = state.current_item ? state.current_item.title : "";
+      panel.hidden = change.current_item_id == null;
+      title.textContent = change.title || "";
     }
   }
 
-  function sameStructure(state) {
-    var ids = [];
-    state.sessions.forEach(function (s) { s.items.forEach(function (i) { ids.push(String(i.id)); }); });
-    return ids.join(",") === itemIds();
-  }
-
-  // Several edits in a row start several fetches; only the last one may fill the section, or a
-  // slow early answer would put back an older agenda.
+  // Several changes in a row start several fetches; only the last one may fill the section, or
+  // a slow early answer would put back an older agenda.
   var latestFetch = 0;
-  var latestState = null;
+  var latestMove = null;
 
+  // The whole agenda, as server-rendered HTML. The browser asks with the ETag of what it
+  // fetched last, so an agenda that has not changed since costs a 304.
   function refetch() {
     var mine = ++latestFetch;
+    var asked = revision;
     fetch(section.dataset.fragmentUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
       .then(function (html) {
@@ -52,9 +46,15 @@
         if (mine !== latestFetch) { return; }
         section.innerHTML = html;
         // A move of the current item may have been pushed while this was on its way.
-        if (latestState && sameStructure(latestState)) { markCurrent(latestState); }
+        if (latestMove && latestMove.revision > asked) { markCurrent(latestMove); }
       })
       .catch(function () { if (mine === latestFetch) { window.location.reload(); } });
+  }
+
+  function showRevision(value) {
+    revision = value;
+    section.dataset.revision = String(revision);
+    document.body.dataset.agendaRevision = String(revision);
   }
 
   var auth = { congress: section.dataset.slug };
@@ -65,14 +65,21 @@
   window.liveSocket = socket;  // live-streams.js listens on the same connection
   socket.on("connect", function () { showStatus(true); });
   socket.on("disconnect", function () { showStatus(false); });
-  socket.on("agenda_state", function (state) {
-    if (state.published === false) { window.location.reload(); return; }
-    if (state.revision < revision) { return; }  // an older push arriving late
-    var structureChanged = !sameStructure(state);
-    latestState = state;
-    revision = state.revision;
-    section.dataset.revision = String(revision);
-    document.body.dataset.agendaRevision = String(revision);
-    if (structureChanged) { refetch(); } else { markCurrent(state); }
+  // The current item moved (also the greeting on every connect): applied when it is the very
+  // next revision; a gap means a change went missing (offline, a reconnect), so fetch once.
+  socket.on("agenda_current", function (change) {
+    if (change.published === false) { window.location.reload(); return; }
+    if (change.revision <= revision) { return; }  // shown already, or an older push late
+    var next = change.revision === revision + 1;
+    latestMove = change;
+    showRevision(change.revision);
+    if (next) { markCurrent(change); } else { refetch(); }
+  });
+  // The agenda itself changed: only the revision comes; fetch the agenda.
+  socket.on("agenda_changed", function (change) {
+    if (change.published === false) { window.location.reload(); return; }
+    if (change.revision <= revision) { return; }
+    showRevision(change.revision);
+    refetch();
   });
 })();

@@ -31,8 +31,8 @@
     if (connectedBefore) { refetch(); }  // a check-in may have happened while offline
     connectedBefore = true;
   });
-  socket.on("agenda_state", function (state) {
-    var now = state.current_session_id == null ? "" : String(state.current_session_id);
+  socket.on("agenda_current", function (change) {
+    var now = change.current_session_id == null ? "" : String(change.current_session_id);
     if (session !== null && session !== now) { refetch(); }
     session = now;
   });

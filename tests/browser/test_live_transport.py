@@ -20,9 +20,9 @@ def test_pushes_go_uncompressed_even_when_the_browser_offers_compression(live_se
         assert socket.recv(timeout=10).startswith("0{")  # Engine.IO's open packet
         socket.send("40/live," + json.dumps({"congress": congress.slug}))
         events = {}
-        while "agenda_state" not in events:
+        while "agenda_current" not in events:
             message = socket.recv(timeout=10)
             if message.startswith("42/live,"):
                 name, payload = json.loads(message.removeprefix("42/live,"))
                 events[name] = payload
-    assert events["agenda_state"]["slug"] == congress.slug
+    assert events["agenda_current"]["congress_id"] == congress.id

@@ -88,7 +88,7 @@ def test_a_change_through_the_api_reaches_a_phone_over_gevent(production):
     with connect(f"ws://{address}/socket.io/?EIO=4&transport=websocket") as phone:
         phone.recv(timeout=10)  # Engine.IO's open packet
         phone.send('40/live,{"congress": "chay-that"}')
-        assert receive(phone, "/live", "agenda_state")["current_item_id"] is None
+        assert receive(phone, "/live", "agenda_current")["current_item_id"] is None
         request = urllib.request.Request(
             f"http://{address}/api/v1/congresses/{production['congress_id']}/agenda/current",
             data=json.dumps({"item_id": production["item_id"]}).encode(), method="POST",
@@ -96,7 +96,7 @@ def test_a_change_through_the_api_reaches_a_phone_over_gevent(production):
                      "Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
-        assert receive(phone, "/live", "agenda_state")["current_item_id"] == \
+        assert receive(phone, "/live", "agenda_current")["current_item_id"] == \
             production["item_id"]
 
 

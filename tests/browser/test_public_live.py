@@ -145,3 +145,36 @@ def test_a_slow_early_fragment_does_not_bring_back_an_older_agenda(new_page, liv
     expect(page.locator(f'li[data-item-id="{first["id"]}"]')).to_be_visible()
     expect(page.locator(f'li[data-item-id="{second["id"]}"]')).to_be_visible()
     assert page.evaluate("window.__notReloaded") == "still here"
+
+
+@pytest.mark.slow
+def test_a_phone_that_missed_moves_catches_up_with_one_fetch(new_page, live_server, congress):
+    """Back from a Wi-Fi drop, the greeting's revision shows what the page missed: it fetches the
+    agenda once. Back with nothing missed, it fetches nothing."""
+    page = open_public_page(new_page, congress, PHONE)
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url)
+            if "agenda-fragment" in request.url else None)
+    status = page.locator("#live-status")
+
+    page.evaluate("window.liveSocket.disconnect()")
+    expect(status).to_have_text(status.get_attribute("data-offline"))
+    # Changes the phone does not hear: two moves and a new item.
+    for _ in range(2):
+        live_server.api("POST", f"/api/v1/congresses/{congress.id}/agenda/next")
+    _, added = live_server.api("POST", f"/api/v1/sessions/{congress.sessions[1][0]}/items",
+                               {"title": "Thông qua Nghị quyết Đại hội"}, role="organizer")
+    page.evaluate("window.liveSocket.connect()")
+    second_id, second_title = congress.items[1]
+    expect(page.locator(f'li[data-item-id="{added["id"]}"]')).to_be_visible()
+    expect(page.locator(f'li[data-item-id="{second_id}"]')).to_have_class("current")
+    expect(page.locator("#current-title")).to_have_text(second_title)
+    assert len(fetched) == 1
+
+    page.evaluate("window.liveSocket.disconnect()")
+    expect(status).to_have_text(status.get_attribute("data-offline"))
+    page.evaluate("window.liveSocket.connect()")
+    expect(status).to_have_text(status.get_attribute("data-online"))
+    page.wait_for_timeout(500)  # time for a fetch it should not make
+    assert len(fetched) == 1
+    assert page.evaluate("window.__notReloaded") == "still here"
