@@ -135,6 +135,7 @@ def test_a_scan_through_the_check_in_service_is_pushed(hall, watch, create_user)
     state = only_state(sock)
     assert state["official"] == {"expected": 4, "present": 1}
     assert state["quorum"]["present"] == 1
+    assert "by_delegation" not in state  # the counts; the page fetches its tables
     # A second scan of the same badge changes nothing and sends nothing.
     assert not perform_checkin(gate_keeper, congress, badge_token(officials[0])).created
     assert states(sock) == []

@@ -4,7 +4,8 @@ Client: connect with `auth={"congress_id": <id>, "session_id": <id or null>}` wh
 as staff who may view attendance. The server answers at once with `attendance_state` and again
 after check-ins, undone check-ins and changes of the delegates (who is expected), at most once
 per ATTENDANCE_PUSH_INTERVAL seconds per congress: 500 scans a second at the doors become two
-pushes a second, not 500.
+pushes a second, not 500. A push holds the counts (per category, the quorum, the guests), not
+the table per delegation: the page fetches its tables as HTML after each push anyway.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from conference.signals import delegate_checked_in, delegates_changed
 NAMESPACE = "/attendance"
 EVENT = "attendance_state"
 EVERY_SCOPE = "*"  # an undone check-in does not say which session it was for
+
+
+def live_counts(state: dict) -> dict:
+    """The attendance state without its table per delegation (a row per unit: the bulk of it)."""
+    return {key: value for key, value in state.items() if key != "by_delegation"}
 
 
 def attendance_room(congress_id: int, session_id: int | None = None) -> str:
@@ -49,7 +55,7 @@ def connect(auth=None):
     except ValidationFailed:
         return False
     join_room(attendance_room(congress.id, session.id if session else None))
-    emit(EVENT, attendance_state(congress, session))
+    emit(EVENT, live_counts(attendance_state(congress, session)))
     return True
 
 
@@ -59,10 +65,11 @@ def push_attendance(congress: Congress, scopes: set[str]) -> None:
     The whole-congress room hears every change; a session's room hears changes of that
     session's check-ins (every session's room, when the scope is unknown).
     """
-    push(EVENT, attendance_state(congress), to=attendance_room(congress.id), namespace=NAMESPACE)
+    push(EVENT, live_counts(attendance_state(congress)), to=attendance_room(congress.id),
+         namespace=NAMESPACE)
     for session in congress_sessions(congress):
         if EVERY_SCOPE in scopes or f"session:{session.id}" in scopes:
-            push(EVENT, attendance_state(congress, session),
+            push(EVENT, live_counts(attendance_state(congress, session)),
                  to=attendance_room(congress.id, session.id), namespace=NAMESPACE)
 
 
