@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     # Models and socket handlers must be imported before the extensions are bound.
-    from conference import database, models, tasks, web  # noqa: F401
+    from conference import database, live, models, tasks, web  # noqa: F401
     from conference.agenda import sockets  # noqa: F401
     from conference.attendance import sockets as attendance_sockets  # noqa: F401
     from conference.displays import sockets as displays_sockets  # noqa: F401
@@ -60,7 +60,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
     tasks.init_app(app)
-    socketio.init_app(app, message_queue=settings["MESSAGE_QUEUE"],
+    # The client manager is always named: Flask-SocketIO would keep an earlier app's otherwise.
+    socketio.init_app(app, client_manager=live.client_manager(settings["MESSAGE_QUEUE"]),
                       async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
 
     if not settings["WEBSOCKET_COMPRESSION"]:

@@ -116,6 +116,9 @@ def flask_config(settings: dict) -> dict:
         "SESSION_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URL"],
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: the limits count in memory for a while rather than fail the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LOCALE"],
         "BABEL_DEFAULT_TIMEZONE": settings["DEFAULT_TIMEZONE"],
         "WTF_CSRF_TIME_LIMIT": None,

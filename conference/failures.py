@@ -10,11 +10,15 @@ failures reach their limit (`check`), and past the address's (much higher) limit
 already failed there is refused before checking too, so spraying guesses over many accounts from
 one address gets one guess per account and window. Tokens are long random strings that nobody
 guesses: they are checked first, and only a wrong one is counted and, past a limit, answered 429.
+
+While Redis does not answer, the counts go to this process's memory: an outage never turns a
+sign-in or a scan into an error page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -22,11 +26,27 @@ from dataclasses import dataclass
 
 from flask import request
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 
 from conference.errors import RateLimited
 from conference.extensions import limiter
 
+log = logging.getLogger(__name__)
 Limit = str | Callable[[], str]
+_in_memory = {}  # the strategy class of the limiter -> the same strategy on this process's memory
+
+
+def _counts(method: str, *args):
+    """`limiter.limiter.<method>(*args)` on the shared storage, or in this process's memory
+    while that storage fails."""
+    shared = limiter.limiter
+    try:
+        return getattr(shared, method)(*args)
+    except Exception:
+        log.warning("the rate limits' storage failed; counting in this process", exc_info=True)
+        kind = type(shared)
+        local = _in_memory.setdefault(kind, kind(MemoryStorage()))
+        return getattr(local, method)(*args)
 
 
 def _item(limit: Limit) -> RateLimitItem:
@@ -54,7 +74,7 @@ class FailureGuard:
         return counters
 
     def _wait(self, item: RateLimitItem, identifier: str) -> int:
-        reset_at = limiter.limiter.get_window_stats(item, self.scope, identifier).reset_time
+        reset_at = _counts("get_window_stats", item, self.scope, identifier).reset_time
         return max(1, math.ceil(reset_at - time.time()))
 
     def check(self, key: str | None) -> None:
@@ -63,11 +83,11 @@ class FailureGuard:
         if key is None or self.key_limit is None:
             return
         (address_item, address_id), (key_item, key_id) = self._counters(key)
-        if not limiter.limiter.test(key_item, self.scope, key_id):
+        if not _counts("test", key_item, self.scope, key_id):
             raise self._refusal(self._wait(key_item, key_id))
-        failed_before = limiter.limiter.get_window_stats(
-            key_item, self.scope, key_id).remaining < key_item.amount
-        if failed_before and not limiter.limiter.test(address_item, self.scope, address_id):
+        failed_before = _counts("get_window_stats", key_item, self.scope,
+                                key_id).remaining < key_item.amount
+        if failed_before and not _counts("test", address_item, self.scope, address_id):
             raise self._refusal(self._wait(address_item, address_id))
 
     def failed(self, key: str | None = None) -> None:
@@ -75,7 +95,7 @@ class FailureGuard:
         or the address was already past its limit, so the client is told to wait."""
         refusal = None
         for item, identifier in self._counters(key):
-            if not limiter.limiter.hit(item, self.scope, identifier) and refusal is None:
+            if not _counts("hit", item, self.scope, identifier) and refusal is None:
                 refusal = self._refusal(self._wait(item, identifier))
         if refusal is not None:
             raise refusal

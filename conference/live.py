@@ -5,7 +5,11 @@ watch what changed. Whatever goes wrong from there on is logged and counted in `
 raised: the change is committed, so its request answers as it would have, and the other
 receivers still run.
 
-- `emit`: a push that fails (Redis down, a broken payload) is logged and counted.
+- `emit`: a push that fails (Redis down, a broken payload) is logged, counted, and sent again
+  once it can be (the latest per room and event; every push is a state or carries a revision,
+  so the latest is all a client needs).
+- `RedisQueue`: python-socketio's Redis manager, except that a publish it cannot make raises
+  instead of being logged and dropped, so `emit` knows.
 - `receiver_failed`: the signals call it for a receiver that raised (see signals.Signal).
 - `Coalescer`: changes that come quickly one after another become one push per key and
   interval (500 scans a second at the doors are two pushes a second, not 500).
@@ -18,6 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable
 
+import socketio as python_socketio
 from flask import Flask, current_app, has_app_context
 
 from conference.extensions import db, socketio
@@ -53,15 +58,83 @@ def _forget_the_failed_transaction() -> None:
             log.exception("rolling back after a failed push failed too")
 
 
+RESEND_INTERVAL = 1.0  # seconds between tries to send again the pushes that failed
+
+# The latest push that failed per (namespace, room, event), waiting to be sent again; a push
+# that succeeds for the same key replaces it.
+_unsent: dict[tuple[str, str, str], dict] = {}
+_unsent_lock = threading.Lock()
+_resending = threading.Event()  # set while a background task works through `_unsent`
+
+
 def emit(event: str, payload: dict, *, to: str, namespace: str) -> bool:
-    """Send `event` to a room; a failure is logged and counted, and answers False."""
+    """Send `event` to a room; a failure is logged and counted, answers False, and the push is
+    sent again (unless a newer one for the same room and event goes first) once it can be."""
+    key = (namespace, to, event)
     try:
         socketio.emit(event, payload, to=to, namespace=namespace)
     except Exception:
         count_failure(f"emit:{namespace}:{event}")
         log.exception("live push %s to %s failed", event, to)
+        with _unsent_lock:
+            _unsent[key] = payload
+        if not _resending.is_set():
+            _resending.set()
+            socketio.start_background_task(_resend)
         return False
+    with _unsent_lock:
+        _unsent.pop(key, None)
     return True
+
+
+def _resend() -> None:
+    """Send the pushes that failed again, every RESEND_INTERVAL, until all have gone: when Redis
+    comes back, every room hears the latest state it missed within about a second."""
+    try:
+        while True:
+            socketio.sleep(RESEND_INTERVAL)
+            with _unsent_lock:
+                waiting = list(_unsent.items())
+            for key, payload in waiting:
+                namespace, room, event = key
+                try:
+                    socketio.emit(event, payload, to=room, namespace=namespace)
+                except Exception:
+                    break  # still down: try again later
+                with _unsent_lock:
+                    if _unsent.get(key) is payload:
+                        del _unsent[key]
+            with _unsent_lock:
+                if not _unsent:
+                    return
+    finally:
+        _resending.clear()
+
+
+class RedisQueue(python_socketio.RedisManager):
+    """python-socketio's Redis manager (5.x), except that a publish that fails twice raises
+    where the library logs "giving up" and drops it: `emit` counts it and sends it again."""
+
+    def _publish(self, data):
+        for attempt in (1, 2):  # the second on a fresh connection, as the library does
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                return self.redis.publish(self.channel, self.json.dumps(data))
+            except Exception:
+                self.connected = False
+                if attempt == 2:
+                    raise
+        return None
+
+
+def client_manager(url: str | None):
+    """What joins the processes' live channels: nothing, Redis, or another Kombu queue."""
+    if not url:
+        return None  # one process: Socket.IO's own in-memory manager
+    if url.startswith(("redis://", "rediss://")):
+        return RedisQueue(url, channel="flask-socketio")
+    return python_socketio.KombuManager(url, channel="flask-socketio")
 
 
 def close_live_connections() -> None:

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.security import generate_password_hash
 
-from conference import create_app
+from conference import create_app, live
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.auth.models import Membership, User
 from conference.auth.service import create_api_token
@@ -287,6 +287,9 @@ def app(request, tmp_path_factory, shared_apps, migrated_template, translations,
     with app.app_context():
         yield app
     _release_database(app, keep_pool=True)
+    # A push this test failed to send must not reach the next test's rooms (same names).
+    with live._unsent_lock:
+        live._unsent.clear()
 
 
 class OneTransaction:

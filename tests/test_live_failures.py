@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -90,6 +91,28 @@ def test_with_redis_down_a_committed_change_answers_and_every_receiver_runs(
                if r.exc_info)
 
 
+def test_a_push_that_failed_reaches_the_room_when_redis_is_back(
+        agenda, operator_browser, socket_client, monkeypatch, new_failures):
+    """Pages that missed a move while Redis was down hear it within about a second of its
+    return, without waiting for the next change."""
+    congress, _sessions, items = agenda
+    watcher = socket_client(auth={"congress": congress.slug})
+    watcher.get_received(NAMESPACE)
+    working = socketio.emit
+    monkeypatch.setattr(socketio, "emit", redis_down)
+    monkeypatch.setattr(live, "RESEND_INTERVAL", 0.05)
+    operator_browser.post(f"/manage/{congress.id}/control/next")
+    operator_browser.post(f"/manage/{congress.id}/control/next")  # two moves while it is down
+    assert watcher.get_received(NAMESPACE) == []
+    monkeypatch.setattr(socketio, "emit", working)  # Redis is back
+    deadline = time.monotonic() + 5
+    while not (heard := [m["args"][0] for m in watcher.get_received(NAMESPACE)]):
+        assert time.monotonic() < deadline, "the failed push was never sent again"
+        time.sleep(0.05)
+    assert [change["current_item_id"] for change in heard] == [items[1].id]  # the latest only
+    assert new_failures() == {"emit:/live:agenda_current": 2}
+
+
 def test_with_redis_down_a_check_in_at_the_door_is_recorded_and_answered(
         congress, create_user, login, client, monkeypatch, new_failures):
     login(create_user(role=Role.CHECKIN, congress=congress))
@@ -136,3 +159,15 @@ def test_changes_within_the_interval_are_flushed_once_together(make_app):
             pushes.add(7, value)
         assert done.wait(5)
     assert flushed == [(7, {"a", "b"})]
+
+
+def test_a_publish_redis_refuses_is_an_error_we_see():
+    """python-socketio would log "giving up" and drop the push; ours raises, so it is counted
+    and sent again."""
+    from bench.serving import free_port
+
+    queue = live.client_manager(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
+    assert isinstance(queue, live.RedisQueue)
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        queue._publish({"method": "emit", "event": "agenda_current"})
+    assert live.client_manager(None) is None
