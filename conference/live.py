@@ -87,6 +87,12 @@ def emit(event: str, payload: dict, *, to: str, namespace: str) -> bool:
     return True
 
 
+def unsent_count() -> int:
+    """Pushes of this process that failed and wait to be sent again."""
+    with _unsent_lock:
+        return len(_unsent)
+
+
 def _resend() -> None:
     """Send the pushes that failed again, every RESEND_INTERVAL, until all have gone: when Redis
     comes back, every room hears the latest state it missed within about a second."""

@@ -10,6 +10,10 @@
   process agrees. Request metrics are per process, or summed over all processes when
   PROMETHEUS_MULTIPROC_DIR names a folder they share (prometheus_client's multiprocess mode).
   Only a monitor may read it: a request from this computer, or one carrying METRICS_TOKEN.
+- `/manage/status`: the same checks in words for the staff's consoles (agenda control, screens),
+  which ask for it every few seconds (`static/js/system-status.js`): each part, failing since
+  when, what failed and came back (for how long) as this process saw it, and live updates that
+  wait to be sent again.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ import ipaddress
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import login_required
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -36,8 +43,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import text
 
 from conference import live
+from conference.dates import format_when, utcnow
 from conference.errors import Forbidden
 from conference.extensions import db, socketio
+from conference.i18n import page_locale
 
 log = logging.getLogger(__name__)
 bp = Blueprint("monitoring", __name__)
@@ -53,13 +62,20 @@ LATENCY = Histogram("conference_http_request_seconds", "Time to answer an HTTP r
 
 # name -> function answering (passed, a short word on what was found)
 _checks: dict[str, Callable[[], tuple[bool, str]]] = {}
+# name -> what the consoles call the part
+PART_LABELS = {"database": lazy_gettext("Database"), "redis": "Redis"}
+# What this process saw: each part's state and since when; the latest outages, newest first.
+_seen: dict[str, dict] = {}
+incidents: deque[dict] = deque(maxlen=3)
 # (metric name, help, label name or None, function answering {label value: number} or a number)
 _measures: list[tuple[str, str, str | None, Callable[[], object]]] = []
 
 
-def add_check(name: str, check: Callable[[], tuple[bool, str]]) -> None:
-    """Make `/healthz` also ask `check`, which runs in an app context."""
+def add_check(name: str, check: Callable[[], tuple[bool, str]], label) -> None:
+    """Make `/healthz` and the consoles also ask `check`, which runs in an app context;
+    `label` (lazily translated) names the part on the consoles."""
     _checks[name] = check
+    PART_LABELS[name] = label
 
 
 def add_measure(name: str, help_text: str, measure: Callable[[], object],
@@ -101,7 +117,37 @@ def run_checks() -> dict[str, dict]:
             passed, found = False, "does not answer"
         results[name] = {"ok": passed, "found": found,
                          "ms": round((time.perf_counter() - started) * 1000, 1)}
+    _note(results)
     return results
+
+
+def _note(results: dict[str, dict]) -> None:
+    """Keep since when each part is as it is, and each outage once it is over."""
+    now = utcnow()
+    for name, result in results.items():
+        before = _seen.get(name)
+        if before is not None and before["ok"] == result["ok"]:
+            continue
+        if before is not None and result["ok"]:
+            incidents.appendleft({"part": name, "began": before["since"], "ended": now,
+                                  "seconds": (now - before["since"]).total_seconds()})
+        _seen[name] = {"ok": result["ok"], "since": now}
+
+
+@bp.get("/manage/status")
+@login_required
+def status():
+    """The consoles' view of the system (a fragment they fetch every few seconds)."""
+    checks = run_checks()
+    parts = [{"name": name, "label": PART_LABELS.get(name, name), "ok": result["ok"],
+              "since": _seen[name]["since"]} for name, result in checks.items()]
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    response = Response(render_template(
+        "_system_status.html", parts=parts, incidents=list(incidents), labels=PART_LABELS,
+        unsent=live.unsent_count(),
+        clock=lambda value: format_when(value, zone, page_locale(), "clock")))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/healthz")

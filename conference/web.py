@@ -26,7 +26,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
@@ -34,7 +34,7 @@ from werkzeug.routing import IntegerConverter
 from conference.actors import Actor
 from conference.dates import format_when
 from conference.errors import ConferenceError, Conflict, RateLimited, ValidationFailed
-from conference.extensions import compress
+from conference.extensions import compress, db, login_manager
 from conference.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
@@ -169,6 +169,22 @@ def _handle_lost_race(error: Exception):
                                              "Reload the page and try again."))
 
 
+def _handle_database_down(error: Exception):
+    """The database does not answer (restarting, unreachable): a 503 that says so, never a
+    stack trace; the pool's pre-ping replaces the dead connections once it is back."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the next request gets a new one
+        log.debug("rollback after a lost connection failed", exc_info=True)
+    g._login_user = login_manager.anonymous_user()  # the page must not ask the database again
+    response = make_response(error_response(
+        503, "database_unavailable",
+        _("The database does not answer at the moment. Try again in a few seconds.")))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error",
@@ -280,6 +296,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_error)
     for race in (StaleDataError, ObjectDeletedError, IntegrityError):
         app.register_error_handler(race, _handle_lost_race)
+    for lost in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(lost, _handle_database_down)
     app.register_error_handler(Exception, _handle_unexpected)
     app.before_request(_refuse_unreadable_input)
     app.after_request(_security_headers)

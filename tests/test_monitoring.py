@@ -4,16 +4,20 @@ in the Prometheus text format, readable only by the monitor."""
 from __future__ import annotations
 
 import re
+from collections import deque
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from conference import live, monitoring
 from conference.checkin.service import perform_checkin
 from conference.dates import utcnow
 from conference.extensions import db
 from conference.jobs.models import Job, JobStatus
 from tests.test_checkin import add_delegate
 
+pytestmark = pytest.mark.english
 ELSEWHERE = {"REMOTE_ADDR": "10.0.0.5"}
 
 
@@ -101,3 +105,70 @@ def door(create_user, congress):
     from conference.auth.service import Actor
 
     return Actor(create_user(role="checkin", congress=congress), source="web")
+
+
+# --- the consoles' view --------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_history(monkeypatch):
+    """What this process saw, forgotten: each test starts with no history."""
+    monkeypatch.setattr(monitoring, "_seen", {})
+    monkeypatch.setattr(monitoring, "incidents", deque(maxlen=10))
+
+
+def test_the_system_line_is_for_signed_in_staff(client, fresh_history):
+    answer = client.get("/manage/status")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_the_consoles_see_a_part_fail_and_come_back(client, app, login, create_user,
+                                                    fresh_history, monkeypatch):
+    login(create_user())
+    assert "Redis" in client.get("/manage/status").get_data(as_text=True)
+    monkeypatch.setitem(app.config["CONFERENCE"], "REDIS_URL", "redis://127.0.0.1:1/0")
+    failing = client.get("/manage/status").get_data(as_text=True)
+    assert "Redis: not answering since" in failing
+    assert "127.0.0.1" not in failing
+    monkeypatch.setitem(app.config["CONFERENCE"], "REDIS_URL", None)
+    back = client.get("/manage/status").get_data(as_text=True)
+    assert "not answering since" not in back
+    assert re.search(r"Redis did not answer for \d+ s \(\d\d:\d\d:\d\d–\d\d:\d\d:\d\d\)",
+                     back), back
+
+
+def test_pushes_waiting_to_be_sent_again_are_shown(client, login, create_user, fresh_history,
+                                                   monkeypatch):
+    login(create_user())
+    monkeypatch.setattr(live, "unsent_count", lambda: 3)
+    assert "3 live updates wait to be sent again" in client.get("/manage/status").get_data(
+        as_text=True)
+
+
+def test_the_agenda_control_and_the_screens_console_carry_the_system_line(
+        client, login, create_user, congress):
+    login(create_user(role="operator", congress=congress))
+    for page in (f"/manage/{congress.id}/control", f"/manage/{congress.id}/screens"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'id="system-status"' in html and "/manage/status" in html, page
+
+
+@pytest.mark.parametrize("path", ["/manage/", "/api/v1/congresses"])
+def test_a_database_that_does_not_answer_is_a_503_that_says_so(client, login, create_user,
+                                                               api, monkeypatch, path):
+    """PostgreSQL restarting: a clear 503 with Retry-After, never a stack trace."""
+    user = create_user(admin=True)
+    caller = api(user) if path.startswith("/api/") else client
+    if caller is client:
+        login(user)
+
+    def restarting(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("conference.congresses.service.list_congresses", restarting)
+    answer = caller.get(path)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    text = answer.get_data(as_text=True)
+    assert "The database does not answer" in text and "Traceback" not in text
+    if path.startswith("/api/"):
+        assert answer.json["error"]["code"] == "database_unavailable"

@@ -160,6 +160,7 @@ CASES: list[Case] = [
     # Public pages and the sign-in page.
     Case("GET", "monitoring.healthz", lambda w: "/healthz", everyone(200)),
     Case("GET", "monitoring.metrics", lambda w: "/metrics", everyone(200)),  # from this computer
+    Case("GET", "monitoring.status", lambda w: "/manage/status", signed_in(200)),
     Case("GET", "site.set_language", lambda w: "/lang/en", everyone(302)),
     Case("GET", "congresses.index", lambda w: "/", everyone(200)),
     Case("GET", "congresses.public", lambda w: f"/c/{w.congress.slug}", everyone(200)),

@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, lazy_gettext
 from flask_babel import gettext as _
 from huey import crontab
 from sqlalchemy import delete, func, select, update
@@ -382,6 +382,6 @@ def _consumer_takes_jobs() -> tuple[bool, str]:
     return True, f"{running} running"
 
 
-monitoring.add_check("jobs", _consumer_takes_jobs)
+monitoring.add_check("jobs", _consumer_takes_jobs, lazy_gettext("Job consumer"))
 monitoring.add_measure("conference_jobs", "Jobs in the database, by status", _jobs_by_status,
                        label="status")
