@@ -67,6 +67,23 @@ def join(stack: contextlib.ExitStack, url: str, **options):
     return socket, receive(socket, "/live", "agenda_current")
 
 
+def test_a_kiosk_through_nginx_shows_what_the_operator_takes(venue):
+    congress_id = venue.seeded["congress_id"]
+    screen = api(venue, "POST", f"/congresses/{congress_id}/screens",
+                 {"name": "Màn hình LED sân khấu", "width": 3840, "height": 1080})
+    token = screen["kiosk_url"].rsplit("/", 1)[1]
+    with connect(venue.live_url, ssl=venue.tls, open_timeout=10) as kiosk:
+        kiosk.recv(timeout=10)  # Engine.IO's open packet
+        kiosk.send("40/screens," + json.dumps({"token": token}))
+        first = receive(kiosk, "/screens", "screen_state")
+        taken = api(venue, "POST", f"/congresses/{congress_id}/screens/take",
+                    {"scene": {"type": "announcement",
+                               "title": "Mời đại biểu vào hội trường"}})
+        state = receive(kiosk, "/screens", "screen_state")
+        assert state["version"] == taken["state_version"] > first["version"]
+        assert state["scene"]["title"] == "Mời đại biểu vào hội trường"
+
+
 def process_of(venue: Venue, socket) -> int:
     """The port of the app process that holds this phone (its live-clients gauge grew)."""
     for port in venue.apps:
