@@ -42,7 +42,13 @@ from conference.auth.models import User
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.delegates import schemas
-from conference.delegates.models import Delegate, delegate_keys, fold
+from conference.delegates.models import (
+    CHOICE_LABELS,
+    CREDENTIAL_FIELDS,
+    Delegate,
+    delegate_keys,
+    fold,
+)
 from conference.delegates.service import (
     FIELDS,
     DelegateInput,
@@ -106,6 +112,16 @@ HEADER_ALIASES = {
     "email": ["Email", "E-mail", "Thư điện tử"],
     "status": ["Trạng thái", "Status"],
     "notes": ["Ghi chú", "Notes", "Note", "Remarks"],
+    # What the credentials committee reports on.
+    "ethnicity": ["Dân tộc", "Ethnicity", "Ethnic group"],
+    "education": ["Trình độ chuyên môn", "Trình độ CM", "TĐCM", "Trình độ chuyên môn nghiệp vụ",
+                  "Chuyên môn", "Education", "Qualification"],
+    "theory_level": ["Lý luận chính trị", "LLCT", "Trình độ LLCT", "Trình độ lý luận chính trị",
+                     "Lý luận", "Political theory"],
+    "party_member": ["Đảng viên", "ĐV", "Là đảng viên", "Ngày vào Đảng", "Party member"],
+    "sector": ["Khu vực", "Khu vực công tác", "Loại hình đơn vị", "Sector"],
+    "mandate": ["Hình thức", "Hình thức đại biểu", "Mandate"],
+    "absence_reason": ["Lý do vắng mặt", "Lý do vắng", "Lý do", "Absence reason"],
 }
 # Lists that split the name into "Họ" (family and middle names) and "Tên" (given name).
 FAMILY_NAME_ALIASES = ["Họ", "Họ đệm", "Họ và đệm", "Họ và tên đệm", "Family name",
@@ -122,9 +138,54 @@ VALUE_ALIASES = {
     "status": {"registered": ["Đã đăng ký", "Đăng ký", "Registered"],
                "confirmed": ["Đã xác nhận", "Xác nhận", "Confirmed"],
                "withdrawn": ["Đã rút", "Rút", "Vắng", "Withdrawn"]},
+    "education": {
+        "untrained": ["Chưa qua đào tạo", "Chưa đào tạo", "Không", "Lao động phổ thông", "LĐPT",
+                      "Untrained"],
+        "vocational": ["Sơ cấp, trung cấp", "Trung cấp", "TC", "Sơ cấp", "SC",
+                       "Công nhân kỹ thuật", "CNKT", "Nghề", "Vocational"],
+        "college": ["Cao đẳng", "CĐ", "College"],
+        "university": ["Đại học", "ĐH", "Cử nhân", "CN", "Kỹ sư", "KS", "Bác sĩ", "BS",
+                       "Dược sĩ", "Kiến trúc sư", "University", "Bachelor"],
+        "master": ["Thạc sĩ", "Thạc sỹ", "ThS", "Cao học", "Master"],
+        "doctor": ["Tiến sĩ", "Tiến sỹ", "TS", "PGS TS", "GS TS", "Doctor", "PhD"]},
+    "theory_level": {
+        "none": ["Chưa qua đào tạo", "Chưa", "Chưa có", "Không", "None"],
+        "elementary": ["Sơ cấp", "SC", "Elementary"],
+        "intermediate": ["Trung cấp", "TC", "Intermediate"],
+        "advanced": ["Cao cấp, cử nhân", "Cao cấp", "CC", "Cử nhân", "CN", "Advanced"]},
+    "party_member": {"yes": ["Có", "x", "ĐV", "Đảng viên", "Yes", "1", "✓", "✔", "v"],
+                     "no": ["Không", "Quần chúng", "No", "0"]},
+    "sector": {
+        "public": ["Hành chính sự nghiệp", "HCSN", "Hành chính", "Sự nghiệp", "Khu vực công",
+                   "Public"],
+        "state_enterprise": ["Doanh nghiệp nhà nước", "DNNN", "DN nhà nước", "Nhà nước",
+                             "State enterprise"],
+        "private": ["Doanh nghiệp ngoài nhà nước", "DN ngoài nhà nước", "DN ngoài NN",
+                    "Ngoài nhà nước", "Ngoài quốc doanh", "NQD", "Tư nhân", "DN tư nhân",
+                    "Private"],
+        "foreign": ["Doanh nghiệp có vốn đầu tư nước ngoài", "DN có vốn ĐTNN",
+                    "Có vốn đầu tư nước ngoài", "Vốn đầu tư nước ngoài", "ĐTNN", "FDI",
+                    "DN FDI", "Foreign-invested", "Foreign"]},
+    "mandate": {
+        "ex_officio": ["Đương nhiên", "Đại biểu đương nhiên", "ĐB đương nhiên", "Ex officio"],
+        "elected": ["Bầu từ cấp dưới", "Bầu", "Được bầu", "Đại biểu bầu", "ĐB bầu", "Elected"],
+        "appointed": ["Chỉ định", "Đại biểu chỉ định", "ĐB chỉ định", "Appointed"]},
 }
+# A date in the "Đảng viên" / "Ngày vào Đảng" column: when they joined, so a member.
+VALUE_PATTERNS = {"party_member": (re.compile(r"^(\d{1,2}[/.-]\d{1,2}[/.-])?(19|20)\d\d$"),
+                                   "yes")}
+# Columns that hold a mark ("x") for one value of a field: "Đại biểu đương nhiên | Bầu | Chỉ
+# định", side by side or under a merged "Hình thức". Read as "field=value" until the row is named.
+MARK_COLUMNS = {("mandate", value): [*words, f"Đại biểu {words[0]}"]
+                for value, words in {"ex_officio": ["Đương nhiên", "ĐB đương nhiên"],
+                                     "elected": ["Bầu", "Được bầu", "ĐB bầu",
+                                                 "Bầu từ cấp dưới"],
+                                     "appointed": ["Chỉ định", "ĐB chỉ định"]}.items()}
+MARKED = {"x", "co", "yes", "1", "v", "✓", "✔"}
 EXPORT_FIELDS = ("code", "full_name", "birth_date", "gender", "category", "unit", "position",
-                 "delegation", "seat", "phone", "email", "status", "notes")
+                 "delegation", "seat", "phone", "email", "status", "notes", "ethnicity",
+                 "education", "theory_level", "party_member", "sector", "mandate",
+                 "absence_reason")
 
 
 def _header_key(text: str) -> str:
@@ -136,6 +197,13 @@ HEADER_INDEX = {_header_key(alias): name for name, aliases in HEADER_ALIASES.ite
                 for alias in [name, *aliases]}
 HEADER_INDEX.update({_header_key(alias): FAMILY_NAME for alias in FAMILY_NAME_ALIASES})
 HEADER_INDEX.update({_header_key(alias): ROW_NUMBER for alias in ROW_NUMBER_ALIASES})
+HEADER_INDEX.update({_header_key(alias): f"{name}={value}"
+                     for (name, value), aliases in MARK_COLUMNS.items() for alias in aliases})
+
+
+def _marked_field(name: str | None) -> str | None:
+    """The field a mark column ("mandate=ex_officio") sets, else None."""
+    return name.split("=", 1)[0] if name and "=" in name else None
 
 # Rows of a list that are not delegates, judged on folded text (no case, no diacritics).
 # "Tổng cộng: 9 đại biểu", "Cộng: 9", "Tổng số 9 người" (not "Tống Công Minh": a number follows).
@@ -176,6 +244,8 @@ PROBLEMS = {
     "invalid_phone": lazy_gettext("This is not a phone number."),
     "invalid_birth_date": lazy_gettext("Write the date of birth as 05/03/1975."),
     "invalid_value": lazy_gettext("Invalid value."),
+    "invalid_choice": lazy_gettext("“%(value)s” is not one of: %(known)s. Leave it empty if it "
+                                   "is not known."),
 }
 # Why a row was not read as a delegate.
 SKIP_REASONS = {
@@ -538,9 +608,11 @@ def _header_names(sheet: Sheet, header: list[str], below: list[str]) -> tuple[li
             group, group_label = name, label
         if continued and key in BIRTH_BY_GENDER and group == "birth_date":
             name, label = BIRTH_BY_GENDER[key][0], f"{group_label} – {sub[index].strip()}"
-        elif continued and not name and key in HEADER_INDEX:
-            name = HEADER_INDEX[key]
-            label = sub[index].strip()
+        elif continued and key in HEADER_INDEX and (
+                not name or _marked_field(HEADER_INDEX[key]) == group):
+            name = HEADER_INDEX[key]  # "Bầu" under a merged "Hình thức": a mark column
+            label = sub[index].strip() if not _marked_field(name) else \
+                f"{group_label} – {sub[index].strip()}"
         if name in sheet.headers:
             name = None  # two columns for one field: the first one counts
         if name:
@@ -562,9 +634,13 @@ def _name_columns(table: list[list[str]]) -> Sheet:
         sheet.headers.setdefault("birth_date", " / ".join(
             sheet.headers[name] for name in ("birth_date_male", "birth_date_female")
             if name in sheet.headers))
+    for name in {_marked_field(name) for name in sheet.headers} - {None}:
+        sheet.headers.setdefault(name, " / ".join(
+            label for column, label in sheet.headers.items() if _marked_field(column) == name))
     if FAMILY_NAME in sheet.headers:
         sheet.headers["full_name"] = f"{sheet.headers[FAMILY_NAME]} + {sheet.headers['full_name']}"
-    sheet.columns = [name for name in names if name and name not in (FAMILY_NAME, ROW_NUMBER)]
+    sheet.columns = [name for name in names if name and name not in (FAMILY_NAME, ROW_NUMBER)
+                     and not _marked_field(name)]
     if len(table) - header_at - 1 > MAX_ROWS:
         raise _file_error(UnreadableFile, _("The file has more than %(n)d rows.", n=MAX_ROWS))
     ended = False  # a signature block ends the table: what follows signs it
@@ -581,6 +657,7 @@ def _name_columns(table: list[list[str]]) -> Sheet:
             continue
         values.pop(ROW_NUMBER, None)
         _birth_by_gender(values)
+        _read_marks(values)
         family = values.pop(FAMILY_NAME, "")
         if family:
             values["full_name"] = f"{family} {values.get('full_name', '')}".strip()
@@ -600,6 +677,16 @@ def _birth_by_gender(values: dict[str, str]) -> None:
         if born and not values.get("birth_date"):
             values["birth_date"] = born
             values["gender"] = values.get("gender") or gender
+
+
+def _read_marks(values: dict[str, str]) -> None:
+    """A marked cell ("x", "có") of a mark column gives its field that column's value; any
+    other word is kept, so the check names the row and column it cannot place."""
+    for column in [column for column in values if _marked_field(column)]:
+        cell = values.pop(column)
+        name, value = column.split("=", 1)
+        if cell and not values.get(name):
+            values[name] = value if _value_key(cell) in MARKED else cell
 
 
 def _row_text(row: list[str]) -> str:
@@ -641,13 +728,32 @@ def _phone(value: str) -> str:
     return value
 
 
-_VALUE_INDEX = {name: {fold(word): canonical for canonical, words in aliases.items()
-                      for word in [canonical, *words]}
+def _value_key(text: str) -> str:
+    """Values compare without case, diacritics, spaces or dots: "Th.S", "ths" and "ThS" are one
+    word, "ĐH" is "dh"; a mark like "✓" keeps itself."""
+    folded = fold(text)
+    return re.sub(r"[\W_]+", "", folded) or folded
+
+
+_VALUE_INDEX = {name: {_value_key(word): canonical for canonical, words in aliases.items()
+                       for word in [canonical, *words]}
                 for name, aliases in VALUE_ALIASES.items()}
 
 
 def _canonical(name: str, value: str) -> str:
-    return _VALUE_INDEX[name].get(fold(value), value)
+    """The key of the value a cell means: a word of VALUE_ALIASES, or its first words ("ĐH Sư
+    phạm" is a university degree, "Cao cấp LLCT" the advanced level), or a pattern; else the
+    cell as written, for the check to refuse."""
+    index = _VALUE_INDEX[name]
+    words = re.sub(r"[\W_]+", " ", fold(value)).split()
+    for end in range(len(words), 0, -1):
+        found = index.get(_value_key("".join(words[:end])))
+        if found is not None:
+            return found
+    found = index.get(_value_key(value))
+    if found is None and name in VALUE_PATTERNS and VALUE_PATTERNS[name][0].match(value.strip()):
+        return VALUE_PATTERNS[name][1]
+    return value if found is None else found
 
 
 def field_labels() -> dict[str, str]:
@@ -658,16 +764,20 @@ def field_labels() -> dict[str, str]:
             "phone": _("Phone"), "email": _("Email"), "status": _("Status"),
             "notes": _("Notes"), ROW_NUMBER: _("Row number (not stored)"),
             FAMILY_NAME: _("Family name"), "birth_date_male": _("Date of birth (male)"),
-            "birth_date_female": _("Date of birth (female)")}
+            "birth_date_female": _("Date of birth (female)"),
+            **{name: str(label) for name, label in CREDENTIAL_FIELDS.items()},
+            **{f"{name}={value}": f"{CREDENTIAL_FIELDS[name]}: {CHOICE_LABELS[name][value]}"
+               for name, value in MARK_COLUMNS}}
 
 
 PREVIEW_FIELDS = ("full_name", "birth_date", "gender", "category", "unit", "position",
-                  "delegation", "seat", "phone", "email")
+                  "delegation", "seat", "phone", "email", *CREDENTIAL_FIELDS)
 
 
 def preview_fields(columns: list[dict]) -> list[str]:
     """The fields the preview shows: the name and those the file has a column for."""
-    read = {column["field"] for column in columns} | {"full_name"}
+    read = {_marked_field(column["field"]) or column["field"] for column in columns} | {
+        "full_name"}
     if read & {"birth_date_male", "birth_date_female"}:
         read |= {"birth_date", "gender"}
     return [name for name in PREVIEW_FIELDS if name in read]
@@ -679,7 +789,7 @@ def header_label(name: str) -> str:
 
 
 def value_label(name: str, value: str) -> str:
-    """The word exports write for a gender or status (the one lists use)."""
+    """The word exports write for a gender, status or credentials value (the one lists use)."""
     words = VALUE_ALIASES.get(name, {}).get(value)
     return words[0] if words else value
 
@@ -709,6 +819,13 @@ def _category_index(congress: Congress) -> dict[str, str]:
 FIELD_PROBLEMS = {"gender": "invalid_gender", "status": "invalid_status", "code": "invalid_code",
                   "email": "invalid_email", "phone": "invalid_phone",
                   "birth_date": "invalid_birth_date"}
+FIELD_PROBLEMS.update({name: "invalid_choice" for name in CHOICE_LABELS})
+
+
+def _choices(name: str, value: object) -> dict:
+    """What an "invalid_choice" problem says: the cell and the words a list may write."""
+    known = ", ".join(words[0] for words in VALUE_ALIASES[name].values())
+    return {"value": str(value)[:60], "known": known}
 
 
 def _field_problems(sheet: Sheet, row: int, error: PydanticValidationError) -> list[Problem]:
@@ -726,7 +843,8 @@ def _field_problems(sheet: Sheet, row: int, error: PydanticValidationError) -> l
         elif kind == "control_chars":
             code, args = kind, {}
         else:
-            code, args = FIELD_PROBLEMS.get(name, "invalid_value"), {}
+            code = FIELD_PROBLEMS.get(name, "invalid_value")
+            args = _choices(name, detail.get("input", "")) if code == "invalid_choice" else {}
         problems.setdefault(name, Problem(row, sheet.column_label(name), code, args))
     return list(problems.values())
 
@@ -1090,11 +1208,13 @@ def template_file() -> bytes:
     """An empty list with the Vietnamese headers the import reads, for units to fill in."""
     headers = ["STT", *(header_label(name) for name in TEMPLATE_FIELDS)]
     return write_xlsx([headers], "Danh sách đại biểu",
-                      widths=[6, 28, 12, 10, 22, 32, 24, 20, 8, 14, 26, 14, 24])
+                      widths=[6, 28, 12, 10, 22, 32, 24, 20, 8, 14, 26, 14, 24,
+                              10, 18, 16, 10, 24, 18])
 
 
 TEMPLATE_FIELDS = ("full_name", "birth_date", "gender", "category", "unit", "position",
-                   "delegation", "seat", "phone", "email", "code", "notes")
+                   "delegation", "seat", "phone", "email", "code", "notes", "ethnicity",
+                   "education", "theory_level", "party_member", "sector", "mandate")
 
 
 def _read_staged(filename: str, path: Path) -> Sheet:

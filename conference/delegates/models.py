@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.dates import UTCDateTime, utcnow
@@ -51,6 +51,61 @@ class Gender(StrEnum):
     UNSPECIFIED = ""
 
 
+# What the credentials committee reports on (báo cáo thẩm tra tư cách đại biểu). Each is a
+# short fixed set stored by key; "" is "not stated", never guessed.
+class Education(StrEnum):
+    """Trình độ chuyên môn: the highest professional training."""
+
+    UNTRAINED = "untrained"
+    VOCATIONAL = "vocational"
+    COLLEGE = "college"
+    UNIVERSITY = "university"
+    MASTER = "master"
+    DOCTOR = "doctor"
+    UNSPECIFIED = ""
+
+
+class TheoryLevel(StrEnum):
+    """Lý luận chính trị: the political theory training."""
+
+    NONE = "none"
+    ELEMENTARY = "elementary"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+    UNSPECIFIED = ""
+
+
+class PartyMember(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNSPECIFIED = ""
+
+
+class Sector(StrEnum):
+    """Khu vực: where the delegate works."""
+
+    PUBLIC = "public"
+    STATE_ENTERPRISE = "state_enterprise"
+    PRIVATE = "private"
+    FOREIGN = "foreign"
+    UNSPECIFIED = ""
+
+
+class Mandate(StrEnum):
+    """How they became a delegate."""
+
+    EX_OFFICIO = "ex_officio"
+    ELECTED = "elected"
+    APPOINTED = "appointed"
+    UNSPECIFIED = ""
+
+
+MAJORITY_ETHNICITY = "Kinh"  # any other stated ethnicity is an ethnic minority
+# Offered as the form's suggestions; any other name may be written.
+COMMON_ETHNICITIES = ("Kinh", "Tày", "Thái", "Mường", "Khmer", "Hoa", "Nùng", "H'Mông", "Dao",
+                      "Gia Rai", "Ê Đê", "Ba Na", "Sán Chay", "Chăm")
+
+
 class DelegateCategory(db.Model):
     """A kind of delegate (official, guest, ...); only some count towards the quorum."""
 
@@ -74,6 +129,10 @@ class DelegateCategory(db.Model):
         return [word.strip() for word in (self.words or "").splitlines() if word.strip()]
 
 
+# The server default of the columns added after delegates existed: "" (not stated) for them.
+NOT_GIVEN = text("''")
+
+
 class Delegate(db.Model):
     __tablename__ = "delegates"
     __table_args__ = (UniqueConstraint("congress_id", "code"),)
@@ -90,6 +149,14 @@ class Delegate(db.Model):
     seat: Mapped[str] = mapped_column(String(40), default="")
     birth_date: Mapped[str] = mapped_column(String(10), default="")  # ISO; tells namesakes apart
     gender: Mapped[str] = mapped_column(String(10), default="")
+    ethnicity: Mapped[str] = mapped_column(String(50), default="", server_default=NOT_GIVEN)
+    education: Mapped[str] = mapped_column(String(20), default="", server_default=NOT_GIVEN)
+    theory_level: Mapped[str] = mapped_column(String(20), default="", server_default=NOT_GIVEN)
+    party_member: Mapped[str] = mapped_column(String(3), default="", server_default=NOT_GIVEN)
+    sector: Mapped[str] = mapped_column(String(20), default="", server_default=NOT_GIVEN)
+    mandate: Mapped[str] = mapped_column(String(20), default="", server_default=NOT_GIVEN)
+    # Why an absent delegate is absent, as organizers heard it; the credentials report lists it.
+    absence_reason: Mapped[str] = mapped_column(String(300), default="", server_default=NOT_GIVEN)
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     photo: Mapped[str] = mapped_column(String(100), default="")
@@ -140,3 +207,57 @@ GENDER_LABELS = {
     Gender.FEMALE: lazy_gettext("female"),
     Gender.UNSPECIFIED: lazy_gettext("not given"),
 }
+NOT_STATED = lazy_gettext("not stated")
+EDUCATION_LABELS = {
+    Education.UNTRAINED: lazy_gettext("no professional training"),
+    Education.VOCATIONAL: lazy_gettext("vocational (elementary or intermediate)"),
+    Education.COLLEGE: lazy_gettext("college"),
+    Education.UNIVERSITY: lazy_gettext("university"),
+    Education.MASTER: lazy_gettext("master's degree"),
+    Education.DOCTOR: lazy_gettext("doctorate"),
+    Education.UNSPECIFIED: NOT_STATED,
+}
+THEORY_LABELS = {
+    TheoryLevel.NONE: lazy_gettext("none"),
+    TheoryLevel.ELEMENTARY: lazy_gettext("elementary"),
+    TheoryLevel.INTERMEDIATE: lazy_gettext("intermediate"),
+    TheoryLevel.ADVANCED: lazy_gettext("advanced or bachelor"),
+    TheoryLevel.UNSPECIFIED: NOT_STATED,
+}
+PARTY_LABELS = {
+    PartyMember.YES: lazy_gettext("party member"),
+    PartyMember.NO: lazy_gettext("not a party member"),
+    PartyMember.UNSPECIFIED: NOT_STATED,
+}
+SECTOR_LABELS = {
+    Sector.PUBLIC: lazy_gettext("public administration and services"),
+    Sector.STATE_ENTERPRISE: lazy_gettext("state-owned enterprise"),
+    Sector.PRIVATE: lazy_gettext("non-state enterprise"),
+    Sector.FOREIGN: lazy_gettext("foreign-invested enterprise"),
+    Sector.UNSPECIFIED: NOT_STATED,
+}
+MANDATE_LABELS = {
+    Mandate.EX_OFFICIO: lazy_gettext("ex officio"),
+    Mandate.ELECTED: lazy_gettext("elected by a lower level"),
+    Mandate.APPOINTED: lazy_gettext("appointed"),
+    Mandate.UNSPECIFIED: NOT_STATED,
+}
+# What the credentials committee reports on, as forms and imports name it.
+CREDENTIAL_FIELDS = {
+    "ethnicity": lazy_gettext("Ethnicity"),
+    "education": lazy_gettext("Professional training"),
+    "theory_level": lazy_gettext("Political theory"),
+    "party_member": lazy_gettext("Party membership"),
+    "sector": lazy_gettext("Sector"),
+    "mandate": lazy_gettext("How they became a delegate"),
+    "absence_reason": lazy_gettext("Reason for absence"),
+}
+# The credentials fields with a fixed set of values -> their labels, in the form's order.
+CHOICE_LABELS = {"education": EDUCATION_LABELS, "theory_level": THEORY_LABELS,
+                 "party_member": PARTY_LABELS, "sector": SECTOR_LABELS,
+                 "mandate": MANDATE_LABELS}
+
+
+def is_minority(ethnicity: str) -> bool:
+    """A stated ethnicity other than Kinh ("kinh", "KINH" are Kinh too)."""
+    return bool(fold(ethnicity)) and fold(ethnicity) != fold(MAJORITY_ETHNICITY)

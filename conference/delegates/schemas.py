@@ -9,7 +9,13 @@ from conference.schemas import Output
 
 class Delegate(Output):
     """A delegate. `portal_url` (the address the badge's QR code opens; it holds the badge
-    token) is given to organizers only, null for others."""
+    token) is given to organizers only, null for others.
+
+    What the credentials committee reports on: `ethnicity` as written ("Kinh", "Mường", ...);
+    `education` (untrained, vocational, college, university, master, doctor), `theory_level`
+    (none, elementary, intermediate, advanced), `party_member` (yes, no), `sector` (public,
+    state_enterprise, private, foreign) and `mandate` (ex_officio, elected, appointed) as keys;
+    "" is not stated. `absence_reason`: why the delegate is absent, as organizers noted it."""
 
     id: int
     congress_id: int
@@ -22,6 +28,13 @@ class Delegate(Output):
     seat: str
     birth_date: str
     gender: str
+    ethnicity: str
+    education: str
+    theory_level: str
+    party_member: str
+    sector: str
+    mandate: str
+    absence_reason: str
     phone: str
     email: str
     status: str

@@ -10,7 +10,7 @@ from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize
 from conference.congresses.models import Congress
 from conference.delegates.importing import EXPORT_FIELDS, header_label, value_label
-from conference.delegates.models import Delegate, DelegateStatus, fold
+from conference.delegates.models import CHOICE_LABELS, Delegate, DelegateStatus, fold
 from conference.delegates.service import category_labels
 from conference.extensions import db
 from conference.tables import table_file
@@ -141,7 +141,7 @@ def delegations(congress: Congress) -> list[str]:
 # --- export ---------------------------------------------------------------------------------
 
 
-EXPORT_WIDTHS = [12, 28, 12, 8, 20, 36, 24, 24, 8, 14, 28, 14, 30]
+EXPORT_WIDTHS = [12, 28, 12, 8, 20, 36, 24, 24, 8, 14, 28, 14, 30, 10, 18, 16, 10, 24, 18, 30]
 
 
 def export_delegates(actor: Actor, congress: Congress, kind: str, *, q: str = "",
@@ -155,8 +155,8 @@ def export_delegates(actor: Actor, congress: Congress, kind: str, *, q: str = ""
     for delegate in db.session.scalars(query.order_by(*SORTS["name"], Delegate.id)):
         values = {name: getattr(delegate, name) or "" for name in EXPORT_FIELDS}
         values["birth_date"] = day_first(values["birth_date"])
-        values["gender"] = value_label("gender", str(values["gender"]))
-        values["status"] = value_label("status", str(values["status"]))
+        for name in ("gender", "status", *CHOICE_LABELS):
+            values[name] = value_label(name, str(values[name]))
         values["category"] = labels.get(values["category"], values["category"])
         rows.append([values[name] for name in EXPORT_FIELDS])
     record(actor, "delegate.export", congress_id=congress.id,

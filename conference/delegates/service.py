@@ -21,10 +21,16 @@ from conference.checkin.models import CheckIn
 from conference.congresses.models import Congress
 from conference.delegates import photos
 from conference.delegates.models import (
+    MAJORITY_ETHNICITY,
     Delegate,
     DelegateCategory,
     DelegateStatus,
+    Education,
     Gender,
+    Mandate,
+    PartyMember,
+    Sector,
+    TheoryLevel,
     delegate_keys,
     fold,
 )
@@ -60,6 +66,13 @@ class DelegateInput(Schema):
     seat: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
     birth_date: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
     gender: Gender = Gender.UNSPECIFIED
+    ethnicity: Annotated[OptionalText, StringConstraints(max_length=50)] = ""
+    education: Education = Education.UNSPECIFIED
+    theory_level: TheoryLevel = TheoryLevel.UNSPECIFIED
+    party_member: PartyMember = PartyMember.UNSPECIFIED
+    sector: Sector = Sector.UNSPECIFIED
+    mandate: Mandate = Mandate.UNSPECIFIED
+    absence_reason: Annotated[OptionalText, StringConstraints(max_length=300)] = ""
     phone: Annotated[OptionalText, StringConstraints(max_length=40)] = ""
     email: Annotated[OptionalText, StringConstraints(max_length=200)] = ""
     status: DelegateStatus = DelegateStatus.REGISTERED
@@ -91,6 +104,15 @@ class DelegateInput(Schema):
         if born is None or not 1900 <= born.year <= 2100:
             raise field_error("birth_date", _("Write the date of birth as 05/03/1975."))
         return born.isoformat()
+
+    @field_validator("ethnicity")
+    @classmethod
+    def _ethnicity_form(cls, value: str) -> str:
+        """"kinh" and "KINH" are stored "Kinh"; a name written all in small letters gets its
+        capital ("mường" -> "Mường")."""
+        if fold(value) == fold(MAJORITY_ETHNICITY):
+            return MAJORITY_ETHNICITY
+        return value[:1].upper() + value[1:] if value.islower() else value
 
     @field_validator("email")
     @classmethod

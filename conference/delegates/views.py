@@ -20,7 +20,15 @@ from conference.auth.service import Capability, can
 from conference.badges.identity import portal_url, reissue_badge
 from conference.congresses.service import get_congress
 from conference.delegates import importing, photos, search, service
-from conference.delegates.models import GENDER_LABELS, STATUS_LABELS, DelegateStatus, Gender
+from conference.delegates.models import (
+    CHOICE_LABELS,
+    COMMON_ETHNICITIES,
+    CREDENTIAL_FIELDS,
+    GENDER_LABELS,
+    STATUS_LABELS,
+    DelegateStatus,
+    Gender,
+)
 from conference.errors import ConferenceError, NotFound
 from conference.i18n import category_label
 from conference.jobs.models import JobStatus
@@ -42,7 +50,10 @@ def _labels(congress) -> dict:
     return {"category_labels": {c.key: category_label(c) for c in cats},
             "category_colors": {c.key: c.color for c in cats},
             "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
-            "gender_labels": {k.value: v for k, v in GENDER_LABELS.items()}}
+            "gender_labels": {k.value: v for k, v in GENDER_LABELS.items()},
+            "choice_labels": {name: {k.value: v for k, v in labels.items()}
+                              for name, labels in CHOICE_LABELS.items()},
+            "credential_labels": CREDENTIAL_FIELDS}
 
 
 def _filters() -> dict:
@@ -91,7 +102,11 @@ def _form(congress, delegate=None):
         category_options=[(c.key, category_label(c)) for c in service.categories(congress)],
         gender_options=[(g.value, GENDER_LABELS[g]) for g in
                         (Gender.UNSPECIFIED, Gender.MALE, Gender.FEMALE)],
-        status_options=[(s.value, STATUS_LABELS[s]) for s in DelegateStatus])
+        status_options=[(s.value, STATUS_LABELS[s]) for s in DelegateStatus],
+        choice_options={name: [("", labels[""]), *((key.value, label) for key, label in
+                                                   labels.items() if key)]
+                        for name, labels in CHOICE_LABELS.items()},
+        credential_labels=CREDENTIAL_FIELDS, ethnicities=COMMON_ETHNICITIES)
 
 
 @bp.route("/manage/<int:congress_id>/delegates/new", methods=["GET", "POST"])
