@@ -4,6 +4,7 @@
                             [--workers 1] [--threads 8]
                             [--warmup 80] [--database sqlite|postgres|both]
                             [--current-item | --no-current-item] [--message-queue URL]
+    python bench/checkin.py --venue [--venue-direct] [--processes 2] [--badges 320] ...
 
 Serves the app with gunicorn (`-k gthread`, the worker Flask-SocketIO's threading mode runs
 in) on a fresh database: SQLite in a temporary instance folder, and, when
@@ -20,6 +21,14 @@ has been running for a while (its connections opened, its statements compiled).
 With --message-queue (a Redis URL) the server runs as in the several-process set-up of the
 README: live pushes and rate-limit counters go through Redis, so two workers can share the doors.
 
+With --venue the same gates scan through the venue set-up of deploy/ instead (bench/venue.py:
+nginx over HTTPS in front of PROCESSES gunicorn processes with deploy/gunicorn.conf.py, on a
+fresh PostgreSQL database on 127.0.0.1 and Redis database 13): each gate keeps one HTTPS
+connection to nginx, from a loopback address nginx's ip_hash sends to a process of its own, so
+the gates share the processes evenly. --venue-direct adds a second pass with other badges, the
+gates talking plain HTTP straight to the processes, to tell what nginx and TLS add; the CPU
+each process used in each pass is printed.
+
 Prints scans per second, latency p50/p90/p99/max in milliseconds, for first scans and repeats
 apart, checks that every badge was checked in exactly once, and the target: >= 500 scans/s with
 p99 < 50 ms.
@@ -34,6 +43,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import ssl
 import statistics
 import sys
 import tempfile
@@ -46,10 +56,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.serving import free_port, percentile, start_server, stop_server  # noqa: E402
+from bench.usage import Usage  # noqa: E402
+from bench.venue import Venue  # noqa: E402
+from bench.venue_bench import fresh_stores, without_alembic_chatter  # noqa: E402
 from tests.scratch_db import scratch_postgres  # noqa: E402  (after the path is set)
 
 SECRET_KEY = "bench-checkin-secret-key"
 TARGET_RATE = 500
+VENUE_REDIS = "redis://127.0.0.1:6379/13"
 TARGET_P99_MS = 50
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Đào"]
 GIVEN = ["Văn Trường", "Thị Lan", "Đức Anh", "Ngọc Hương", "Minh Khánh", "Thanh Thủy"]
@@ -136,12 +150,20 @@ def checkin_count(settings: dict) -> tuple[int, int]:
 # --- the gates -----------------------------------------------------------------------------
 
 
-def gate(number: int, port: int, path: str, token: str, urls: list[str], rounds: int,
+def gate(number: int, target: dict, path: str, token: str, urls: list[str], rounds: int,
          start_at: float, results) -> None:
-    """One gate: every badge ROUNDS times in its own order over one keep-alive connection."""
+    """One gate: every badge ROUNDS times in its own order over one keep-alive connection (to
+    target["port"]; over HTTPS trusting target["ca"] when given, from target["source"])."""
     rng = random.Random(number)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    source = (target["source"], 0) if target.get("source") else None
+    if target.get("ca"):
+        context = ssl.create_default_context(cafile=target["ca"])
+        connection = http.client.HTTPSConnection("127.0.0.1", target["port"], timeout=30,
+                                                 context=context, source_address=source)
+    else:
+        connection = http.client.HTTPConnection("127.0.0.1", target["port"], timeout=30,
+                                                source_address=source)
     timings: list[tuple[int, float]] = []
     while time.time() < start_at:
         time.sleep(0.001)
@@ -159,14 +181,16 @@ def gate(number: int, port: int, path: str, token: str, urls: list[str], rounds:
     results.put((number, timings))
 
 
-def run_load(port: int, congress_id: int, token: str, urls: list[str], gates: int,
-             rounds: int) -> tuple[list[tuple[int, float]], float]:
+def run_load(port: int | list[dict], congress_id: int, token: str, urls: list[str],
+             gates: int, rounds: int) -> tuple[list[tuple[int, float]], float]:
+    """GATES gates at a port, or at one target each (a list: {"port", "ca", "source"})."""
+    targets = port if isinstance(port, list) else [{"port": port}] * gates
     path = f"/api/v1/congresses/{congress_id}/checkins"
     results = multiprocessing.Queue()
     start_at = time.time() + 0.5
     processes = [multiprocessing.Process(target=gate, args=(
-        number, port, path, token, urls, rounds, start_at, results)) for number in
-        range(1, gates + 1)]
+        number, targets[number - 1], path, token, urls, rounds, start_at, results))
+        for number in range(1, gates + 1)]
     for process in processes:
         process.start()
     timings = []
@@ -252,6 +276,70 @@ def bench(database: str, args) -> dict:
         shutil.rmtree(instance, ignore_errors=True)
 
 
+def bench_venue(args) -> dict:
+    """The gates through nginx over HTTPS to PROCESSES app processes on PostgreSQL and Redis
+    (and, with --venue-direct, again straight to the processes)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-checkin-venue-"))
+    passes = ["nginx", "direct"] if args.venue_direct else ["nginx"]
+    outcome = {}
+    try:
+        with fresh_stores(VENUE_REDIS, "conference_bench_checkin") as database:
+            settings = {"INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": SECRET_KEY,
+                        "TOKEN_KEY": "bench-checkin-token-key", "DATABASE_URL": database}
+            with without_alembic_chatter():  # without Redis: this process joins no queue
+                congress_id, token, every_url = seed(
+                    settings, args.warmup + args.badges * len(passes), args.current_item)
+            with Venue(folder, settings | {"REDIS_URL": VENUE_REDIS},
+                       processes=args.processes, consumer=False) as venue:
+                ports = sorted(venue.apps)
+                per_process = -(-args.gates // len(ports))
+                sources = venue.sources(per_process)
+                ca = str(venue.folder / "tls" / "ca.pem")
+                through_nginx = [{"port": venue.https, "ca": ca,
+                                  "source": sources[ports[n % len(ports)]][n // len(ports)]}
+                                 for n in range(args.gates)]
+                direct = [{"port": ports[n % len(ports)]} for n in range(args.gates)]
+                usage = Usage(venue.process_ids()).start()
+                warmup = every_url[:args.warmup]
+                if warmup:
+                    run_load(through_nginx, congress_id, token, warmup, args.gates, 2)
+                for number, name in enumerate(passes):
+                    urls = every_url[args.warmup + number * args.badges:
+                                     args.warmup + (number + 1) * args.badges]
+                    usage.mark()
+                    timings, elapsed = run_load(
+                        through_nginx if name == "nginx" else direct, congress_id, token,
+                        urls, args.gates, args.rounds)
+                    label = (f"postgres, {len(ports)} processes (deploy/gunicorn.conf.py), "
+                             + ("through nginx over HTTPS keep-alive, gates spread over the "
+                                "processes by address" if name == "nginx" else
+                                "straight to the processes over plain HTTP, no nginx")
+                             + f"; {args.gates} gates x {len(urls)} badges x {args.rounds} "
+                               "rounds; Redis")
+                    outcome[name] = report(label, timings, elapsed)
+                    usage.report(f"  CPU during this pass ({len(timings)} scans)")
+                    for row in usage.rows():
+                        if row[1] == "worker" and row[0].startswith("app"):
+                            print(f"  {row[0]} worker: {row[3] * 1e6 / len(timings):.0f} µs "
+                                  "of CPU per scan of all gates")
+                usage.stop()
+            rows, distinct = checkin_count(settings)
+            print(f"\n  check-ins stored: {rows} for {distinct} delegates (warm-up included: "
+                  f"{'one each' if rows == distinct == len(every_url) else 'WRONG'})")
+            errors = [line for log in folder.glob("gunicorn-*.log")
+                      for line in log.read_text().splitlines()
+                      if "Traceback" in line or "ERROR" in line]
+            if errors:
+                print(f"  server logs have {len(errors)} error lines, e.g. {errors[0]}")
+        met = outcome["nginx"]["met"]
+        print(f"\n{'PASS' if met else 'FAIL'}  check-in through nginx: "
+              f"{outcome['nginx']['rate']:,.0f} scans/s (target >= {TARGET_RATE}), p99 "
+              f"{outcome['nginx']['p99']:.1f} ms (target < {TARGET_P99_MS})")
+        return outcome
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--badges", type=int, default=320)
@@ -270,7 +358,17 @@ def main() -> None:
                         help="an agenda item under way, so scans count for its session")
     parser.add_argument("--message-queue", metavar="URL", default="",
                         help="Redis URL for live pushes and rate limits (several workers)")
+    parser.add_argument("--venue", action="store_true",
+                        help="through nginx (HTTPS) to PROCESSES app processes, PostgreSQL on "
+                             "127.0.0.1 and Redis (bench/venue.py)")
+    parser.add_argument("--venue-direct", action="store_true",
+                        help="with --venue: a second pass straight to the processes")
+    parser.add_argument("--processes", type=int, default=2, help="app processes with --venue")
     args = parser.parse_args()
+    if args.venue:
+        print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+        bench_venue(args)
+        return
     databases = [args.database] if args.database != "both" else ["sqlite"] + (
         ["postgres"] if os.environ.get("CONFERENCE_TEST_DATABASE_URL", "").startswith(
             "postgresql") else [])

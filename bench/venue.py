@@ -4,10 +4,13 @@ and the jobs' consumer. tests/test_deploy.py, the fault drills and the venue ben
 
     with Venue(folder, settings, processes=2) as venue:
         venue.url("/healthz"), venue.live_url, venue.tls, venue.apps, venue.kill(port)
+        venue.sources(2)  # client addresses nginx sends to each process, {port: [address]}
+        venue.process_ids()  # {"nginx": pid, "app <port>": pid, "consumer": pid}
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import ssl
@@ -148,6 +151,46 @@ class Venue:
         for process in [*self.apps.values(), self.consumer]:
             if process is not None and process.poll() is None:
                 stop_server(process)
+
+    def process_ids(self) -> dict[str, int]:
+        """The root process of each part (gunicorn's arbiter: its worker is a child)."""
+        roots = {"nginx": self.nginx.pid} if self.nginx is not None else {}
+        roots |= {f"app {port}": process.pid for port, process in self.apps.items()}
+        if self.consumer is not None:
+            roots["consumer"] = self.consumer.pid
+        return roots
+
+    def process_for(self, source: str, timeout: float = 10) -> int:
+        """The app port nginx sends a client from the loopback address `source` to (ip_hash
+        reads the first three parts of an IPv4 address), as its access log says."""
+        marker = f"/healthz?source={source}&n={time.monotonic_ns()}"
+        connection = http.client.HTTPSConnection("127.0.0.1", self.https, context=self.tls,
+                                                 source_address=(source, 0), timeout=timeout)
+        try:
+            connection.request("GET", marker)
+            connection.getresponse().read()
+        finally:
+            connection.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in reversed(self.access_log.read_text().splitlines()):
+                if marker in line:
+                    return int(line.rsplit(":", 1)[1])
+            time.sleep(0.05)
+        raise RuntimeError(f"nginx logged no request from {source}")
+
+    def sources(self, per_process: int = 1) -> dict[int, list[str]]:
+        """`per_process` loopback addresses (127.0.N.1) that nginx sends to each app process,
+        so clients bound to them spread over every process rather than all landing on one."""
+        found: dict[int, list[str]] = {port: [] for port in self.apps}
+        for n in range(1, 255):
+            if all(len(found[port]) >= per_process for port in found):
+                return found
+            source = f"127.0.{n}.1"
+            port = self.process_for(source)
+            if len(found[port]) < per_process:
+                found[port].append(source)
+        raise RuntimeError(f"no {per_process} addresses for each process: {found}")
 
     def wait_for(self, url: str, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout
