@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from conference import images, tokens
+from conference.attendance.service import attendance_state
 from conference.auth.service import Actor
 from conference.badges.identity import badge_token
 from conference.checkin.service import perform_checkin
@@ -384,6 +385,31 @@ def test_check_ins_drive_attendance_screens(app, agenda, boss, screen, socket_cl
     door = Actor(create_user(role="checkin", congress=congress))
     perform_checkin(door, congress, badge_token(delegate), gate="A")
     assert states(sock)[-1]["scene"]["quorum"]["present"] == 1
+
+
+def test_a_hall_of_screens_showing_the_quorum_counts_it_once_per_refresh(
+        app, agenda, boss, socket_client, create_user, monkeypatch):
+    """Twenty screens on the quorum while the doors scan: each refresh counts attendance once
+    and every screen gets the same numbers."""
+    from conference.displays import scenes
+
+    congress = agenda[0]
+    delegate = Delegate(**new_delegate_values(congress, DelegateInput(full_name="Lê Văn C")))
+    db.session.add(delegate)
+    db.session.commit()
+    hall = [service.create_screen(boss, congress, {"name": f"Màn hình {n}", "width": 1920,
+                                                   "height": 1080}) for n in range(4)]
+    service.take_scene(boss, congress, hall, {"scene": SCENES["attendance"]})
+    socks = [kiosk(socket_client, app, screen) for screen in hall]
+    for sock in socks:
+        states(sock)
+    counted = []
+    monkeypatch.setattr(scenes, "attendance_state",
+                        lambda *args: counted.append(args) or attendance_state(*args))
+    perform_checkin(Actor(create_user(role="checkin", congress=congress)), congress,
+                    badge_token(delegate), gate="A")
+    assert len(counted) == 1
+    assert [states(sock)[-1]["scene"]["quorum"]["present"] for sock in socks] == [1] * 4
 
 
 def test_stream_changes_reach_stream_screens_only(app, agenda, boss, screen, stream,

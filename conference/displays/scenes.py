@@ -8,8 +8,11 @@ numbers, QR codes as data: URLs so a kiosk can redraw them offline from its loca
 from __future__ import annotations
 
 import base64
+import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -321,12 +324,35 @@ RESOLVERS = {"agenda": _resolve_agenda, "current_item": _resolve_current_item,
              "image": _resolve_image, "awards": _resolve_awards}
 
 
+# While set, scenes resolved so far in this batch of pushes, by congress, scene and address.
+_resolved: ContextVar[dict | None] = ContextVar("resolved_scenes", default=None)
+
+
+@contextmanager
+def resolved_once() -> Iterator[None]:
+    """Within the block, a scene shown by several screens is resolved once: a refresh of twenty
+    screens showing the quorum counts attendance once, not twenty times."""
+    token = _resolved.set({})
+    try:
+        yield
+    finally:
+        _resolved.reset(token)
+
+
 def resolve_scene(congress: Congress, scene: dict | None, now, base_url: str = "") -> dict | None:
     """The scene with everything its renderer draws; None for none."""
     if not scene:
         return None
+    batch = _resolved.get()
+    key = (congress.id, json.dumps(scene, sort_keys=True, default=str), base_url)
+    if batch is not None and key in batch:
+        return batch[key]
     kind = scene.get("type")
     if kind == "qr":
-        return scene | _resolve_qr(congress, scene, now, base_url)
-    resolver = RESOLVERS.get(kind)
-    return scene | resolver(congress, scene, now) if resolver else dict(scene)
+        resolved = scene | _resolve_qr(congress, scene, now, base_url)
+    else:
+        resolver = RESOLVERS.get(kind)
+        resolved = scene | resolver(congress, scene, now) if resolver else dict(scene)
+    if batch is not None:
+        batch[key] = resolved
+    return resolved

@@ -27,6 +27,7 @@ from conference.congresses.models import Congress
 from conference.dates import utcnow
 from conference.displays import service
 from conference.displays.models import Screen
+from conference.displays.scenes import resolved_once
 from conference.displays.schemas import ScreenStatus
 from conference.extensions import db, socketio
 from conference.live import Coalescer
@@ -96,9 +97,10 @@ def _connect_console(congress_id) -> bool:
     if congress is None or not can(staff, congress, service.CAPABILITY):
         return False
     join_room(console_room(congress.id))
-    for screen in service.list_screens(congress):
-        emit(STATE, service.screen_state(screen))
-        emit(STATUS, _status(screen))
+    with resolved_once():
+        for screen in service.list_screens(congress):
+            emit(STATE, service.screen_state(screen))
+            emit(STATUS, _status(screen))
     return True
 
 
@@ -156,17 +158,19 @@ def push_changed(congress: Congress, screen_ids=(), revoked: str | None = None, 
     """After a committed change, push the screens it names; tell a replaced kiosk it is."""
     if revoked:
         push("revoked", {}, to=kiosk_room(revoked), namespace=NAMESPACE)
-    for screen_id in screen_ids:
-        screen = db.session.get(Screen, screen_id)
-        if screen is not None:
-            push_screen(screen)
+    with resolved_once():
+        for screen_id in screen_ids:
+            screen = db.session.get(Screen, screen_id)
+            if screen is not None:
+                push_screen(screen)
 
 
 def refresh_screens(congress: Congress, kinds: set[str]) -> None:
     """Push every screen of the congress that shows one of these kinds of data now."""
-    for screen in service.list_screens(congress):
-        if service.data_kinds(screen) & kinds:
-            push_screen(screen)
+    with resolved_once():
+        for screen in service.list_screens(congress):
+            if service.data_kinds(screen) & kinds:
+                push_screen(screen)
 
 
 def _refresh(congress_id: int, kinds: set[str]) -> None:
