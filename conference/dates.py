@@ -12,9 +12,10 @@ from sqlalchemy.types import TypeDecorator
 # CLDR's Vietnamese default puts the time first ("08:30 15/3/26"); agendas read better like this.
 PATTERNS = {
     "vi": {"full": "EEEE, 'ngày' dd/MM/yyyy, HH:mm", "date": "EEEE, 'ngày' dd/MM/yyyy",
-           "time": "HH:mm", "clock": "HH:mm:ss", "stamp": "dd/MM/yyyy HH:mm:ss"},
+           "time": "HH:mm", "clock": "HH:mm:ss", "stamp": "dd/MM/yyyy HH:mm:ss",
+           "document": "'ngày' dd 'tháng' MM 'năm' yyyy"},  # the date line of a paper
     "en": {"full": "EEEE, d MMMM yyyy, HH:mm", "date": "EEEE, d MMMM yyyy", "time": "HH:mm",
-           "clock": "HH:mm:ss", "stamp": "d MMM yyyy HH:mm:ss"},
+           "clock": "HH:mm:ss", "stamp": "d MMM yyyy HH:mm:ss", "document": "d MMMM yyyy"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The credentials committee's attendance report (PDF) and the list of every delegate (CSV)."""
+"""The credentials committee's report (PDF) and the list of every delegate (CSV)."""
 
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ def test_pdf_report_in_vietnamese(app, client, committee, arrive):
     text = pdf_text(response)
     vi = lambda message, **variables: label(app, "vi", message, **variables)  # noqa: E731
     assert_shows(text, congress.name, "Công đoàn Viên chức tỉnh", "Phiên trù bị",
-                 vi("Attendance report"), vi("Credentials Committee"),
+                 vi("CREDENTIALS REPORT"), vi("Credentials Committee"),
                  vi("Head of the Credentials Committee"), vi("Prepared by"),
                  vi("More than %(fraction)s of the official delegates must be present.",
                     fraction="1/2"),
-                 vi("Official delegates expected") + "4",
+                 vi("Official delegates summoned") + "4",
                  vi("Official delegates present") + "3",
                  vi("Official delegates absent") + "1",
                  vi("Required for the quorum") + "3",
@@ -76,7 +76,7 @@ def test_pdf_report_in_english_on_request(client, committee):
     congress = committee[0]
     client.get("/lang/en")
     text = pdf_text(client.get(f"/manage/{congress.id}/attendance/report.pdf"))
-    assert_shows(text, "Attendance report", "Head of the Credentials Committee",
+    assert_shows(text, "CREDENTIALS REPORT", "Head of the Credentials Committee",
                  "Official delegate", "Quorum not met")
 
 

@@ -290,6 +290,10 @@ CASES: list[Case] = [
          page("attendance", 200)),
     Case("GET", "api.get_attendance",
          lambda w: f"/api/v1/congresses/{w.congress.id}/attendance", api("attendance", 200)),
+    Case("GET", "attendance.credentials", lambda w: C.format(w=w) + "/credentials",
+         page("attendance", 200)),
+    Case("GET", "api.get_credentials",
+         lambda w: f"/api/v1/congresses/{w.congress.id}/credentials", api("attendance", 200)),
     # Delegates: organizers edit and import; check-in staff see the list and one delegate.
     Case("GET", "delegates.index", lambda w: C.format(w=w) + "/delegates",
          page("delegates_view", 200)),

@@ -1,16 +1,18 @@
-"""What the credentials committee signs and files: the attendance report (PDF, rendered by a job)
-and the list of every delegate with their check-in (CSV), both in the language asked for."""
+"""What the credentials committee signs and files: its report (PDF, rendered by a job: summoned,
+present and absent delegates, the quorum, the composition of those present) and the list of every
+delegate with their check-in (CSV), both in the language asked for."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import render_template
-from flask_babel import force_locale, format_percent, lazy_gettext
+from flask_babel import force_locale, format_date, format_percent, lazy_gettext
 from flask_babel import gettext as _
 
 from conference.agenda.models import CongressSession
 from conference.attendance.chart import arrivals_chart
+from conference.attendance.credentials import composition_tables, credentials, document_place
 from conference.attendance.service import (
     arrival_times,
     attendance_session,
@@ -63,11 +65,16 @@ def session_label(session: CongressSession | None) -> str:
 
 
 def report_context(congress: Congress, session: CongressSession | None, locale: str) -> dict:
-    """What the dashboard's details and the printed report show, in `locale`."""
+    """What the dashboard's details, the credentials page and the printed report show."""
     session_id = session.id if session else None
     state = attendance_state(congress, session)
     rows = delegate_attendance(congress, session_id)
+    figures = credentials(congress, session, rows)
     return {
+        "credentials": figures,
+        "composition": composition_tables(figures),
+        "place": document_place(congress),
+        "age_day": format_date(congress.starts_on, "dd/MM/yyyy"),
         "congress": congress,
         "session": session,
         "session_label": session_label(session),
@@ -90,7 +97,7 @@ def report_context(congress: Congress, session: CongressSession | None, locale: 
 
 def render_attendance_pdf(congress: Congress, session: CongressSession | None,
                           locale: str) -> bytes:
-    """The attendance report for the credentials committee, in `locale`, as PDF bytes."""
+    """The credentials committee's report, in `locale`, as PDF bytes."""
     with force_locale(locale):
         html = render_template("attendance/report_pdf.html",
                                **report_context(congress, session, locale))
@@ -104,7 +111,7 @@ def start_report_job(actor: Actor, congress: Congress, session: CongressSession 
                      {"session_id": session.id if session else None, "locale": locale})
 
 
-@job_handler(REPORT_JOB, Capability.VIEW_ATTENDANCE, lazy_gettext("Attendance report"))
+@job_handler(REPORT_JOB, Capability.VIEW_ATTENDANCE, lazy_gettext("Credentials report"))
 def _report_job(job: Job, progress) -> tuple[bytes, str, dict]:
     congress = db.session.get(Congress, job.congress_id)
     session = attendance_session(congress, job.params["session_id"])

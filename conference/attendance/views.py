@@ -1,4 +1,5 @@
-"""Attendance pages: the live dashboard, its details, the report (PDF) and the list (CSV)."""
+"""Attendance pages: the live dashboard, its details, the credentials report (page and PDF) and
+the list (CSV)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from conference.attendance.service import (
     congress_sessions,
 )
 from conference.attendance.sockets import NAMESPACE
-from conference.auth.service import Capability
+from conference.auth.service import Capability, can
 from conference.checkin.service import session_under_way
 from conference.congresses.service import get_congress
 from conference.jobs.views import file_or_progress
@@ -32,19 +33,33 @@ def _load(congress_id: int):
     return congress, attendance_session(congress, request.args.get("session_id"))
 
 
-@bp.get("/manage/<int:congress_id>/attendance")
-@login_required
-def dashboard(congress_id: int):
+def _page(template: str, congress_id: int, **extra):
+    """A page of the figures for the session the query names, by default the one under way
+    (the door staff's usual question: who is in for what is starting now)."""
     congress = get_congress(actor(), congress_id, Capability.VIEW_ATTENDANCE)
     if "session_id" in request.args:
         session = attendance_session(congress, request.args["session_id"])
-    else:  # the door staff's usual question: who is in for what is starting now
+    else:
         session = session_under_way(congress)
     context = report.report_context(congress, session, _locale())
-    return render_template("attendance/dashboard.html", **context,
-                           sessions=congress_sessions(congress), whole=WHOLE_CONGRESS,
+    return render_template(template, **context, **extra, sessions=congress_sessions(congress),
+                           whole=WHOLE_CONGRESS,
                            session_arg=session.id if session else WHOLE_CONGRESS,
-                           namespace=NAMESPACE)
+                           may_edit_delegates=can(actor(), congress, Capability.EDIT_DELEGATES))
+
+
+@bp.get("/manage/<int:congress_id>/attendance")
+@login_required
+def dashboard(congress_id: int):
+    return _page("attendance/dashboard.html", congress_id, namespace=NAMESPACE)
+
+
+@bp.get("/manage/<int:congress_id>/credentials")
+@login_required
+def credentials(congress_id: int):
+    """The credentials committee's report as a page: summoned, present, absent and why, and
+    the composition of those present; its PDF is the report below."""
+    return _page("attendance/credentials.html", congress_id)
 
 
 @bp.get("/manage/<int:congress_id>/attendance/details")

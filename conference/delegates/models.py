@@ -218,7 +218,7 @@ EDUCATION_LABELS = {
     Education.UNSPECIFIED: NOT_STATED,
 }
 THEORY_LABELS = {
-    TheoryLevel.NONE: lazy_gettext("none"),
+    TheoryLevel.NONE: lazy_gettext("no political theory training"),
     TheoryLevel.ELEMENTARY: lazy_gettext("elementary"),
     TheoryLevel.INTERMEDIATE: lazy_gettext("intermediate"),
     TheoryLevel.ADVANCED: lazy_gettext("advanced or bachelor"),

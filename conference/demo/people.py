@@ -91,6 +91,46 @@ GUESTS = [  # (unit, position)
     ("Hiệp hội Doanh nghiệp tỉnh", "Chủ tịch"),
 ]
 GUEST_DELEGATION = "Khách mời"
+# What the credentials report counts. Units of enterprises by sector; the others are public
+# administration and services (schools, hospitals, offices, the unions themselves).
+SECTORS = {"Công ty TNHH Gang thép Hưng Nghiệp Formosa": "foreign", "Cảng Sơn Dương": "foreign",
+           "Công ty Nhiệt điện Vũng Áng": "state_enterprise",
+           "Công ty CP Cảng Vũng Áng Việt Lào": "state_enterprise",
+           "Công ty TNHH MTV Cao su Hương Sơn": "state_enterprise",
+           "Công ty CP Cấp nước Hà Tĩnh": "state_enterprise",
+           "Công ty CP Sản xuất Thương mại Thạch Hà": "private", "Công ty May Can Lộc": "private",
+           "Công ty Chè Hương Khê": "private", "Công ty Thủy sản Xuân Thành": "private"}
+# (value, weight); "" is a record that leaves it empty, so the report shows "not stated".
+ETHNICITIES = [("Kinh", 95), ("Mường", 1), ("Thái", 1), ("Tày", 1), ("", 2)]
+EDUCATION = {"workers": [("vocational", 50), ("untrained", 20), ("college", 15),
+                         ("university", 15)],
+             "others": [("university", 68), ("master", 17), ("college", 8), ("doctor", 2),
+                        ("vocational", 3), ("", 2)]}
+THEORY = [("elementary", 40), ("intermediate", 25), ("none", 22), ("advanced", 6), ("", 7)]
+ABSENCE_REASONS = ["Ốm, điều trị tại bệnh viện", "Đi công tác nước ngoài theo quyết định của "
+                   "cơ quan", "Việc gia đình đột xuất (có đơn xin phép)", "Nghỉ sinh con"]
+
+
+def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
+    return rng.choices([value for value, _w in weighted], [w for _v, w in weighted])[0]
+
+
+def _credentials(rng: random.Random, person: dict, leader: bool) -> dict:
+    """Plausible fields for the credentials report: leaders older, ex officio, party members
+    with advanced political theory; workers mostly with vocational training."""
+    if leader:
+        age = rng.randint(45, 58)
+    else:  # a quarter young workers, the rest of every age
+        age = rng.randint(24, 35) if rng.random() < 0.25 else rng.randint(30, 60)
+    born = f"{2023 - age}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    workers = person["position"] in ("Công nhân", "Tổ trưởng Công đoàn")
+    return {
+        "birth_date": born, "ethnicity": _pick(rng, ETHNICITIES),
+        "education": _pick(rng, EDUCATION["workers" if workers else "others"]),
+        "theory_level": "advanced" if leader else _pick(rng, THEORY),
+        "party_member": "yes" if leader else _pick(rng, [("yes", 78), ("no", 20), ("", 2)]),
+        "sector": SECTORS.get(person["unit"].removeprefix("Công đoàn "), "public"),
+        "mandate": "ex_officio" if leader else _pick(rng, [("elected", 92), ("appointed", 8)])}
 
 
 def _name(rng: random.Random, gender: str) -> str:
@@ -111,17 +151,24 @@ def demo_delegates() -> list[dict]:
         names.add(name)
         return name
 
+    # The credentials fields come from a generator of their own, so adding one moves no name.
+    facts = random.Random(f"{SEED}-credentials")  # noqa: S311 -- made-up people, no secret
     delegations = list(DELEGATIONS)
     for index in range(OFFICIAL_COUNT):
         delegation = delegations[index % len(delegations)]
         leader = index < len(delegations)
-        gender = rng.choice(["male", "female"])
+        gender = rng.choices(["male", "female"], [62, 38])[0]  # about a third are women
         people.append({
             "full_name": person(gender), "gender": gender, "category": "official",
             "delegation": delegation,
             "unit": delegation if leader else rng.choice(DELEGATIONS[delegation]),
             "position": DELEGATION_LEADERS[0] if leader else rng.choice(POSITIONS),
             "seat": f"{'ABCDEFGH'[index // 40]}-{index % 40 + 1:02d}"})
+        people[-1] |= _credentials(facts, people[-1], leader)
+    # The last few official delegates (never checked in by the demo) sent word why.
+    for person_, reason in zip(people[OFFICIAL_COUNT - len(ABSENCE_REASONS):], ABSENCE_REASONS,
+                               strict=True):
+        person_["absence_reason"] = reason
     for index, (unit, position) in enumerate(GUESTS):
         gender = rng.choice(["male", "male", "female"])
         people.append({"full_name": person(gender), "gender": gender, "category": "guest",
