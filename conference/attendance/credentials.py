@@ -125,7 +125,9 @@ def credentials(congress: Congress, session: CongressSession | None = None,
         rows = delegate_attendance(congress, session.id if session else None)
     summoned = [row for row in rows if row.counts_for_quorum]
     present = [row.delegate for row in summoned if row.present]
-    absent = [row.delegate for row in summoned if not row.present]
+    # Those who sent word first, then the others, each group by delegation and name.
+    absent = sorted((row.delegate for row in summoned if not row.present),
+                    key=lambda delegate: not delegate.absence_reason)
     day = congress.starts_on
     youngest, oldest = youngest_and_oldest(present, day)
     return {

@@ -102,6 +102,7 @@ SECTORS = {"Công ty TNHH Gang thép Hưng Nghiệp Formosa": "foreign", "Cảng
            "Công ty Chè Hương Khê": "private", "Công ty Thủy sản Xuân Thành": "private"}
 # (value, weight); "" is a record that leaves it empty, so the report shows "not stated".
 ETHNICITIES = [("Kinh", 95), ("Mường", 1), ("Thái", 1), ("Tày", 1), ("", 2)]
+MINORITIES_PRESENT = {21: "Mường", 28: "Thái", 35: "Tày"}  # official delegates' indexes
 EDUCATION = {"workers": [("vocational", 50), ("untrained", 20), ("college", 15),
                          ("university", 15)],
              "others": [("university", 68), ("master", 17), ("college", 8), ("doctor", 2),
@@ -165,6 +166,9 @@ def demo_delegates() -> list[dict]:
             "position": DELEGATION_LEADERS[0] if leader else rng.choice(POSITIONS),
             "seat": f"{'ABCDEFGH'[index // 40]}-{index % 40 + 1:02d}"})
         people[-1] |= _credentials(facts, people[-1], leader)
+    # A few of those the demo checks in are of ethnic minorities, so the report shows them.
+    for index, ethnicity in MINORITIES_PRESENT.items():
+        people[index]["ethnicity"] = ethnicity
     # The last few official delegates (never checked in by the demo) sent word why.
     for person_, reason in zip(people[OFFICIAL_COUNT - len(ABSENCE_REASONS):], ABSENCE_REASONS,
                                strict=True):
