@@ -24,9 +24,10 @@ an acknowledged write, looked up in the database at the end. Two phones on /live
 one on each process (nginx picks the process by the client's address, so they come from
 127.0.N.1), and the screen on /screens. A client is current when it shows the latest revision
 (phones) or version (screen) acknowledged a second before. The clients follow socket.io-client
-as static/js/kiosk.js sets it up: a reconnect after 1 s doubling up to 30 s (±50 %), a
-connection that stays silent past the server's ping interval and timeout is dead, an attempt
-gives up after 20 s; the screen answers `rendered` and beats every 15 s.
+as static/js/kiosk.js sets it up: a reconnect after 1 s doubling up to its
+reconnectionDelayMax (±50 %), a connection that stays silent past the server's ping interval
+and timeout is dead, an attempt gives up after 20 s; the screen answers `rendered` and beats
+every 15 s.
 
 Prints PASS/FAIL lines with figures, and INFO lines with what a monitor saw (/healthz through
 nginx every 0.5 s) and what the operators' consoles showed (the status box of the agenda
@@ -83,6 +84,9 @@ PRINT_GROUP = "Đoàn in thẻ"  # the 300 delegates of the print run
 DELEGATES = 1500  # enough for a fresh check-in every 0.25 s through the longest drill
 TRACEBACK = "Traceback (most recent call last)"
 PASSWORD = "dien-tap-mat-khau"
+# The longest wait between two reconnect attempts, in seconds, as static/js/kiosk.js sets it.
+KIOSK_DELAY_MAX = int(re.search(r"reconnectionDelayMax: (\d+)", (
+    ROOT / "static" / "js" / "kiosk.js").read_text()).group(1)) / 1000
 failed_drills: list[str] = []
 
 
@@ -361,8 +365,8 @@ class LiveClient(threading.Thread):
     def run(self) -> None:
         attempt = 0
         while not self.stopping.is_set():
-            if attempt:  # socket.io-client: 1 s doubling to 30 s, randomised by half
-                delay = min(2 ** (attempt - 1), 30) * self.rng.uniform(0.5, 1.5)
+            if attempt:  # socket.io-client: 1 s doubling to kiosk.js's most, randomised by half
+                delay = min(2 ** (attempt - 1), KIOSK_DELAY_MAX) * self.rng.uniform(0.5, 1.5)
                 self.next_attempt = now() + delay
                 if self.stopping.wait(delay):
                     return

@@ -68,8 +68,10 @@ def start_server(settings: dict, port: int, worker_args: list[str], log: Path,
     """Serve `app` (the conference app unless told, from the checkout `code`) with gunicorn and
     wait until /healthz answers; `settings` reach it as CONFERENCE_* environment variables."""
     env = server_env(settings, code)
+    # A settings file (`-c`) names its own keep-alive; the benchmarks' gates keep theirs open.
+    keep_alive = [] if "-c" in worker_args else ["--keep-alive", "30"]
     command = [sys.executable, "-m", "gunicorn", *worker_args, "--bind", f"127.0.0.1:{port}",
-               "--log-level", "info", "--keep-alive", "30", app]
+               "--log-level", "info", *keep_alive, app]
     log.write_bytes(b"")
     process = subprocess.Popen(command, cwd=code, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Hashable
 
@@ -119,7 +120,29 @@ def _resend() -> None:
 
 class RedisQueue(python_socketio.RedisManager):
     """python-socketio's Redis manager (5.x), except that a publish that fails twice raises
-    where the library logs "giving up" and drops it: `emit` counts it and sends it again."""
+    where the library logs "giving up" and drops it (`emit` counts it and sends it again), and
+    that a process which lost Redis listens again within a second and then sends its own
+    clients to reconnect, so each is greeted with the state it missed meanwhile."""
+
+    def _redis_listen_with_retries(self):
+        # The library waits 1, 2, 4 ... 60 s between tries: a process listening late misses
+        # what the others published after Redis came back (bench/drills.py saw 5 s).
+        lost = False
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                if lost:
+                    log.warning("live channel: listening to Redis again; clients reconnect")
+                    close_live_connections()
+                    lost = False
+                yield from self.pubsub.listen()
+            except Exception:
+                if not lost:
+                    log.warning("live channel: Redis does not answer; trying every second",
+                                exc_info=True)
+                lost = True
+                time.sleep(RESEND_INTERVAL)
 
     def _publish(self, data):
         for attempt in (1, 2):  # the second on a fresh connection, as the library does

@@ -10,7 +10,9 @@ import signal
 worker_class = "gevent"  # the live channel's mode (CONFERENCE_ASYNC_MODE=gevent)
 workers = 1
 worker_connections = 3000  # phones, screens and requests at once, per process
-keepalive = 30
+# An idle connection from nginx is closed after this; nginx gives up its own a second sooner
+# (keepalive_timeout in its upstream), and a stopping worker waits for none longer than this.
+keepalive = 5
 timeout = 60  # a worker silent this long is restarted
 graceful_timeout = 20  # requests under way may finish; live clients are sent away at once
 

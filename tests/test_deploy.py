@@ -175,4 +175,4 @@ def test_a_stopping_process_sends_its_phones_away_at_once(venue):
         _back, greeting = join(stack, venue.live_url, ssl=venue.tls)
         assert greeting["published"] is True
         venue.apps[stopping].wait(15)  # it exits well before the graceful timeout
-        assert time.monotonic() - started < 15
+        assert time.monotonic() - started < 10

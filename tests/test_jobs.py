@@ -116,6 +116,20 @@ def test_only_running_jobs_with_a_stale_heartbeat_are_lost(app, congress):
     assert service.fail_lost_jobs(every_running=True) == [beating.id]
 
 
+def test_a_job_whose_heartbeat_stopped_reads_failed_at_once(app, congress, create_user):
+    """Its consumer was killed: whoever follows the job (its page, the API) sees it failed as
+    soon as the heartbeat is stale, not at the next sweep up to a minute later."""
+    organizer = Actor(create_user(role="organizer", congress=congress))
+    now = utcnow()
+    silent = _job(congress, status=JobStatus.RUNNING, started_at=now - timedelta(minutes=1),
+                  heartbeat_at=now - service.LOST_AFTER - timedelta(seconds=1))
+    beating = _job(congress, status=JobStatus.RUNNING, started_at=now - timedelta(minutes=1),
+                   heartbeat_at=now)
+    assert service.get_job(organizer, silent.id).status == JobStatus.FAILED
+    assert silent.error_code == "worker_lost"
+    assert service.get_job(organizer, beating.id).status == JobStatus.RUNNING
+
+
 def test_jobs_older_than_the_retention_are_swept_with_their_files(make_app, create_congress):
     app = make_app(JOB_RETENTION_DAYS=3)
     with app.app_context():

@@ -172,3 +172,18 @@ def test_a_database_that_does_not_answer_is_a_503_that_says_so(client, login, cr
     assert "The database does not answer" in text and "Traceback" not in text
     if path.startswith("/api/"):
         assert answer.json["error"]["code"] == "database_unavailable"
+
+
+def test_with_the_database_down_the_job_check_is_not_blamed(client, app, monkeypatch,
+                                                            fresh_history):
+    """The job queue's check reads the database: while that is down it is 'not checked', not
+    an outage of its own in the consoles' history."""
+    def no_database():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(monitoring, "_database", no_database)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["database"]["ok"] is False
+    assert answer.json["checks"]["jobs"]["ok"] is None
+    assert "jobs" not in monitoring._seen

@@ -236,6 +236,10 @@ def get_job(actor: Actor, job_id: int) -> Job:
     if job is None or job.kind not in KINDS:
         raise NotFound(_("Job not found."))
     authorize(actor, db.session.get(Congress, job.congress_id), KINDS[job.kind].capability)
+    last_sign = job.heartbeat_at or job.started_at or job.created_at
+    if job.status == JobStatus.RUNNING and last_sign < utcnow() - LOST_AFTER:
+        fail_lost_jobs()  # its consumer died: whoever follows it learns now, not at the sweep
+        db.session.refresh(job)
     return job
 
 

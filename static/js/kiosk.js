@@ -125,7 +125,7 @@
 
   if (typeof io === "undefined") { return; }
   socket = io("/screens", { auth: { token: token }, reconnectionDelay: 1000,
-                            reconnectionDelayMax: 30000, randomizationFactor: 0.5 });
+                            reconnectionDelayMax: 3000, randomizationFactor: 0.5 });
   socket.on("screen_state", function (next) {
     if (next.app_version !== root.dataset.appVersion) { window.location.reload(); return; }
     apply(next, true);
@@ -136,6 +136,10 @@
     socket.disconnect();
     try { window.localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
     root.dataset.revoked = "1";
+  });
+  // The screen's own network is back: try at once rather than when the backoff says.
+  window.addEventListener("online", function () {
+    if (!socket.connected && root.dataset.revoked !== "1") { socket.disconnect().connect(); }
   });
   setInterval(function () { if (socket.connected) { socket.emit("heartbeat"); } }, 15000);
 })();

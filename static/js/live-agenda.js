@@ -64,6 +64,10 @@
   var socket = io("/live", { auth: auth });
   window.liveSocket = socket;  // live-streams.js listens on the same connection
   socket.on("connect", function () { showStatus(true); });
+  // The phone's network is back: try at once rather than when the backoff says.
+  window.addEventListener("online", function () {
+    if (!socket.connected) { socket.disconnect().connect(); }
+  });
   socket.on("disconnect", function () { showStatus(false); });
   // The current item moved (also the greeting on every connect): applied when it is the very
   // next revision; a gap means a change went missing (offline, a reconnect), so fetch once.
