@@ -130,21 +130,26 @@ def test_failures_are_counted_in_redis_when_the_limiter_uses_it(make_app):
         limiter.reset()
 
 
-def test_with_redis_down_sign_in_and_api_answer_and_failures_still_count(make_app, create_user):
+def test_with_redis_down_sign_in_and_api_answer_and_failures_still_count(
+        app, client, create_user, monkeypatch):
     """Redis stops during the congress: nobody gets an error page for it, and guessing a
     password stays slow (counted in the process meanwhile)."""
-    from bench.serving import free_port
+    from limits.storage import RedisStorage
 
-    app = make_app(RATELIMIT_STORAGE_URL=f"redis://127.0.0.1:{free_port()}/0",
-                   LOGIN_RATE_LIMIT="2 per minute")
-    with app.app_context():
-        organizer = create_user(username="hoa.nguyen")
-        token = create_api_token(None, organizer, "gate")[1]
-        client = app.test_client()
-        assert sign_in(client, "hoa.nguyen", "wrong").status_code == 401
-        assert sign_in(client, "hoa.nguyen", "wrong").status_code == 401
-        refused(sign_in(client, "hoa.nguyen", PASSWORD))  # the account's own limit, in memory
-        answer = client.get(f"{V1}/congresses", headers={"Authorization": f"Bearer {token}"})
-        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
-        assert client.get(f"{V1}/congresses", headers={
-            "Authorization": "Bearer wrong-token"}).status_code == 401
+    from bench.serving import free_port
+    from conference import failures
+
+    gone = RedisStorage(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
+    monkeypatch.setattr(limiter, "_storage", gone)
+    monkeypatch.setattr(limiter, "_limiter", type(limiter._limiter)(gone))
+    monkeypatch.setattr(failures, "_in_memory", {})
+    monkeypatch.setitem(app.config["CONFERENCE"], "LOGIN_RATE_LIMIT", "2 per minute")
+    organizer = create_user(username="hoa.nguyen")
+    token = create_api_token(None, organizer, "gate")[1]
+    assert sign_in(client, "hoa.nguyen", "wrong").status_code == 401
+    assert sign_in(client, "hoa.nguyen", "wrong").status_code == 401
+    refused(sign_in(client, "hoa.nguyen", PASSWORD))  # the account's own limit, in memory
+    answer = client.get(f"{V1}/congresses", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert client.get(f"{V1}/congresses", headers={
+        "Authorization": "Bearer wrong-token"}).status_code == 401
