@@ -91,6 +91,9 @@
     return fetch(url, options).catch(function () {
       throw new Problem(msg.msgOffline);
     }).then(function (response) {
+      // nginx without an app process, or the database restarting: as good as offline, so the
+      // scan is decided here and sent once the server answers again.
+      if ([502, 503, 504].indexOf(response.status) !== -1) { throw new Problem(msg.msgOffline); }
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") === -1) {
         // The sign-in page (a redirect) or an error page: the session ended or CSRF expired.

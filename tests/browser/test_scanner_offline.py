@@ -101,3 +101,20 @@ def test_two_gates_offline_then_back_check_each_delegate_in_once(
         gate_a.locator("form.sign-out button").click()
     assert "conference-gate" not in gate_a.evaluate(
         "async () => (await indexedDB.databases()).map(database => database.name)")
+
+
+def test_a_server_that_answers_503_is_treated_as_offline(live_server, congress, door, new_page,
+                                                         sign_in):  # noqa: F811
+    """The database restarting (503) or no app process behind nginx (502): the gate decides
+    the scan from its copy and sends it once the server answers again."""
+    username, first_id, first_url = door
+    gate = open_gate(new_page, sign_in, username, congress, "Cổng C")
+    gate.route("**/checkin/scan", lambda route: route.fulfill(
+        status=503, content_type="text/html", body="<h1>503</h1>"))
+    assert "Nguyễn Văn Trường" in scan(gate, first_url, "ok")
+    assert gate.locator("#gate-waiting").inner_text() == "Mất mạng: 1 lượt quét đang chờ gửi."
+    gate.unroute("**/checkin/scan")
+    gate.evaluate("window.dispatchEvent(new Event('online'))")
+    gate.locator("#gate-waiting").wait_for(state="hidden")
+    assert rows(live_server, f"SELECT delegate_id, gate FROM checkins WHERE congress_id = "
+                             f"{congress.id}") == [(first_id, "Cổng C")]
