@@ -103,8 +103,8 @@ def test_two_gates_offline_then_back_check_each_delegate_in_once(
         "async () => (await indexedDB.databases()).map(database => database.name)")
 
 
-def test_a_server_that_answers_503_is_treated_as_offline(live_server, congress, door, new_page,
-                                                         sign_in):  # noqa: F811
+def test_a_server_that_answers_503_is_treated_as_offline(
+        live_server, congress, door, new_page, sign_in):  # noqa: F811
     """The database restarting (503) or no app process behind nginx (502): the gate decides
     the scan from its copy and sends it once the server answers again."""
     username, first_id, first_url = door
