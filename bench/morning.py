@@ -33,12 +33,9 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
-import shutil
 import ssl
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -58,6 +55,7 @@ from bench.venue_bench import (  # noqa: E402
     live_counts,
     live_failures,
     log_problems,
+    run_in_a_folder,
     spread_line,
     spread_sources,
     statuses_in_access_log,
@@ -472,17 +470,7 @@ def main() -> None:
     parser.add_argument("--scene-every", type=float, default=5.0,
                         help="seconds between two of the operator's takes")
     parser.add_argument("--keep", action="store_true", help="keep the venue folder (logs)")
-    args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-    folder = Path(tempfile.mkdtemp(prefix="bench-morning-"))
-    try:
-        met = run(args, folder)
-    finally:
-        if args.keep:
-            print(f"venue folder kept: {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    sys.exit(0 if met else 1)
+    run_in_a_folder(parser.parse_args(), "bench-morning-", run)
 
 
 if __name__ == "__main__":

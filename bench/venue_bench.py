@@ -8,10 +8,14 @@ import contextlib
 import http.client
 import json
 import multiprocessing
+import os
 import re
+import shutil
+import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.live_clients import Spec, client_process
@@ -168,3 +172,18 @@ def spread_line(label: str, values: list[float]) -> str:
 
 def verdict(name: str, met: bool, detail: str) -> str:
     return f"{'PASS' if met else 'FAIL'}  {name}: {detail}"
+
+
+def run_in_a_folder(args, prefix: str, run: Callable[[object, Path], bool]) -> None:
+    """`run(args, folder)` in a fresh folder (kept with --keep, for its logs); the process exits
+    0 when the run met its targets, else 1."""
+    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        met = run(args, folder)
+    finally:
+        if args.keep:
+            print(f"venue folder kept: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    sys.exit(0 if met else 1)

@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +44,7 @@ from bench.venue_bench import (  # noqa: E402
     live_counts,
     live_failures,
     log_problems,
+    run_in_a_folder,
     spread_line,
     spread_sources,
     verdict,
@@ -211,17 +209,7 @@ def main() -> None:
     parser.add_argument("--direct", action="store_true",
                         help="phones connect straight to the processes, not through nginx")
     parser.add_argument("--keep", action="store_true", help="keep the venue folder (logs)")
-    args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-    folder = Path(tempfile.mkdtemp(prefix="bench-venue-fanout-"))
-    try:
-        met = run(args, folder)
-    finally:
-        if args.keep:
-            print(f"venue folder kept: {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    sys.exit(0 if met else 1)
+    run_in_a_folder(parser.parse_args(), "bench-venue-fanout-", run)
 
 
 if __name__ == "__main__":
