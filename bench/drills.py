@@ -137,7 +137,7 @@ class PrivateRedis:
         finally:
             client.close()
 
-    def subscribers(self, channel: str = "flask-socketio") -> int:
+    def subscribers(self, channel: str = "conference-live") -> int:
         """Processes listening for live pushes (each app process's Socket.IO manager)."""
         client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
         try:

@@ -61,7 +61,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     mail.init_app(app)
     tasks.init_app(app)
     # The client manager is always named: Flask-SocketIO would keep an earlier app's otherwise.
-    socketio.init_app(app, client_manager=live.client_manager(settings["MESSAGE_QUEUE"]),
+    socketio.init_app(app, client_manager=live.client_manager(settings["MESSAGE_QUEUE"],
+                                                              settings["REDIS_PREFIX"]),
                       async_mode=settings["ASYNC_MODE"], cors_allowed_origins=None)
 
     if not settings["WEBSOCKET_COMPRESSION"]:

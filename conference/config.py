@@ -27,6 +27,9 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "REDIS_URL": (None, str,
                   "Redis for the job queue (else SQLite in the instance folder); also the default "
                   "of MESSAGE_QUEUE and RATELIMIT_STORAGE_URL."),
+    "REDIS_PREFIX": ("conference", str,
+                     "Names (letters and digits) this instance's job queue, live channel and "
+                     "rate-limit counters in Redis, so several instances may share one Redis."),
     "MESSAGE_QUEUE": (None, str,
                       "Redis URL shared by several server processes for live updates; default "
                       "REDIS_URL."),
@@ -115,6 +118,7 @@ def flask_config(settings: dict) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URL"],
+        "RATELIMIT_KEY_PREFIX": settings["REDIS_PREFIX"],
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: the limits count in memory for a while rather than fail the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -157,13 +157,14 @@ class RedisQueue(python_socketio.RedisManager):
         return None
 
 
-def client_manager(url: str | None):
-    """What joins the processes' live channels: nothing, Redis, or another Kombu queue."""
+def client_manager(url: str | None, prefix: str = "conference"):
+    """What joins the processes' live channels: nothing, Redis, or another Kombu queue; the
+    channel is named after the instance (`REDIS_PREFIX`)."""
     if not url:
         return None  # one process: Socket.IO's own in-memory manager
     if url.startswith(("redis://", "rediss://")):
-        return RedisQueue(url, channel="flask-socketio")
-    return python_socketio.KombuManager(url, channel="flask-socketio")
+        return RedisQueue(url, channel=f"{prefix}-live")
+    return python_socketio.KombuManager(url, channel=f"{prefix}-live")
 
 
 def close_live_connections() -> None:

@@ -41,7 +41,7 @@ class Queue(Huey):
         if self._immediate:
             self.storage = MemoryStorage(QUEUE_NAME)
         elif settings["REDIS_URL"]:
-            self.storage = RedisStorage(QUEUE_NAME, url=settings["REDIS_URL"])
+            self.storage = RedisStorage(settings["REDIS_PREFIX"], url=settings["REDIS_URL"])
         else:
             self.storage = SqliteStorage(QUEUE_NAME,
                                          filename=str(Path(app.instance_path) / QUEUE_FILE))

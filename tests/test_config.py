@@ -88,6 +88,20 @@ def test_redis_url_is_the_default_of_the_message_queue_and_the_rate_limits(monke
         None, "memory://")
 
 
+def test_instances_sharing_one_redis_keep_to_their_own_names(tmp_path):
+    """A grassroots union's instance beside the federation's on one Redis: its jobs, live
+    updates and rate-limit counts do not mix with the other's."""
+    from conference.extensions import socketio
+    from conference.tasks import queue
+
+    app = _app(tmp_path, REDIS_URL="redis://127.0.0.1:6379/5", RATELIMIT_STORAGE_URL="memory://",
+               REDIS_PREFIX="kyanh")
+    assert queue.storage.name == "kyanh"
+    assert socketio.server.manager.channel == "kyanh-live"
+    assert app.config["RATELIMIT_KEY_PREFIX"] == "kyanh"
+    assert load_settings()["REDIS_PREFIX"] == "conference"
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path):
     first = _app(tmp_path)
     secret = tmp_path / "secret_key"

@@ -14,6 +14,7 @@ import signal
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -31,15 +32,37 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def venue(tmp_path):
-    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "venue-secret",
+NGINX_FAIL_TIMEOUT = 5  # deploy/nginx-conference.conf: fail_timeout=5s
+
+
+@pytest.fixture(scope="module")
+def venue(tmp_path_factory):
+    """One venue for the module (starting one takes about 10 s); a test that kills or stops a
+    process starts it again before it ends (`dying`)."""
+    folder = tmp_path_factory.mktemp("venue")
+    settings = {"INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "venue-secret",
                 "TOKEN_KEY": "venue-token-key",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'conference.db'}"}
+                "DATABASE_URL": f"sqlite:///{folder / 'conference.db'}"}
     seeded = seed(settings)  # in this process: no message queue, which tests' clients refuse
-    with Venue(tmp_path, settings | {"REDIS_URL": TEST_REDIS_URL}) as running:
+    # Its own names in Redis: another worker's venue may run at the same time on the same one.
+    with Venue(folder, settings | {"REDIS_URL": TEST_REDIS_URL,
+                                   "REDIS_PREFIX": f"venue{uuid.uuid4().hex[:8]}"}) as running:
         running.seeded = seeded
         yield running
+
+
+@contextlib.contextmanager
+def dying(venue: Venue, port: int):
+    """The block ends the process on `port`; afterwards it is started again."""
+    try:
+        yield
+    finally:
+        process = venue.apps[port]
+        if process.poll() is None:
+            venue.kill(port)
+        process.wait(20)
+        venue.start(port)
+        time.sleep(NGINX_FAIL_TIMEOUT)  # until then nginx skips the process that failed
 
 
 def api(venue: Venue, method: str, path: str, body: dict | None = None) -> dict:
@@ -84,14 +107,29 @@ def test_a_kiosk_through_nginx_shows_what_the_operator_takes(venue):
         assert state["scene"]["title"] == "Mời đại biểu vào hội trường"
 
 
-def process_of(venue: Venue, socket) -> int:
-    """The port of the app process that holds this phone (its live-clients gauge grew)."""
+def live_connections(venue: Venue) -> dict[int, int]:
+    """Open /live connections per app process, as its /metrics count them."""
+    counts = {}
     for port in venue.apps:
         with urllib.request.urlopen(venue.app_url(port, "/metrics"), timeout=10) as answer:
-            if re.search(r'conference_live_connections\{channel="/live",pid="\d+"\} 1\.0',
-                         answer.read().decode()):
-                return port
-    raise AssertionError("no process holds the phone")
+            found = re.search(r'conference_live_connections\{channel="/live",pid="\d+"\} (\d+)',
+                              answer.read().decode())
+        counts[port] = int(found.group(1)) if found else 0
+    return counts
+
+
+def join_counted(stack: contextlib.ExitStack, venue: Venue):
+    """A phone through nginx; returns (socket, greeting, the port of the process holding it)."""
+    before = live_connections(venue)
+    socket, greeting = join(stack, venue.live_url, ssl=venue.tls)
+    deadline = time.monotonic() + 5
+    while True:
+        grown = [port for port, count in live_connections(venue).items()
+                 if count > before[port]]
+        if len(grown) == 1:
+            return socket, greeting, grown[0]
+        assert time.monotonic() < deadline, f"no one process holds the phone: {grown}"
+        time.sleep(0.1)
 
 
 def test_https_through_nginx_with_the_venue_certificate(venue):
@@ -131,8 +169,7 @@ def test_a_pdf_asked_through_nginx_is_made_by_the_consumer(venue):
 def test_live_pages_on_both_processes_follow_a_change_and_survive_one_dying(venue):
     first, second = list(venue.apps)
     with contextlib.ExitStack() as stack:
-        phone, _greeting = join(stack, venue.live_url, ssl=venue.tls)
-        held_by = process_of(venue, phone)
+        phone, _greeting, held_by = join_counted(stack, venue)
         other = second if held_by == first else first
         # A second phone, on the other process (nginx would give it the same one: one address).
         neighbour, _greeting = join(
@@ -146,33 +183,34 @@ def test_live_pages_on_both_processes_follow_a_change_and_survive_one_dying(venu
 
         # The phone's process dies; the phone comes back through nginx to the other one and
         # the greeting brings it up to date.
-        venue.kill(held_by)
-        phone.close()
-        started = time.monotonic()
-        again, greeting = join(stack, venue.live_url, ssl=venue.tls)
-        assert time.monotonic() - started < 5
-        assert greeting["revision"] == revision
-        revision = move_current_item(venue, None)  # nothing current any more
-        change = receive(again, "/live", "agenda_current")
-        assert (change["current_item_id"], change["revision"]) == (None, revision)
+        with dying(venue, held_by):
+            venue.kill(held_by)
+            phone.close()
+            started = time.monotonic()
+            again, greeting = join(stack, venue.live_url, ssl=venue.tls)
+            assert time.monotonic() - started < 5
+            assert greeting["revision"] == revision
+            revision = move_current_item(venue, None)  # nothing current any more
+            change = receive(again, "/live", "agenda_current")
+            assert (change["current_item_id"], change["revision"]) == (None, revision)
 
 
 def test_a_stopping_process_sends_its_phones_away_at_once(venue):
     """SIGTERM (systemctl restart): the phones it holds are closed within a couple of seconds
     and come back through nginx, rather than when the 20 s graceful timeout ends."""
     with contextlib.ExitStack() as stack:
-        phone, _greeting = join(stack, venue.live_url, ssl=venue.tls)
-        stopping = process_of(venue, phone)
-        started = time.monotonic()
-        venue.kill(stopping, signal.SIGTERM)
-        with pytest.raises(ConnectionClosed):
-            while True:
-                message = phone.recv(timeout=10)
-                if message == "2":
-                    phone.send("3")
-        closed = time.monotonic() - started
-        assert closed < 5, closed
-        _back, greeting = join(stack, venue.live_url, ssl=venue.tls)
-        assert greeting["published"] is True
-        venue.apps[stopping].wait(15)  # it exits well before the graceful timeout
-        assert time.monotonic() - started < 10
+        phone, _greeting, stopping = join_counted(stack, venue)
+        with dying(venue, stopping):
+            started = time.monotonic()
+            venue.kill(stopping, signal.SIGTERM)
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    message = phone.recv(timeout=10)
+                    if message == "2":
+                        phone.send("3")
+            closed = time.monotonic() - started
+            assert closed < 5, closed
+            _back, greeting = join(stack, venue.live_url, ssl=venue.tls)
+            assert greeting["published"] is True
+            venue.apps[stopping].wait(15)  # it exits well before the graceful timeout
+            assert time.monotonic() - started < 10
