@@ -77,3 +77,11 @@ connect, a dict; the portal's page adds its badge token). Receivers run inside t
 handler, so `flask_socketio.emit` and `join_room` reach only the client that joined: each feature
 greets it with its own current state (the livestreams send theirs).
 """
+
+proceedings_changed = Signal("proceedings_changed")
+"""Something the congress's proceedings show changed: a list of speakers or its timer, a vote
+(opened, a ballot cast, closed), an election's published result. Sender: the `Congress`.
+Keyword `kind`: "speakers", "votes" or "elections" (the `data_kind` of the scene types that show
+it: screens showing one are pushed again). Keyword `actor`: who did it (None for a delegate's
+portal or a timer).
+"""

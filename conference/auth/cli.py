@@ -38,7 +38,7 @@ def create_user_command(username, role, congress_slug, password_stdin, display_n
         congress = db.session.scalar(select(Congress).where(Congress.slug == congress_slug))
         if congress is None:
             _fail(f"No congress with slug {congress_slug!r}.")
-    elif role in (Role.OPERATOR, Role.CHECKIN):
+    elif role not in ("admin", Role.ORGANIZER):
         _fail(f"--role {role} needs --congress SLUG.")
     password = sys.stdin.readline().rstrip("\n") if password_stdin else auth.generate_password()
     try:

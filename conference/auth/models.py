@@ -20,6 +20,8 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     OPERATOR = "operator"
     CHECKIN = "checkin"
+    COUNTING = "counting"  # a clerk of the counting committee: enters paper ballots
+    COUNTING_HEAD = "counting_head"  # its head: settles mismatches, publishes the result
 
 
 class User(UserMixin, db.Model):
@@ -90,6 +92,8 @@ ROLE_LABELS = {
     Role.ORGANIZER: lazy_gettext("organizer"),
     Role.OPERATOR: lazy_gettext("operator"),
     Role.CHECKIN: lazy_gettext("check-in staff"),
+    Role.COUNTING: lazy_gettext("counting clerk"),
+    Role.COUNTING_HEAD: lazy_gettext("head of the counting committee"),
 }
 
 # What each role may do, as the accounts pages explain it before a role is granted.
@@ -98,10 +102,17 @@ ROLE_NOTES = {
         "Everything in the congress: its details, agenda, delegates, badge print runs, "
         "documents, livestreams and screens."),
     Role.OPERATOR: lazy_gettext(
-        "Moves the agenda during the sessions, drives the screens and sees attendance."),
+        "Moves the agenda during the sessions, runs the speakers' lists and votes, drives the "
+        "screens and sees attendance."),
     Role.CHECKIN: lazy_gettext(
         "Checks delegates in at the doors, finds them by name or code, sees attendance, and "
         "prints one delegate's badge at the desk. A badge carries the delegate's portal link "
         "(its QR code), so this role can open any delegate's portal and the documents it "
         "shows."),
+    Role.COUNTING: lazy_gettext(
+        "Enters the returned paper ballots of the congress's elections, each ballot once; "
+        "another clerk enters it again."),
+    Role.COUNTING_HEAD: lazy_gettext(
+        "Heads the counting committee: enters ballots, settles the ballots two clerks entered "
+        "differently, and publishes an election's result to the screens."),
 }

@@ -40,14 +40,21 @@ class Capability(StrEnum):
     VIEW_DELEGATES = "view_delegates"  # the list, one delegate, one badge at the desk
     CHECK_IN = "check_in"
     VIEW_ATTENDANCE = "view_attendance"
+    RUN_PROCEEDINGS = "run_proceedings"  # the speakers' lists and their timer, votes
+    RUN_ELECTIONS = "run_elections"  # set up elections, candidates, print ballots
+    COUNT_BALLOTS = "count_ballots"  # enter returned paper ballots
+    HEAD_COUNT = "head_count"  # settle mismatched entries, publish an election's result
 
 
 ROLE_CAPABILITIES: dict[Role, set[Capability]] = {
     Role.ORGANIZER: set(Capability),
     Role.OPERATOR: {Capability.VIEW_CONGRESS, Capability.DRIVE_AGENDA,
-                    Capability.VIEW_ATTENDANCE},
+                    Capability.VIEW_ATTENDANCE, Capability.RUN_PROCEEDINGS},
     Role.CHECKIN: {Capability.VIEW_CONGRESS, Capability.VIEW_DELEGATES, Capability.CHECK_IN,
                    Capability.VIEW_ATTENDANCE},
+    Role.COUNTING: {Capability.VIEW_CONGRESS, Capability.COUNT_BALLOTS},
+    Role.COUNTING_HEAD: {Capability.VIEW_CONGRESS, Capability.COUNT_BALLOTS,
+                         Capability.HEAD_COUNT},
 }
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -138,10 +139,59 @@ SCHEMAS: dict[str, type[Schema]] = {
     schema.model_fields["type"].annotation.__args__[0]: schema
     for schema in (AnnouncementScene, CurrentItemScene, AgendaScene, AttendanceScene,
                    StreamScene, QrScene, ImageScene, FiguresScene, ClockScene, AwardsScene)}
-SCENE_TYPES = tuple(SCHEMAS)
 # Which data each type shows, so a change of it re-pushes the screens showing that type.
 DATA_KINDS = {"current_item": "agenda", "agenda": "agenda", "attendance": "attendance",
               "stream": "stream"}
+
+
+@dataclass(frozen=True)
+class SceneType:
+    """A scene type a feature adds (`add_scene_type`): the speakers' list, a vote, an election.
+
+    `label`: its name in the console's menu (called in the page's language). `resolve(congress,
+    scene, now)`: what the renderer needs beyond the stored fields. `check(congress, values,
+    prefix)`: raises ValidationFailed for fields that name records of another congress.
+    `data_kind`: the `kind` of `signals.proceedings_changed` that re-pushes screens showing it.
+    `words()`: the texts its renderer draws (merged into the kiosk's labels). `script`: the
+    static file that defines its renderer with `Scenes.define` (loaded after scenes.js).
+    """
+
+    schema: type[Schema]
+    label: Callable[[], str]
+    resolve: Callable[[Congress, dict, Any], dict] | None = None
+    check: Callable[[Congress, Any, str], None] | None = None
+    data_kind: str | None = None
+    words: Callable[[], dict[str, str]] = field(default=lambda: {})
+    script: str = ""
+
+
+# The scene types features added, by name (the kernel's own types are above).
+ADDED: dict[str, SceneType] = {}
+
+
+def add_scene_type(scene_type: SceneType) -> None:
+    """Let screens show a feature's scene type; call it when the feature's module loads."""
+    name = scene_type.schema.model_fields["type"].annotation.__args__[0]
+    ADDED[name] = scene_type
+    SCHEMAS[name] = scene_type.schema
+    if scene_type.data_kind:
+        DATA_KINDS[name] = scene_type.data_kind
+
+
+def scene_types() -> tuple[str, ...]:
+    return tuple(SCHEMAS)
+
+
+def scene_scripts() -> list[str]:
+    """The static files that draw the added scene types, for the pages that render scenes."""
+    return sorted({added.script for added in ADDED.values() if added.script})
+
+
+def added_words() -> dict[str, str]:
+    words: dict[str, str] = {}
+    for added in ADDED.values():
+        words |= added.words()
+    return words
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -159,13 +209,15 @@ def check_scene(congress: Congress, data: Any, prefix: str = "",
     kind = data.get("type")
     if kind not in SCHEMAS:
         raise _invalid(f"{prefix}type", _("Choose one of: %(values)s.",
-                                          values=", ".join(SCENE_TYPES)))
+                                          values=", ".join(scene_types())))
     try:
         values = validate(SCHEMAS[kind], data, tz=congress.timezone)
     except ValidationFailed as exc:
         exc.fields = {f"{prefix}{name}": message for name, message in exc.fields.items()}
         raise
     scene = values.model_dump(mode="json")
+    if kind in ADDED and ADDED[kind].check:
+        ADDED[kind].check(congress, values, prefix)
     if kind == "stream":
         stream = db.session.get(Stream, values.stream_id)
         if stream is None or stream.congress_id != congress.id:
@@ -351,7 +403,7 @@ def resolve_scene(congress: Congress, scene: dict | None, now, base_url: str = "
     if kind == "qr":
         resolved = scene | _resolve_qr(congress, scene, now, base_url)
     else:
-        resolver = RESOLVERS.get(kind)
+        resolver = RESOLVERS.get(kind) or (ADDED[kind].resolve if kind in ADDED else None)
         resolved = scene | resolver(congress, scene, now) if resolver else dict(scene)
     if batch is not None:
         batch[key] = resolved

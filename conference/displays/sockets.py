@@ -36,6 +36,7 @@ from conference.signals import (
     agenda_changed,
     delegate_checked_in,
     delegates_changed,
+    proceedings_changed,
     screens_changed,
     stream_changed,
 )
@@ -196,3 +197,9 @@ def _attendance(congress: Congress, **_extra) -> None:
 @stream_changed.connect
 def _stream(congress: Congress, **_extra) -> None:
     refreshes.add(congress.id, "stream")
+
+
+@proceedings_changed.connect
+def _proceedings(congress: Congress, kind: str = "", **_extra) -> None:
+    if kind:
+        refreshes.add(congress.id, kind)

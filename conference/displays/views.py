@@ -26,10 +26,12 @@ from conference.congresses.service import get_congress
 from conference.dates import local_input, utcnow
 from conference.displays import service
 from conference.displays.scenes import (
-    SCENE_TYPES,
+    ADDED,
     SCHEMAS,
+    added_words,
     image_path,
     resolve_scene,
+    scene_scripts,
 )
 from conference.displays.schemas import ScreenStatus
 from conference.errors import (
@@ -47,6 +49,12 @@ from conference.web import actor, form_page
 bp = Blueprint("displays", __name__)
 
 
+@bp.context_processor
+def _scene_scripts() -> dict:
+    """The pages drawing scenes load the renderers of the scene types features added."""
+    return {"scene_scripts": scene_scripts()}
+
+
 def scene_labels() -> dict[str, str]:
     """The words scenes.js draws, in the page's language."""
     return {
@@ -60,7 +68,7 @@ def scene_labels() -> dict[str, str]:
         "days": _("days"),
         "heading_current_item": _("Now"), "heading_agenda": _("Agenda"),
         "heading_attendance": _("Attendance"), "heading_stream": "", "heading_qr": "",
-        "heading_image": "", "heading_clock": ""}
+        "heading_image": "", "heading_clock": ""} | added_words()
 
 
 @bp.get("/k/kiosk-sw.js")
@@ -112,7 +120,7 @@ def scene_type_labels() -> dict[str, str]:
             "agenda": _("The day's agenda"), "attendance": _("Attendance and quorum"),
             "stream": _("Livestream with QR code"), "qr": _("QR code"), "image": _("Image"),
             "figures": _("Key figures"), "clock": _("Clock or countdown"),
-            "awards": _("Awards")}
+            "awards": _("Awards")} | {name: added.label() for name, added in ADDED.items()}
 
 
 MAX_TARGETS = 200  # more than any hall has screens; the rest of a longer list is ignored
@@ -363,7 +371,7 @@ def _without_images(scene: dict, names: Collection[str]) -> dict:
 
 
 def _scene_page(congress, kind: str, saved=None):
-    if kind not in SCENE_TYPES:
+    if kind not in SCHEMAS:
         raise NotFound(_("Unknown scene type."))
     errors: dict = {}
     name = saved.name if saved else ""

@@ -6,6 +6,9 @@ The token is a credential: the pages are `token_pages.private` and misses count 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 
@@ -20,6 +23,28 @@ from conference.token_pages import miss_limit, private
 
 bp = Blueprint("portal", __name__)
 bp.after_request(private)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A part of the portal a feature adds (`add_panel`): a vote to cast, a request to speak.
+
+    `template` is included with `values` = `context(delegate, token)` (the badge's delegate and
+    the token of the address, for the feature's own /b/<token>/... routes); `script`, a static
+    file the page loads for it.
+    """
+
+    template: str
+    context: Callable[..., dict]
+    script: str = ""
+
+
+PANELS: list[Panel] = []
+
+
+def add_panel(panel: Panel) -> None:
+    """Show a feature's panel on every portal, under the check-in line, in the order added."""
+    PANELS.append(panel)
 
 
 @bp.errorhandler(BadgeRevoked)
@@ -38,7 +63,9 @@ def badge(token: str):
                "photo_url": url_for("portal.photo", token=token) if has_photo else None,
                "category": category_labels(congress).get(delegate.category, delegate.category),
                "withdrawn": delegate.status == DelegateStatus.WITHDRAWN,
-               "presence": delegate_presence(delegate)}
+               "presence": delegate_presence(delegate),
+               "panels": [(panel.template, panel.context(delegate, token)) for panel in PANELS],
+               "panel_scripts": [panel.script for panel in PANELS if panel.script]}
     if congress.published:
         context |= {"sessions": ordered_sessions(congress), "state": agenda_state(congress),
                     "current": current_item(congress)}

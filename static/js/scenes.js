@@ -195,6 +195,9 @@
       day.textContent = timeFormat(ctx, { weekday: "long", day: "2-digit", month: "2-digit",
                                           year: "numeric" }).format(now);
     });
+    Object.keys(tickers).forEach(function (type) {
+      grown = tickers[type](root, ctx) || grown;
+    });
     if (grown) { refit(root); }
   }
 
@@ -367,6 +370,7 @@
       scene.type === "figures" || scene.type === "awards" ? scene.title :
       scene.heading || ctx.labels["heading_" + scene.type];
     var body = frame(container, ctx, heading);
+    if (added[scene.type]) { added[scene.type](body, scene, ctx); refit(container); return; }
     (draw[scene.type] || function () {})(body, scene, ctx);
     refit(container);
   }
@@ -415,6 +419,17 @@
       (boxHeight - height * scale) / 2 + "px) scale(" + scale + ")";
   }
 
+  // Scene types features add (displays.scenes.add_scene_type names the file that calls this):
+  // draw(body, scene, ctx) fills the scene's main area the way the types above do; the
+  // heading is the scene's `heading`, else ctx.labels["heading_" + type]. Helpers for them:
+  // el, add, figure, hhmm. tickEach(root, ctx), if given, runs every second with Scenes.tick
+  // (a running timer) and returns true when a text changed length, so the scene fits again.
+  var added = {}, tickers = {};
+  function define(type, draw, tickEach) {
+    added[type] = draw;
+    if (tickEach) { tickers[type] = tickEach; }
+  }
+
   window.Scenes = { render: render, flash: flash, tick: tick, shown: shown, fit: fit,
-                    refit: refit };
+                    refit: refit, define: define, el: el, add: add, figure: figure, hhmm: hhmm };
 })();
