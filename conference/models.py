@@ -18,8 +18,10 @@ from conference.jobs.models import Job
 from conference.mailings.models import Delivery
 from conference.streams.models import Stream
 from conference.urls import SiteSetting
+from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, VoteRoll
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
            "Delegate", "DelegateCategory", "Delivery", "Document", "DocumentComment",
            "DocumentRead", "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry",
-           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Stream", "User"]
+           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Stream", "User", "Vote", "VoteBallot",
+           "VoteCount", "VoteDevice", "VoteRoll"]

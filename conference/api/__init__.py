@@ -76,4 +76,5 @@ from conference.api import (  # noqa: E402, F401
     jobs,
     mailings,
     streams,
+    votes,
 )
