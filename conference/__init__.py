@@ -47,6 +47,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     from conference.i18n import compiled_translations, select_locale
     from conference.portal import sockets as portal_sockets  # noqa: F401
+    from conference.speakers import scene as speakers_scene  # noqa: F401
+    from conference.speakers import sockets as speakers_sockets  # noqa: F401
     from conference.streams import sockets as streams_sockets  # noqa: F401
     from conference.votes import scene as votes_scene  # noqa: F401
     from conference.votes import sockets as votes_sockets  # noqa: F401
@@ -89,6 +91,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.mailings.views import bp as mailings_bp
     from conference.portal.views import bp as portal_bp
     from conference.site.views import bp as site_bp
+    from conference.speakers.views import bp as speakers_bp
+    from conference.speakers.views import portal as speakers_portal_bp
     from conference.streams.views import bp as streams_bp
     from conference.votes.views import bp as votes_bp
     from conference.votes.views import portal_bp as votes_portal_bp
@@ -97,6 +101,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
                       displays_bp, site_bp, mailings_bp,
                       votes_bp, votes_portal_bp,
+                      speakers_bp, speakers_portal_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies

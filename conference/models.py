@@ -16,6 +16,7 @@ from conference.documents.models import (
 )
 from conference.jobs.models import Job
 from conference.mailings.models import Delivery
+from conference.speakers.models import Speaker, SpeakerList
 from conference.streams.models import Stream
 from conference.urls import SiteSetting
 from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, VoteRoll
@@ -23,5 +24,5 @@ from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, Vot
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
            "Delegate", "DelegateCategory", "Delivery", "Document", "DocumentComment",
            "DocumentRead", "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry",
-           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Stream", "User", "Vote", "VoteBallot",
-           "VoteCount", "VoteDevice", "VoteRoll"]
+           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Speaker", "SpeakerList", "Stream",
+           "User", "Vote", "VoteBallot", "VoteCount", "VoteDevice", "VoteRoll"]

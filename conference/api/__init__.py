@@ -75,6 +75,7 @@ from conference.api import (  # noqa: E402, F401
     documents,
     jobs,
     mailings,
+    speakers,
     streams,
     votes,
 )

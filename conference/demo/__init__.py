@@ -24,6 +24,7 @@ from conference.delegates.service import (
 )
 from conference.demo.papers import start_demo_papers
 from conference.demo.people import demo_delegates, portrait
+from conference.demo.speakers import demo_speakers
 from conference.extensions import db
 from conference.signals import delegates_changed
 from conference.streams.models import Platform
@@ -97,6 +98,7 @@ SCENES = [
     ("Trang thông tin Đại hội", "qr", {"url": "", "caption": "Quét mã để xem chương trình và "
                                                           "tài liệu Đại hội"}),
     ("Đồng hồ", "clock", {"label": "", "countdown_to": None}),
+    ("Danh sách phát biểu", "speakers", {"heading": ""}),
 ]
 # (name, width, height, group, what it shows: "playlist" or the index of a scene)
 SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "Ngoài trời", "playlist"),
@@ -194,6 +196,7 @@ def load_demo() -> tuple[Congress, bool]:
     _demo_screens(congress)
     db.session.commit()
     _demo_delegates(congress)
+    demo_speakers(congress)
     start_demo_papers(congress)
     return congress, True
 

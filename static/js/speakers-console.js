@@ -1,0 +1,86 @@
+// The chair's console of a list of speakers (/manage/<id>/speakers): its forms are sent with
+// fetch (asking for JSON) and the list is fetched again as server-rendered HTML after each
+// change, ours or pushed over Socket.IO (/speakers), keeping the keyboard focus on the same
+// button. The timer ticks from the server's time given with the list. Without this script
+// every button still works (a redirect back).
+(function () {
+  "use strict";
+  var box = document.getElementById("speakers-console");
+  if (!box) { return; }
+  var status = document.getElementById("speakers-live");
+  var itemId = Number(box.dataset.itemId);
+  var offset = 0; // server time minus local time, ms
+  var latest = 0;
+
+  function readServerTime() {
+    var now = box.querySelector("[data-server-time]");
+    if (now) { offset = Date.parse(now.dataset.serverTime) - Date.now(); }
+  }
+
+  function tick() {
+    box.querySelectorAll(".speakers-timer").forEach(function (node) {
+      window.SpeakerTimer.show(node, Date.now() + offset);
+    });
+  }
+
+  function say(text, error) {
+    status.hidden = !text;
+    status.textContent = text || "";
+    status.classList.toggle("flash-error", !!error);
+  }
+
+  function refetch() {
+    var mine = ++latest;
+    fetch(box.dataset.fragmentUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) {
+        if (mine !== latest) { return; }
+        var focused = document.activeElement && box.contains(document.activeElement) ?
+          document.activeElement.dataset.focusKey : null;
+        box.innerHTML = html;
+        readServerTime();
+        tick();
+        if (focused) {
+          var again = box.querySelector('[data-focus-key="' + focused + '"]');
+          if (again && !again.disabled) { again.focus(); }
+        }
+        box.dataset.loaded = String((Number(box.dataset.loaded) || 0) + 1);
+      })
+      .catch(function () { say(box.dataset.offline, true); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !box.contains(form)) { return; }
+    event.preventDefault();
+    var button = event.submitter;
+    var data = new FormData(form);
+    fetch(button && button.formAction ? button.formAction : form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) {
+          var error = answer.error || {};
+          var fields = error.fields ? Object.keys(error.fields).map(function (k) {
+            return error.fields[k];
+          }) : [];
+          say([error.message].concat(fields).join(" "), true);
+        } else { say(""); }
+        refetch();
+      });
+    }).catch(function () { say(box.dataset.offline, true); });
+  });
+
+  readServerTime();
+  tick();
+  setInterval(tick, 250);
+  if (typeof io === "undefined") { return; }
+  var socket = io("/speakers", { auth: { congress_id: Number(box.dataset.congressId),
+                                         item_id: itemId } });
+  socket.on("speakers_state", function (state) {
+    if (state.item_id === itemId) { refetch(); }
+  });
+  socket.on("connect", function () { box.dataset.online = "1"; say(""); });
+  socket.on("disconnect", function () { box.dataset.online = "0"; say(box.dataset.offline, true); });
+})();
