@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import Text, cast, func, literal, select, union_all
 
+from conference.actors import SYSTEM
 from conference.auth.service import Actor, create_api_token
 from conference.delegates import photos
 from conference.delegates.importing import stage_import
@@ -29,8 +30,8 @@ ROLES = ("anonymous", "admin", "organizer", "operator", "checkin", "outsider")
 # What the roles of the congress under test may do (the outsider organizes another congress).
 # The rights mirror ROLE_CAPABILITIES in conference/auth/service.py.
 RIGHTS = {"organizer": {"view", "edit", "drive", "delegates", "delegates_view", "checkin",
-                       "attendance"},
-          "operator": {"view", "drive", "attendance"},
+                       "attendance", "proceedings", "elections", "count", "head"},
+          "operator": {"view", "drive", "attendance", "proceedings"},
           "checkin": {"view", "delegates_view", "checkin", "attendance"}}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 UNTABLED_ENDPOINTS = {"static"}  # files, the same for everybody
@@ -810,6 +811,159 @@ CASES += [
 ]
 
 
+def _speaker(w: SimpleNamespace) -> None:
+    from conference.speakers.service import add_speaker
+
+    w.speaker = add_speaker(SYSTEM, w.items[0], {"name": "Nguyễn Văn An"})
+
+
+def _speaking(w: SimpleNamespace) -> None:
+    from conference.speakers.service import start_speaker
+
+    _speaker(w)
+    start_speaker(SYSTEM, w.speaker)
+
+
+def _speaker_id(w: SimpleNamespace) -> int:
+    return w.speaker.id if hasattr(w, "speaker") else 8
+
+
+SPEAKERS = "/manage/items/{w.items[0].id}/speakers"
+SPEAKER = "/manage/speakers/{id}/"
+SPEAKERS_API = "/api/v1/items/{w.items[0].id}/speakers"
+CASES += [
+    Case("GET", "speakers.console", lambda w: C.format(w=w) + "/speakers",
+         page("proceedings", 200), setup=_speaker),
+    Case("GET", "speakers.list_fragment", lambda w: SPEAKERS.format(w=w),
+         page("proceedings", 200), setup=_speaker),
+    Case("POST", "speakers.add", lambda w: SPEAKERS.format(w=w), page("proceedings", 302),
+         body=lambda w: {"name": "Nguyễn Văn An", "unit": "LĐLĐ huyện Kỳ Anh", "minutes": "5"}),
+    *[Case("POST", "speakers.list_action", lambda w, a=action: SPEAKERS.format(w=w) + f"/{a}",
+           page("proceedings", 302), label=action, setup=_speaker,
+           body=lambda w: {"floor_minutes": "3", "registered_minutes": "7"})
+      for action in ("next", "close", "reopen", "settings")],
+    Case("POST", "speakers.list_action", lambda w: SPEAKERS.format(w=w) + "/dance",
+         page("proceedings", 404), label="unknown"),
+    *[Case("POST", "speakers.speaker_action",
+           lambda w, a=action: SPEAKER.format(id=_speaker_id(w)) + a, page("proceedings", 302),
+           label=action, setup=_speaking if action == "pause" else _speaker,
+           body=lambda w: {"minutes": "4"})
+      for action in ("start", "pause", "stop", "up", "down", "remove", "time")],
+    Case("GET", "speakers_portal.portal_panel", lambda w: f"/b/{_token(w)}/speakers",
+         everyone(200), setup=_badge),
+    # Nothing is under way in the world: refused alike for everyone (the token is the key).
+    Case("POST", "speakers_portal.request_to_speak", lambda w: f"/b/{_token(w)}/speakers",
+         everyone(409), setup=_badge),
+    Case("POST", "speakers_portal.withdraw",
+         lambda w: f"/b/{_token(w)}/speakers/{_speaker_id(w)}/withdraw", everyone(404),
+         setup=lambda w: (_badge(w), _speaker(w))),
+    Case("GET", "api.list_speakers", lambda w: SPEAKERS_API.format(w=w),
+         api("proceedings", 200), setup=_speaker),
+    Case("POST", "api.add_speaker", lambda w: SPEAKERS_API.format(w=w),
+         api("proceedings", 201), body=lambda w: {"name": "Nguyễn Văn An", "unit": "Kỳ Anh"}),
+    Case("POST", "api.call_next", lambda w: SPEAKERS_API.format(w=w) + "/next",
+         api("proceedings", 200), setup=_speaker),
+    Case("POST", "api.close_list", lambda w: SPEAKERS_API.format(w=w) + "/close",
+         api("proceedings", 200)),
+    Case("POST", "api.reopen_list", lambda w: SPEAKERS_API.format(w=w) + "/reopen",
+         api("proceedings", 200)),
+    Case("PATCH", "api.update_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}",
+         api("proceedings", 200), setup=_speaker, body=lambda w: {"duration": 300}),
+    Case("DELETE", "api.remove_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}",
+         api("proceedings", 204), setup=_speaker),
+    Case("POST", "api.start_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}/start",
+         api("proceedings", 200), setup=_speaker),
+    Case("POST", "api.pause_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}/pause",
+         api("proceedings", 200), setup=_speaking),
+    Case("POST", "api.stop_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}/stop",
+         api("proceedings", 200), setup=_speaking),
+    Case("POST", "api.move_speaker", lambda w: f"/api/v1/speakers/{_speaker_id(w)}/move",
+         api("proceedings", 200), setup=_speaker, body=lambda w: {"direction": "down"}),
+]
+
+
+# Elections: organizers set them up; the counting committee (organizers here) counts.
+
+
+def _election(w: SimpleNamespace) -> None:
+    """An election with four ballots: one counted, one entered differently, one entered once
+    (by the administrator), one not entered."""
+    from conference.elections import service as elections
+
+    admin, organizer = Actor(w.users["admin"]), Actor(w.users["organizer"])
+    w.election = elections.create_election(admin, w.congress, {
+        "title": "Bầu Ban Chấp hành", "seats": 1, "candidates": ["Lê Văn An", "Hồ Thị Bình"]})
+    w.batch = elections.issue_ballots(admin, w.election, {"count": 4})
+    w.serials = elections.batch_serials(w.batch)
+    first = w.election.candidates[0].id
+    for actor, crossed in ((admin, [first]), (organizer, [first])):
+        elections.record_entry(actor, w.election, {"serial": w.serials[0], "crossed": crossed})
+    for actor, crossed in ((admin, [first]), (organizer, [])):
+        elections.record_entry(actor, w.election, {"serial": w.serials[1], "crossed": crossed})
+    w.lone = elections.record_entry(admin, w.election, {"serial": w.serials[2]}).entry
+    w.mismatched = elections.ballot_states(w.election)[w.serials[1]].entries[0]
+
+
+def _election_page(tail: str = "") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/manage/elections/{getattr(w, 'election', w.items[0]).id}{tail}"
+
+
+def _election_api(tail: str = "") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/api/v1/elections/{getattr(w, 'election', w.items[0]).id}{tail}"
+
+
+ELECTION_FORM = {"title": "Bầu Ban Chấp hành", "seats": "1",
+                 "candidates": "Lê Văn An\nHồ Thị Bình", "majority_base": "valid"}
+CASES += [
+    Case("GET", "elections.index", lambda w: C.format(w=w) + "/elections", page("count", 200),
+         setup=_election),
+    Case("GET", "elections.new", lambda w: C.format(w=w) + "/elections/new",
+         page("elections", 200)),
+    Case("POST", "elections.new", lambda w: C.format(w=w) + "/elections/new",
+         page("elections", 302), body=lambda w: ELECTION_FORM),
+    Case("GET", "elections.edit", _election_page("/edit"), page("elections", 200),
+         setup=_election),
+    Case("POST", "elections.edit", _election_page("/edit"), page("elections", 302),
+         setup=_election, body=lambda w: ELECTION_FORM | {"majority_base": "returned"}),
+    Case("GET", "elections.detail", _election_page(), page("count", 200), setup=_election),
+    Case("POST", "elections.issue", _election_page("/ballots"), page("elections", 200),
+         setup=_election, body=lambda w: {"count": "1"}),
+    Case("GET", "elections.batch_pdf",
+         lambda w: f"/manage/elections/batches/{getattr(w, 'batch', w.items[0]).id}/ballots.pdf",
+         page("elections", 200), setup=_election),
+    Case("GET", "elections.count", _election_page("/count"), page("count", 200),
+         setup=_election),
+    Case("POST", "elections.enter", _election_page("/entries"), page("count", 302),
+         setup=_election, body=lambda w: {"serial": w.serials[3], "crossed": []}),
+    Case("GET", "elections.tally", _election_page("/tally"), page("count", 200),
+         setup=_election),
+    Case("GET", "elections.mismatches", _election_page("/mismatches"), page("head", 200),
+         setup=_election),
+    Case("POST", "elections.settle", _election_page("/settle"), page("head", 302),
+         setup=_election,
+         body=lambda w: {"serial": w.serials[1], "entry_id": str(w.mismatched.id)}),
+    Case("POST", "elections.withdraw",
+         lambda w: f"/manage/elections/entries/{getattr(w, 'lone', w.items[0]).id}/withdraw",
+         page("count", 302), setup=_election),
+    Case("GET", "elections.record_pdf", _election_page("/record.pdf"), page("count", 200),
+         setup=_election),
+    # Entries still wait: the head is answered with the reason, on the page.
+    Case("POST", "elections.publish", _election_page("/publish"), page("head", 302),
+         setup=_election),
+    Case("POST", "api.create_election", _congress_api("/elections"), api("elections", 201),
+         body=lambda w: {"title": "Bầu Ủy ban Kiểm tra", "seats": 1,
+                         "candidates": ["Lê Văn An", w.delegate.id]}),
+    Case("GET", "api.get_election", _election_api(), api("count", 200), setup=_election),
+    Case("POST", "api.issue_ballots", _election_api("/ballots"), api("elections", 201),
+         setup=_election, body=lambda w: {"count": 1}),
+    Case("POST", "api.create_entry", _election_api("/entries"), api("count", 201),
+         setup=_election, body=lambda w: {"serial": w.serials[3], "crossed": [],
+                                          "clerk": "Bàn 1"}),
+    Case("POST", "api.publish_election", _election_api("/publish"), api("head", 409),
+         setup=_election),
+]
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 
@@ -842,7 +996,8 @@ def sign_in(client, user) -> None:
 TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "delegates",
           "checkins", "streams", "documents", "document_versions", "document_comments",
           "screens", "scenes", "playlists", "playlist_entries", "mail_deliveries",
-          "offline_scans")
+          "offline_scans", "speaker_lists", "speakers", "elections", "election_candidates",
+          "ballot_batches", "ballots", "ballot_entries", "ballot_settlements")
 
 
 def _rows_as_text(name: str):
