@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.agenda import sockets  # noqa: F401
     from conference.attendance import sockets as attendance_sockets  # noqa: F401
     from conference.displays import sockets as displays_sockets  # noqa: F401
+    from conference.elections import scene as elections_scene  # noqa: F401
     from conference.extensions import (
         babel,
         csrf,
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.delegates.views import bp as delegates_bp
     from conference.displays.views import bp as displays_bp
     from conference.documents.views import bp as documents_bp
+    from conference.elections.views import bp as elections_bp
     from conference.jobs.views import bp as jobs_bp
     from conference.mailings.views import bp as mailings_bp
     from conference.portal.views import bp as portal_bp
@@ -99,7 +101,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
-                      displays_bp, site_bp, mailings_bp,
+                      displays_bp, site_bp, mailings_bp, elections_bp,
                       votes_bp, votes_portal_bp,
                       speakers_bp, speakers_portal_bp,
                       api_bp):

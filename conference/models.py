@@ -14,6 +14,14 @@ from conference.documents.models import (
     DocumentRead,
     DocumentVersion,
 )
+from conference.elections.models import (
+    Ballot,
+    BallotBatch,
+    BallotEntry,
+    Candidate,
+    Election,
+    Settlement,
+)
 from conference.jobs.models import Job
 from conference.mailings.models import Delivery
 from conference.speakers.models import Speaker, SpeakerList
@@ -21,8 +29,9 @@ from conference.streams.models import Stream
 from conference.urls import SiteSetting
 from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, VoteRoll
 
-__all__ = ["AgendaItem", "ApiToken", "AuditEntry", "CheckIn", "Congress", "CongressSession",
-           "Delegate", "DelegateCategory", "Delivery", "Document", "DocumentComment",
-           "DocumentRead", "DocumentVersion", "Job", "Membership", "Playlist", "PlaylistEntry",
-           "RevokedBadge", "Scene", "Screen", "SiteSetting", "Speaker", "SpeakerList", "Stream",
-           "User", "Vote", "VoteBallot", "VoteCount", "VoteDevice", "VoteRoll"]
+__all__ = ["AgendaItem", "ApiToken", "AuditEntry", "Ballot", "BallotBatch", "BallotEntry",
+           "Candidate", "CheckIn", "Congress", "CongressSession", "Delegate", "DelegateCategory",
+           "Delivery", "Document", "DocumentComment", "DocumentRead", "DocumentVersion",
+           "Election", "Job", "Membership", "Playlist", "PlaylistEntry", "RevokedBadge", "Scene",
+           "Screen", "Settlement", "SiteSetting", "Speaker", "SpeakerList", "Stream", "User",
+           "Vote", "VoteBallot", "VoteCount", "VoteDevice", "VoteRoll"]

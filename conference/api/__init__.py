@@ -73,6 +73,7 @@ from conference.api import (  # noqa: E402, F401
     delegates,
     displays,
     documents,
+    elections,
     jobs,
     mailings,
     speakers,

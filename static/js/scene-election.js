@@ -1,0 +1,30 @@
+// The election scene: a published result (the server never sends another): the title, the
+// elected by votes, then the other candidates if they fit; each with votes and share of the
+// valid ballots. Texts only with textContent; the fitting is scenes.js's.
+(function () {
+  "use strict";
+
+  function share(ctx, percent) {
+    return percent.toLocaleString(ctx.lang || "vi", { minimumFractionDigits: 2,
+                                                      maximumFractionDigits: 2 }) + " %";
+  }
+
+  Scenes.define("election", function (body, scene, ctx) {
+    body.classList.add("election");
+    var result = scene.election;
+    if (!result) { Scenes.add(body, "div", "big-title", ctx.labels.election_none); return; }
+    Scenes.add(body, "div", "big-title election-title", result.title);
+    var elected = result.candidates.filter(function (row) { return row.elected; });
+    Scenes.add(body, "div", "election-sub", ctx.labels.election_elected + ": " +
+               elected.length + "/" + result.seats + " · " + result.valid + " " +
+               ctx.labels.election_valid);
+    var list = Scenes.add(body, "ol", "election-list");
+    result.candidates.forEach(function (row) {
+      var item = Scenes.add(list, "li", row.elected ? "elected" : row.tie ? "tie" : "other");
+      Scenes.add(item, "span", "election-name", row.name);
+      Scenes.add(item, "span", "election-votes", row.votes + " " + ctx.labels.election_votes +
+                 " · " + share(ctx, row.percent));
+    });
+    if (result.tie) { Scenes.add(body, "div", "election-tie", ctx.labels.election_tie); }
+  });
+})();
