@@ -166,6 +166,7 @@ class BadgeView:
     qr: str
     texts: dict[str, Fitted]  # each field as printed: its size, text and box height
     images: dict[str, bytes]
+    pin: str = ""  # an official delegate's PIN for voting on the phone (conference/votes)
 
 
 @dataclass(frozen=True)

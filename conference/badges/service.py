@@ -50,6 +50,7 @@ from conference.jobs.models import Job
 from conference.jobs.service import job_handler, start_job
 from conference.pdf import resource_url
 from conference.validation import optional_id
+from conference.votes.service import badge_pin
 
 # Layout names the forms and the API accept; "single" is one A6 badge a page.
 LAYOUT_ALIASES = {"single": "a6"}
@@ -247,7 +248,9 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
             code=delegate.code, seat=delegate.seat, color=color, ink=ink_for(color),
             photo=resource_url(photo),
             qr=resource_url(qr_name), texts=fit_badge_texts(layout, texts),
-            images={photo: photo_bytes, qr_name: qr_png}))
+            images={photo: photo_bytes, qr_name: qr_png},
+            pin=badge_pin(delegate) if category is not None and category.counts_for_quorum
+            else ""))
     return views
 
 

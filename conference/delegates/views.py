@@ -36,6 +36,7 @@ from conference.jobs.service import wait_for
 from conference.tables import XLSX_TYPE
 from conference.urls import public_base_url
 from conference.validation import record_id
+from conference.votes.service import badge_pin
 from conference.web import actor, file_response, form_page
 
 bp = Blueprint("delegates", __name__)
@@ -129,6 +130,7 @@ def _detail_page(delegate, photo_error: str = "", status: int = 200):
         "delegates/detail.html", congress=congress, delegate=delegate, may_edit=may_edit,
         photo_error=photo_error, checked_in=service.has_checked_in(delegate),
         portal_url=portal_url(delegate, public_base_url()) if may_edit else "",
+        vote_pin=badge_pin(delegate) if may_edit else "",
         max_photo_mb=photos.MAX_PHOTO_BYTES // (1024 * 1024), **_labels(congress)), status
 
 

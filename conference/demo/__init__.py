@@ -25,6 +25,7 @@ from conference.delegates.service import (
 from conference.demo.papers import start_demo_papers
 from conference.demo.people import demo_delegates, portrait
 from conference.demo.speakers import demo_speakers
+from conference.demo.votes import demo_votes
 from conference.extensions import db
 from conference.signals import delegates_changed
 from conference.streams.models import Platform
@@ -196,6 +197,7 @@ def load_demo() -> tuple[Congress, bool]:
     _demo_screens(congress)
     db.session.commit()
     _demo_delegates(congress)
+    demo_votes(congress)
     demo_speakers(congress)
     start_demo_papers(congress)
     return congress, True

@@ -350,12 +350,12 @@ def delete_vote(actor: Actor, vote: Vote) -> None:
 # --- the record ---------------------------------------------------------------------------------
 
 
-def count_entries(actor: Actor, congress: Congress) -> list[tuple[Vote, VoteCount]]:
+def count_entries(actor: Actor, congress: Congress) -> list:
     """Every count entered for the congress's shows of cards, oldest first: who entered what."""
     authorize(actor, congress, CAPABILITY)
     return list(db.session.execute(
         select(Vote, VoteCount).join(VoteCount, VoteCount.vote_id == Vote.id)
-        .where(Vote.congress_id == congress.id).order_by(VoteCount.id)).tuples())
+        .where(Vote.congress_id == congress.id).order_by(VoteCount.id)).all())
 
 
 # --- the badge's PIN and the phones it linked ---------------------------------------------------

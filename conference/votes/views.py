@@ -122,7 +122,7 @@ def enter_counts(vote_id: int):
             raise
         return _console(vote.congress, status=422,
                         count_errors={"vote_id": vote.id, "message": exc.message,
-                                      "values": counts})
+                                      "typed": counts})
     flash(_("Counts saved."))
     return redirect(_back(vote))
 
