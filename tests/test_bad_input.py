@@ -23,16 +23,20 @@ from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.demo import load_demo
 from conference.displays.models import Playlist, Scene, Screen
+from conference.elections.models import BallotBatch, BallotEntry, Election
 from conference.extensions import db
 from conference.speakers.models import Speaker
 from conference.streams.models import Stream
 from conference.validation import MAX_ID
+from conference.votes.models import Vote
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 BODY_METHODS = {"POST", "PATCH", "PUT"}
 ID_MODELS = {"congress_id": Congress, "session_id": CongressSession, "item_id": AgendaItem,
              "delegate_id": Delegate, "stream_id": Stream, "screen_id": Screen,
-             "scene_id": Scene, "playlist_id": Playlist, "user_id": User, "speaker_id": Speaker}
+             "scene_id": Scene, "playlist_id": Playlist, "user_id": User, "speaker_id": Speaker,
+             "election_id": Election, "batch_id": BallotBatch, "entry_id": BallotEntry,
+             "vote_id": Vote}
 # Id-like fields that pages and the API read from a query string, a form or a JSON body.
 ID_FIELDS = ("session_id", "item_id", "document_id", "delegate_id", "scene_id", "playlist_id",
              "stream_id", "congress_id", "token_id", "job", "page", "page_size", "ids",

@@ -22,6 +22,7 @@ from conference.delegates.service import (
     new_delegate_values,
     set_delegate_photo,
 )
+from conference.demo.elections import demo_elections
 from conference.demo.papers import start_demo_papers
 from conference.demo.people import demo_delegates, portrait
 from conference.demo.speakers import demo_speakers
@@ -199,6 +200,7 @@ def load_demo() -> tuple[Congress, bool]:
     _demo_delegates(congress)
     demo_votes(congress)
     demo_speakers(congress)
+    demo_elections(congress)
     start_demo_papers(congress)
     return congress, True
 
