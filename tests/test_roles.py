@@ -964,6 +964,63 @@ CASES += [
 ]
 
 
+# Votes: organizers and operators (the secretariat) run them; the portal's token is the key.
+
+
+def _vote(w: SimpleNamespace, method: str = "phone", opened: bool = False) -> None:
+    from conference.votes import service as votes
+
+    w.vote = votes.create_vote(SYSTEM, w.items[0], {"question": "Thông qua chương trình",
+                                                    "method": method})
+    if opened:
+        votes.open_vote(SYSTEM, w.vote)
+
+
+def _vote_id(w: SimpleNamespace) -> int:
+    return w.vote.id if hasattr(w, "vote") else 70
+
+
+VOTE = "/manage/votes/{id}/"
+VOTE_API = "/api/v1/votes/{id}/"
+VOTE_FORM = {"question": "Thông qua quy chế", "method": "cards", "majority": "half",
+             "base": "present"}
+ZERO_COUNTS = {"for": 0, "against": 0, "abstain": 0}
+CASES += [
+    Case("GET", "votes.console", lambda w: C.format(w=w) + "/votes", page("proceedings", 200),
+         setup=_vote),
+    Case("POST", "votes.console", lambda w: C.format(w=w) + "/votes", page("proceedings", 302),
+         body=lambda w: VOTE_FORM | {"item_id": w.items[0].id}),
+    Case("POST", "votes.open_vote", lambda w: VOTE.format(id=_vote_id(w)) + "open",
+         page("proceedings", 302), setup=_vote),
+    Case("POST", "votes.enter_counts", lambda w: VOTE.format(id=_vote_id(w)) + "counts",
+         page("proceedings", 302), setup=lambda w: _vote(w, "cards", opened=True),
+         body=lambda w: ZERO_COUNTS),
+    Case("POST", "votes.close_vote", lambda w: VOTE.format(id=_vote_id(w)) + "close",
+         page("proceedings", 302), setup=lambda w: _vote(w, opened=True)),
+    Case("POST", "votes.delete_vote", lambda w: VOTE.format(id=_vote_id(w)) + "delete",
+         page("proceedings", 302), setup=_vote),
+    Case("GET", "votes.export", lambda w: C.format(w=w) + "/votes/record.xlsx",
+         page("proceedings", 200)),
+    Case("GET", "votes_portal.panel", lambda w: f"/b/{_token(w)}/votes", everyone(200),
+         setup=lambda w: (_badge(w), _vote(w, opened=True))),
+    # A phone that never proved the badge's PIN: refused alike for everyone.
+    Case("POST", "votes_portal.cast", lambda w: f"/b/{_token(w)}/votes/{_vote_id(w)}",
+         everyone(403), setup=lambda w: (_badge(w), _vote(w, opened=True)), json=True,
+         body=lambda w: {"choice": "for"}),
+    Case("POST", "api.create_vote", lambda w: f"/api/v1/items/{w.items[0].id}/votes",
+         api("proceedings", 201), body=lambda w: VOTE_FORM),
+    Case("POST", "api.open_vote", lambda w: VOTE_API.format(id=_vote_id(w)) + "open",
+         api("proceedings", 200), setup=_vote),
+    Case("POST", "api.enter_counts", lambda w: VOTE_API.format(id=_vote_id(w)) + "counts",
+         api("proceedings", 200), setup=lambda w: _vote(w, "cards", opened=True),
+         body=lambda w: ZERO_COUNTS),
+    Case("POST", "api.close_vote", lambda w: VOTE_API.format(id=_vote_id(w)) + "close",
+         api("proceedings", 200), setup=lambda w: _vote(w, opened=True)),
+    Case("GET", "api.get_vote", lambda w: VOTE_API.format(id=_vote_id(w)).rstrip("/"),
+         api("proceedings", 200), setup=_vote),
+]
+
+
 # --- the world the table runs in -------------------------------------------------------------
 
 
@@ -997,7 +1054,8 @@ TABLES = ("congresses", "sessions", "agenda_items", "memberships", "users", "del
           "checkins", "streams", "documents", "document_versions", "document_comments",
           "screens", "scenes", "playlists", "playlist_entries", "mail_deliveries",
           "offline_scans", "speaker_lists", "speakers", "elections", "election_candidates",
-          "ballot_batches", "ballots", "ballot_entries", "ballot_settlements")
+          "ballot_batches", "ballots", "ballot_entries", "ballot_settlements", "votes",
+          "vote_roll", "vote_counts")
 
 
 def _rows_as_text(name: str):
