@@ -53,7 +53,7 @@
 
   function draw(body, scene, ctx) {
     body.classList.add("speakers");
-    // A wall three screens wide puts the next speakers beside the timer, a hall screen under.
+    // A wall three screens wide puts the next speakers beside the timer, a hall screen below.
     if (body.clientWidth > 2.4 * body.clientHeight) { body.classList.add("speakers-wide"); }
     var now = S.add(body, "div", "speakers-current");
     var who = scene.speaker;
@@ -64,9 +64,8 @@
       var box = person(now, who, ctx, "speaker-who");
       if (who.title) { S.add(box, "div", "speaker-title", who.title); }
     }
-    var side = S.add(body, "div", "speakers-side");
     if (who) {
-      var timerBox = S.add(side, "div", "speaker-clock");
+      var timerBox = S.add(body, "div", "speaker-clock");
       var face = S.add(timerBox, "div", "speaker-timer fit-line");
       face.dataset.startedAt = who.started_at || "";
       face.dataset.elapsedBefore = String(who.elapsed_before);
@@ -80,7 +79,7 @@
       show(face, (ctx.now ? ctx.now() : new Date()).getTime());
     }
     if (scene.next && scene.next.length) {
-      var upcoming = S.add(side, "div", "speakers-next");
+      var upcoming = S.add(body, "div", "speakers-next");
       S.add(upcoming, "h2", "", ctx.labels.speakers_next);
       var list = S.add(upcoming, "ol", "");
       scene.next.forEach(function (next) {

@@ -56,7 +56,11 @@
     var socket = window.liveSocket;
     if (!socket) { return; }
     socket.on("speakers_changed", later);
-    socket.on("agenda_current", later);
+    socket.on("agenda_current", function (change) {
+      var box = panel();
+      var now = change.current_item_id == null ? "" : String(change.current_item_id);
+      if (box && box.dataset.itemId !== now) { later(); }  // not on the greeting
+    });
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { refetch(); }
