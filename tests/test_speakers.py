@@ -497,3 +497,15 @@ def test_a_screen_showing_the_scene_is_pushed_when_the_list_changes(hall, app, s
     assert states and states[-1]["scene"]["speaker"]["name"] == "Nguyễn Văn An"
     page = app.test_client().get(f"/k/{displays.kiosk_token(screen)}").get_data(as_text=True)
     assert "js/scene-speakers.js" in page and "heading_speakers" in page
+
+
+def test_the_scene_is_made_in_the_screens_console_with_a_heading(hall, client, login):
+    login(hall["chair"])
+    path = f"/manage/{hall['congress'].id}/scenes/new/speakers"
+    form = client.get(path).get_data(as_text=True)
+    assert 'name="heading"' in form
+    saved = client.post(path, data={"name": "Phát biểu", "heading": "Thảo luận tại hội trường",
+                                    "action": "save"})
+    assert saved.status_code == 302
+    preview = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "js/scene-speakers.js" in preview
