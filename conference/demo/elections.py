@@ -59,13 +59,14 @@ def _count(election, clerks: list[User], serials: list[str], rng: random.Random,
     """Both clerks enter the first `twice` ballots (the second misreading `mismatched` of
     them), the first clerk the next `once`."""
     candidates = [candidate.id for candidate in election.candidates]
+    desks = {clerk.id: f"Bàn {number}" for number, clerk in enumerate(clerks, start=1)}
     for index, serial in enumerate(serials[:twice + once]):
         crossed = _crossed(rng, candidates, election.seats)
         readers = clerks if index < twice else clerks[:1]
         for clerk in readers:
             misread = clerk is clerks[1] and index < mismatched
             db.session.add(BallotEntry(
-                election_id=election.id, serial=serial, user_id=clerk.id, clerk=clerk.display_name,
+                election_id=election.id, serial=serial, user_id=clerk.id, clerk=desks[clerk.id],
                 crossed=crossed[1:] if misread else crossed, spoiled=False))
     db.session.commit()
 

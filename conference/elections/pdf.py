@@ -21,7 +21,7 @@ from conference.qr import qr_png_bytes
 
 BALLOTS_JOB = "election_ballots"
 RECORD_JOB = "election_record"
-A5_MOST = 16  # candidates an A5 ballot holds; a longer list is printed on A4
+A5_MOST = 15  # candidates an A5 ballot holds on one page; a longer list is printed on A4
 
 
 def serial_shown(serial: str) -> str:
@@ -79,7 +79,7 @@ def _election(job: Job) -> Election:
     return election
 
 
-@job_handler(BALLOTS_JOB, Capability.RUN_ELECTIONS, lazy_gettext("Ballots"))
+@job_handler(BALLOTS_JOB, Capability.RUN_ELECTIONS, lazy_gettext("Election ballots"))
 def _ballots_job(job: Job, progress) -> tuple[bytes, str, dict]:
     election = _election(job)
     batch = db.session.get(BallotBatch, job.params["batch_id"])

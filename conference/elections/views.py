@@ -19,6 +19,7 @@ from conference.validation import optional_id
 from conference.web import actor, form_page, revalidated
 
 bp = Blueprint("elections", __name__)
+bp.add_app_template_filter(pdf.serial_shown, "ballot_serial")
 
 
 def _may(congress) -> dict:
@@ -75,7 +76,7 @@ def detail(election_id: int):
         "elections/detail.html", election=election, congress=election.congress,
         result=service.tally(election), batches=service.list_batches(election),
         may=_may(election.congress), base_label=MAJORITY_BASE_LABELS[election.majority_base],
-        reason_text=service.reason_text, max_batch=service.MAX_BATCH)
+        reason_text=service.reason_text, max_batch=service.MAX_BATCH, percent=pdf.percent_shown)
 
 
 @bp.post("/manage/elections/<int:election_id>/ballots")
@@ -108,7 +109,7 @@ def count(election_id: int):
     election = service.get_election(actor(), election_id)
     return render_template("elections/count.html", election=election,
                            congress=election.congress, result=service.tally(election),
-                           may=_may(election.congress))
+                           may=_may(election.congress), percent=pdf.percent_shown)
 
 
 def _entry_data() -> dict:
@@ -135,10 +136,11 @@ def enter(election_id: int):
             raise
         flash(" ".join(exc.fields.values()) or exc.message, "error")
         return redirect(url_for("elections.count", election_id=election.id))
+    serial = pdf.serial_shown(outcome.entry.serial)
     if request.is_json:
-        return jsonify(serial=outcome.entry.serial, state=outcome.state, valid=outcome.valid,
+        return jsonify(serial=serial, state=outcome.state, valid=outcome.valid,
                        reason=outcome.reason, message=outcome.message), 201
-    flash(f"{outcome.entry.serial}: {outcome.message}", "success" if outcome.valid else "error")
+    flash(f"{serial}: {outcome.message}", "success" if outcome.valid else "error")
     return redirect(url_for("elections.count", election_id=election.id))
 
 
@@ -159,13 +161,13 @@ def mismatches(election_id: int):
     still waiting for a second entry."""
     election = service.get_election(actor(), election_id, Capability.HEAD_COUNT)
     states = service.ballot_states(election)
-    names = {candidate.id: candidate.name for candidate in election.candidates}
     return render_template(
         "elections/mismatches.html", election=election, congress=election.congress,
         mismatched=[state for state in states.values() if state.state == "mismatch"],
         waiting=[state for state in states.values() if state.state == "waiting"],
         settled=[state for state in states.values() if state.settlement is not None],
-        names=names, candidates=election.candidates, reason_text=service.reason_text,
+        candidates=election.candidates, reason_text=service.reason_text,
+        differs=lambda state: set(state.entries[0].crossed) ^ set(state.entries[1].crossed),
         reason=lambda state, entry: service.invalid_reason(
             election, state.issued, entry.crossed, entry.spoiled))
 

@@ -29,7 +29,7 @@
       line.querySelector("[data-votes]").textContent = String(row.votes);
       line.querySelector("[data-percent]").textContent =
         row.percent.toLocaleString(document.documentElement.lang || "vi",
-                                   { minimumFractionDigits: 0, maximumFractionDigits: 2 }) + " %";
+                                   { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " %";
       line.querySelector("[data-outcome]").textContent =
         row.elected ? (msg.msgElected || "") : row.tie ? (msg.msgTie || "") : "";
       line.classList.toggle("elected", row.elected);
