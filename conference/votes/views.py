@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -35,6 +36,12 @@ DEVICE_DAYS = 30  # longer than any congress: the PIN is asked once per phone
 
 LABELS = service.LABELS
 FIELDS = ("item_id", "question", "method", "majority", "base", "secret")
+
+
+@bp.app_template_global()
+def vote_percent(value: float | None) -> str:
+    """A share of the base as the page's language writes it: 66,7 % in Vietnamese."""
+    return "" if value is None else format_percent(value / 100, "#,##0.#%")
 
 
 @bp.app_template_global()
