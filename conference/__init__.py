@@ -53,8 +53,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.streams import sockets as streams_sockets  # noqa: F401
     from conference.votes import scene as votes_scene  # noqa: F401
     from conference.votes import sockets as votes_sockets  # noqa: F401
-    from conference.votes import scene as votes_scene  # noqa: F401
-    from conference.votes import sockets as votes_sockets  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
@@ -100,15 +98,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.streams.views import bp as streams_bp
     from conference.votes.views import bp as votes_bp
     from conference.votes.views import portal_bp as votes_portal_bp
-    from conference.votes.views import bp as votes_bp
-    from conference.votes.views import portal_bp as votes_portal_bp
 
     for blueprint in (auth_bp, congresses_bp, agenda_bp, audit_bp, delegates_bp, badges_bp,
                       checkin_bp, attendance_bp, portal_bp, jobs_bp, streams_bp, documents_bp,
                       displays_bp, site_bp, mailings_bp, elections_bp,
                       votes_bp, votes_portal_bp,
                       speakers_bp, speakers_portal_bp,
-                      votes_bp, votes_portal_bp,
                       api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API takes bearer tokens, never cookies

@@ -28,7 +28,6 @@ from conference.speakers.models import Speaker, SpeakerList
 from conference.streams.models import Stream
 from conference.urls import SiteSetting
 from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, VoteRoll
-from conference.votes.models import Vote, VoteBallot, VoteCount, VoteDevice, VoteRoll
 
 __all__ = ["AgendaItem", "ApiToken", "AuditEntry", "Ballot", "BallotBatch", "BallotEntry",
            "Candidate", "CheckIn", "Congress", "CongressSession", "Delegate", "DelegateCategory",
