@@ -374,8 +374,9 @@ def test_the_console_sets_up_counts_closes_and_exports(client, login, hall):
     shown = client.get(f"/manage/{hall.congress.id}/votes").get_data(as_text=True)
     assert "Passed" in shown  # 3 of the 5 summoned is more than half
     results = client.get(f"/manage/{hall.congress.id}/votes/results.csv")
-    assert results.status_code == 200 and "Thông qua quy chế bầu cử" in results.get_data(
-        as_text=True)
+    assert results.status_code == 200
+    assert "Thông qua quy chế bầu cử" in results.get_data(as_text=True)
+    assert results.get_data(as_text=True).count(hall.operator.username) == 2  # opened, closed
     record = client.get(f"/manage/{hall.congress.id}/votes/record.csv").get_data(as_text=True)
     assert hall.operator.username in record and ",3,1,0," in record
     workbook = client.get(f"/manage/{hall.congress.id}/votes/record.xlsx")

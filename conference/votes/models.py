@@ -77,6 +77,8 @@ class Vote(db.Model):
 
     item = relationship("AgendaItem")
     congress = relationship("Congress")
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
 
 
 class VoteRoll(db.Model):

@@ -153,14 +153,15 @@ def export(congress_id: int, what: str, kind: str):
         rows = [[_("Vote"), _("Agenda item"), _("Question"), _("Method"), _("Rule"),
                  _("Secret"), _("Status"), _("Present"), _("Summoned"), _("Voted"),
                  LABELS["for"], LABELS["against"], LABELS["abstain"], _("Result"),
-                 _("Opened"), _("Closed")]]
+                 _("Opened"), _("Opened by"), _("Closed"), _("Closed by")]]
         for vote in service.list_votes(actor(), congress):
             data = service.summary(vote)
             rows.append([vote.id, vote.item.title, vote.question, LABELS[vote.method],
                          service.rule_text(vote), _("yes") if vote.secret else _("no"),
                          LABELS[vote.status], data["eligible"], data["summoned"], data["voted"],
                          data["for"], data["against"], data["abstain"], _result(vote),
-                         _when(vote.opened_at, congress), _when(vote.closed_at, congress)])
+                         _when(vote.opened_at, congress), _username(vote.opened_by),
+                         _when(vote.closed_at, congress), _username(vote.closed_by)])
         title = _("Votes")
     else:
         rows = [[_("Vote"), _("Question"), LABELS["for"], LABELS["against"], LABELS["abstain"],
@@ -178,6 +179,10 @@ def _result(vote) -> str:
     if vote.passed is None:
         return ""
     return _("Passed") if vote.passed else _("Not passed")
+
+
+def _username(user) -> str:
+    return user.username if user is not None else ""
 
 
 def _when(value, congress) -> str:
