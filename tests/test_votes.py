@@ -330,6 +330,9 @@ def test_the_api_refuses_a_second_open_vote_and_bad_input(api, hall):
     bad = caller.post(f"/api/v1/items/{hall.item.id}/votes",
                       json={"question": "Ba", "method": "email"})
     assert bad.status_code == 422 and "method" in bad.json["error"]["fields"]
+    secret_cards = caller.post(f"/api/v1/items/{hall.item.id}/votes",
+                               json={"question": "Ba", "method": "cards", "secret": True})
+    assert secret_cards.status_code == 422 and "secret" in secret_cards.json["error"]["fields"]
     negative = caller.post(f"/api/v1/votes/{first['id']}/counts",
                            json={"for": -1, "against": 0, "abstain": 0})
     assert negative.status_code == 422

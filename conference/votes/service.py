@@ -230,6 +230,10 @@ def create_vote(actor: Actor, item: AgendaItem, data: dict) -> Vote:
     congress = item.session.congress
     authorize(actor, congress, CAPABILITY)
     values = validate(VoteInput, data)
+    if values.secret and values.method == Method.CARDS:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "secret": _("A show of cards is seen by the hall: only a vote on phones can be "
+                        "secret.")})
     vote = Vote(congress_id=congress.id, item_id=item.id, status=VoteStatus.DRAFT,
                 created_by_id=_user_id(actor), **values.model_dump())
     db.session.add(vote)
