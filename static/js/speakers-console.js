@@ -11,6 +11,11 @@
   var itemId = Number(box.dataset.itemId);
   var offset = 0; // server time minus local time, ms
   var latest = 0;
+  var lastFocus = null;
+
+  box.addEventListener("focusin", function (event) {
+    lastFocus = event.target.dataset.focusKey || null;
+  });
 
   function readServerTime() {
     var now = box.querySelector("[data-server-time]");
@@ -35,14 +40,17 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
       .then(function (html) {
         if (mine !== latest) { return; }
-        var focused = document.activeElement && box.contains(document.activeElement) ?
-          document.activeElement.dataset.focusKey : null;
+        // Focus in the list, or lost to the body by an earlier refill: back to the same control
+        // (Start and Pause are one control, "timer"), else to the timer's.
+        var active = document.activeElement;
+        var keep = lastFocus && (!active || active === document.body || box.contains(active));
         box.innerHTML = html;
         readServerTime();
         tick();
-        if (focused) {
-          var again = box.querySelector('[data-focus-key="' + focused + '"]');
-          if (again && !again.disabled) { again.focus(); }
+        if (keep) {
+          var again = box.querySelector('[data-focus-key="' + lastFocus + '"]:not([disabled])') ||
+            box.querySelector('[data-focus-key="timer"]');
+          if (again) { again.focus(); }
         }
         box.dataset.loaded = String((Number(box.dataset.loaded) || 0) + 1);
       })
