@@ -509,3 +509,15 @@ def test_the_scene_is_made_in_the_screens_console_with_a_heading(hall, client, l
     assert saved.status_code == 302
     preview = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "js/scene-speakers.js" in preview
+
+
+def test_deleting_an_item_deletes_its_list(hall, app):
+    from conference.agenda.service import delete_item
+
+    speaker_id = add(hall).id
+    service.start_speaker(hall["actor"], db.session.get(Speaker, speaker_id))
+    delete_item(Actor(hall["chair"], source="system"), hall["item"])
+    db.session.expire_all()
+    assert db.session.get(Speaker, speaker_id) is None
+    assert service.speaking_now(hall["congress"]) is None
+    assert resolve_speakers(hall["congress"], {}, T0)["speaker"] is None
