@@ -479,3 +479,18 @@ def test_the_head_settles_a_ballot_on_the_page(client, congress, create_user, lo
     assert election.published
     with pytest.raises(NotFound):
         service.get_election(clerks["boss"], 99999)
+
+
+def test_an_operator_makes_an_election_scene_with_its_heading(client, congress, create_user,
+                                                              login):
+    from conference.displays.models import Scene
+
+    login(create_user(role="operator", congress=congress))
+    form = client.get(f"/manage/{congress.id}/scenes/new/election")
+    assert form.status_code == 200 and 'name="heading"' in form.text
+    saved = client.post(f"/manage/{congress.id}/scenes/new/election", data={
+        "name": "Kết quả bầu cử", "heading": "Kết quả bầu Ban Chấp hành", "action": "save"})
+    assert saved.status_code == 302
+    scene = db.session.scalar(select(Scene))
+    assert (scene.type, scene.fields["heading"]) == ("election", "Kết quả bầu Ban Chấp hành")
+    assert resolve_scene(congress, {"type": "election"} | scene.fields, None)["election"] is None
