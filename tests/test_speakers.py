@@ -521,3 +521,17 @@ def test_deleting_an_item_deletes_its_list(hall, app):
     assert db.session.get(Speaker, speaker_id) is None
     assert service.speaking_now(hall["congress"]) is None
     assert resolve_speakers(hall["congress"], {}, T0)["speaker"] is None
+
+
+def test_a_start_from_a_stale_view_still_ends_the_other_speaker(hall, api):
+    """Two chairs (or two processes): one starts a speaker while the other's session still
+    holds the list from before; the second start reads who speaks afresh, under the lock."""
+    here, there = add(hall, "An"), add(hall, "Bình", item=hall["items"][3])
+    assert there.status == SpeakerStatus.WAITING  # this session's view, about to go stale
+    assert api(hall["chair"]).post(f"/api/v1/speakers/{there.id}/start").status_code == 200
+    service.start_speaker(hall["actor"], here)
+    db.session.expire_all()
+    speaking = db.session.scalars(select(Speaker).where(
+        Speaker.congress_id == hall["congress"].id,
+        Speaker.status == SpeakerStatus.SPEAKING)).all()
+    assert [s.id for s in speaking] == [here.id]
