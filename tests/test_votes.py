@@ -237,6 +237,15 @@ def test_bad_choices_and_cards_votes_are_refused_on_the_phone(app, hall):
     assert missing.status_code == 404
 
 
+def test_the_portal_prints_no_token_while_there_is_no_vote(app, hall):
+    token = badge_token(hall.officials[0])
+    html = app.test_client().get(f"/b/{token}").get_data(as_text=True)
+    assert 'id="votes"' in html and "votes-portal.js" in html  # ready for a vote to open
+    # The panel's script finds its address from the page's; the panel prints nothing of it.
+    panel = html[html.index('id="votes"'):]
+    assert token not in panel[:panel.index("</section>")]
+
+
 def test_the_form_without_javascript_votes_and_comes_back_to_the_portal(app, hall):
     vote = _opened(hall)
     delegate = hall.officials[0]

@@ -6,6 +6,9 @@
   "use strict";
   var POLL = 15000;  // without a live connection (an unpublished congress), look this often
 
+  // The panel again, from this page's own address (the page prints no token of its own).
+  var url = window.location.pathname.replace(/\/$/, "") + "/votes";
+
   function panel() { return document.getElementById("votes"); }
 
   var latest = 0;
@@ -13,7 +16,7 @@
     var box = panel();
     if (!box) { return; }
     var mine = ++latest;
-    fetch(box.dataset.url, { credentials: "same-origin" })
+    fetch(url, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
       .then(function (html) {
         var old = panel();
