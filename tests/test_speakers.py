@@ -535,3 +535,19 @@ def test_a_start_from_a_stale_view_still_ends_the_other_speaker(hall, api):
         Speaker.congress_id == hall["congress"].id,
         Speaker.status == SpeakerStatus.SPEAKING)).all()
     assert [s.id for s in speaking] == [here.id]
+
+
+def test_the_demo_shows_a_filled_list_on_its_screens(app):
+    from conference.demo import load_demo
+    from conference.displays.models import Scene
+
+    congress, _created = load_demo()
+    item = service.followed_item(congress)  # the debate, where a speaker stands at the rostrum
+    state = service.list_state(item)
+    assert item.title == "Thảo luận tại hội trường"
+    assert [s["kind"] for s in state["speakers"]] == ["registered"] * 4 + ["floor"]
+    assert [s["status"] for s in state["speakers"]] == ["done", "speaking", "waiting",
+                                                        "waiting", "waiting"]
+    assert db.session.scalar(select(Scene).where(Scene.congress_id == congress.id,
+                                                 Scene.type == "speakers")) is not None
+    assert resolve_speakers(congress, {}, T0)["speaker"]["elapsed_before"] == 125

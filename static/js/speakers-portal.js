@@ -4,7 +4,7 @@
 // page again. A hall of phones hears each nudge at once, so each waits a random moment first.
 (function () {
   "use strict";
-  var SPREAD = 1500; // ms
+  var SPREAD = 3000; // ms
   var latest = 0;
 
   function panel() { return document.getElementById("speakers"); }
