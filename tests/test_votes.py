@@ -484,3 +484,16 @@ def test_organizers_see_the_pin_and_official_badges_print_it(client, login, hall
     login(create_user(role="checkin", congress=hall.congress), the_client=staff)
     assert service.badge_pin(delegate) not in staff.get(
         f"/manage/delegates/{delegate.id}").get_data(as_text=True)
+
+
+def test_the_screens_console_makes_a_vote_scene_with_its_heading(client, login, hall):
+    from conference.displays.models import Scene
+
+    login(hall.operator)
+    form = client.get(f"/manage/{hall.congress.id}/scenes/new/vote")
+    assert form.status_code == 200 and 'name="heading"' in form.get_data(as_text=True)
+    saved = client.post(f"/manage/{hall.congress.id}/scenes/new/vote",
+                        data={"name": "Biểu quyết", "heading": "Biểu quyết", "action": "save"})
+    assert saved.status_code == 302
+    scene = db.session.scalar(select(Scene))
+    assert scene.type == "vote" and scene.fields["heading"] == "Biểu quyết"
