@@ -5,6 +5,9 @@
 (function () {
   "use strict";
   var POLL = 15000;  // without a live connection (an unpublished congress), look this often
+  // A vote opening reaches the whole hall at once: its phones ask for the panel over this many
+  // milliseconds rather than in the same instant.
+  var SPREAD = 1500;
 
   // The panel again, from this page's own address (the page prints no token of its own).
   var url = window.location.pathname.replace(/\/$/, "") + "/votes";
@@ -73,7 +76,7 @@
     var socket = window.liveSocket;
     if (!socket) { setInterval(refetch, POLL); return; }
     var connectedBefore = false;
-    socket.on("vote_changed", refetch);
+    socket.on("vote_changed", function () { setTimeout(refetch, Math.random() * SPREAD); });
     socket.on("connect", function () {
       if (connectedBefore) { refetch(); }  // a vote may have opened while offline
       connectedBefore = true;
