@@ -8,7 +8,6 @@ Create Date: 2026-12-04 15:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0015_votes'
 down_revision = '0014_speakers'
