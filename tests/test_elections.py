@@ -395,6 +395,7 @@ def test_a_counting_clerk_reaches_the_counting_page_and_enters_a_ballot(
     election = make_election(congress)
     clerk = create_user("kiemphieu", role="counting", congress=congress)
     login(clerk)
+    assert f"/manage/{congress.id}/elections" in client.get("/manage/").text  # the start page
     overview = client.get(f"/manage/{congress.id}/").text
     assert f"/manage/{congress.id}/elections" in overview
     listing = client.get(f"/manage/{congress.id}/elections").text
