@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from conference.actors import SYSTEM
+from conference.auth.models import User
 from conference.auth.service import Actor
 from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, new_delegate_values
@@ -495,3 +497,37 @@ def test_an_operator_makes_an_election_scene_with_its_heading(client, congress, 
     scene = db.session.scalar(select(Scene))
     assert (scene.type, scene.fields["heading"]) == ("election", "Kết quả bầu Ban Chấp hành")
     assert resolve_scene(congress, {"type": "election"} | scene.fields, None)["election"] is None
+
+
+def test_two_clerks_entering_one_ballot_at_once_see_each_other(app, congress, clerks):
+    """Released together, the second clerk's entry still sees the first's: one answer is
+    waiting, the other says whether the two agree (here they differ: a mismatch)."""
+    election = make_election(congress, ballots=6)
+    election_id, first_name = election.id, ids(election, "Lê Văn Bình")
+    user_ids = [clerks[name].user.id for name in ("clerk1", "clerk2")]
+    for serial in serials(election):
+        start, answers, errors = threading.Barrier(2, timeout=20), [], []
+
+        def enter(user_id, crossed, serial=serial, start=start, answers=answers,
+                  errors=errors):
+            with app.app_context():
+                try:
+                    actor = Actor(db.session.get(User, user_id), source="test")
+                    chosen = db.session.get(Election, election_id)
+                    start.wait()
+                    answers.append(service.record_entry(actor, chosen, {
+                        "serial": serial, "crossed": crossed}).state)
+                except Exception as error:  # reported below
+                    errors.append(error)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=enter, args=(user_id, crossed)) for user_id, crossed
+                   in zip(user_ids, ([], first_name), strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors, errors
+        assert sorted(answers) == ["mismatch", "waiting"]
+    assert service.tally(election)["mismatched"] == 6
