@@ -26,6 +26,7 @@ from conference.errors import Conflict, Forbidden, ValidationFailed
 from conference.extensions import db
 from conference.jobs.service import job_result
 from conference.urls import public_base_url
+from conference.votes.service import badge_pin
 
 BASE = "https://daihoi.example.vn"
 LONG_NAME = "Tôn Nữ Thị Hoàng Phương Thảo Nguyên Công Huyền Tôn Nữ Bảo Ngọc Khánh Linh"
@@ -59,6 +60,12 @@ def pdf_text(pdf: bytes) -> str:
     """All text of the PDF, NFC-normalised, with runs of whitespace made single spaces."""
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text, NFC-normalised, with runs of whitespace made single spaces."""
+    return [" ".join(unicodedata.normalize("NFC", page.extract_text()).split())
+            for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def jpeg_photo(color=(180, 120, 90), size=(600, 800)) -> bytes:
@@ -292,12 +299,16 @@ def test_a_reissued_badge_has_a_new_qr_and_the_old_one_is_revoked(
 
 @pytest.mark.parametrize(("layout", "size_mm"), [("a6", (105, 148)), ("card", (85.6, 54)),
                                                  ("single", (105, 148))])
-def test_one_badge_is_one_page_of_its_size(app, congress, organizer, make_delegate, layout,
-                                           size_mm):
+def test_one_badge_is_a_page_of_its_size_and_its_back_another(app, congress, organizer,
+                                                               make_delegate, layout, size_mm):
     pdf = service.single_badge_pdf(organizer, make_delegate(congress), BASE, layout=layout)
-    [page] = PdfReader(io.BytesIO(pdf)).pages
-    assert float(page.mediabox.width) == pytest.approx(size_mm[0] * MM, abs=0.5)
-    assert float(page.mediabox.height) == pytest.approx(size_mm[1] * MM, abs=0.5)
+    front, back = PdfReader(io.BytesIO(pdf)).pages
+    for page in (front, back):
+        assert float(page.mediabox.width) == pytest.approx(size_mm[0] * MM, abs=0.5)
+        assert float(page.mediabox.height) == pytest.approx(size_mm[1] * MM, abs=0.5)
+    alone = service.single_badge_pdf(organizer, make_delegate(congress), BASE, layout=layout,
+                                     backs="false")
+    assert page_count(alone) == 1
 
 
 def test_the_badge_shows_the_delegates_details_in_vietnamese(app, congress, organizer,
@@ -350,7 +361,7 @@ def test_check_in_staff_may_print_one_badge_but_not_a_run(app, congress, create_
                                                           make_delegate):
     staff = Actor(create_user(role="checkin", congress=congress))
     delegate = make_delegate(congress)
-    assert page_count(service.single_badge_pdf(staff, delegate, BASE)) == 1
+    assert page_count(service.single_badge_pdf(staff, delegate, BASE)) == 2  # and its back
     with pytest.raises(Forbidden):
         service.start_badge_job(staff, congress, service.BadgeSelection(), BASE)
 
@@ -358,7 +369,8 @@ def test_check_in_staff_may_print_one_badge_but_not_a_run(app, congress, create_
 # --- long names never overflow ---------------------------------------------------------------
 
 
-FIELDS = ("band", "name", "position", "unit", "delegation", "foot", "under-qr", "seat")
+FIELDS = ("band", "name", "position", "unit", "delegation", "foot", "under-qr", "seat",
+          "back-congress", "back-name", "back-code", "pin-label", "pin", "pin-note")
 
 
 def _overflows(badges: render.BadgeDocument) -> list[str]:
@@ -408,10 +420,10 @@ def test_long_vietnamese_names_and_units_fit_their_boxes(app, congress, make_del
         make_delegate(congress, full_name="Lê Lan"),
     ]
     views = service.badge_views(congress, delegates, LAYOUTS[layout], BASE, "vi")
-    html = service.badges_html(congress, views, LAYOUTS[layout], "vi")
+    html = service.badges_html(congress, views, LAYOUTS[layout], "vi", backs=True)
     assert _overflows(html) == []
     pdf = render.render_one(html)
-    assert page_count(pdf) == (1 if layout == "sheet" else 3)
+    assert page_count(pdf) == (2 if layout == "sheet" else 6)  # each page and its backs
     text = pdf_text(pdf).replace(" ", "")
     assert LONG_NAME.replace(" ", "") in text  # printed whole
     assert views[0].texts["name"].size < views[2].texts["name"].size
@@ -449,6 +461,117 @@ def test_the_overflow_check_catches_an_overflow(app, congress, make_delegate):
     assert any(problem.startswith("name") for problem in _overflows(html))
 
 
+# --- backs: the voting PIN ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(LAYOUTS))
+def test_every_part_of_a_back_stays_inside_it(key):
+    layout: BadgeLayout = LAYOUTS[key]
+    back = layout.back
+    tops = back.tops()
+    assert back.strip < tops["congress"] and tops["end"] <= layout.height - 1
+    mono_em = 0.602 * 1.04  # DejaVu Sans Mono's advance, and the letter spacing
+    assert 7 * mono_em * back.pin_pt / MM <= layout.width - 2 * layout.pad
+    sizes = [back.code_pt, back.label_pt, back.congress.min_pt, back.name.min_pt,
+             back.note.min_pt]
+    assert min(sizes) >= fit.READABLE_PT
+
+
+def _vietnamese(msgid: str) -> str:
+    from flask_babel import force_locale, gettext
+
+    with force_locale("vi"):
+        return gettext(msgid)
+
+
+@pytest.mark.parametrize("layout", ["a6", "card"])
+def test_each_badge_is_followed_by_its_back_which_holds_an_officials_pin(
+        app, congress, make_delegate, layout):
+    official = make_delegate(congress, full_name="Nguyễn Thị Hương Giang")
+    guest = make_delegate(congress, category="guest", full_name="Lê Văn Khách")
+    pdf = render_for(congress, [official, guest], layout, backs=True)
+    front, back, guest_front, guest_back = page_texts(pdf)
+    pin = badge_pin(official)
+    assert f"{pin[:3]} {pin[3:]}" in back  # grouped 3 + 3
+    for expected in ("Nguyễn Thị Hương Giang", official.code, _vietnamese("Voting PIN"),
+                     "Đại hội Công đoàn tỉnh Hà Tĩnh"):
+        assert expected in back
+    assert "Nguyễn Thị Hương Giang" in front and "Lê Văn Khách" in guest_front
+    # The front, worn on the lanyard, shows no PIN; a guest's back only the congress's name.
+    assert pin not in front.replace(" ", "") and "PIN" not in front
+    assert badge_pin(guest) not in guest_back.replace(" ", "") and "PIN" not in guest_back
+    assert "Lê Văn Khách" not in guest_back and "Đại hội Công đoàn tỉnh Hà Tĩnh" in guest_back
+
+
+def _cell_positions(pdf: bytes, page: int, codes: list[str]) -> dict[str, tuple[float, float]]:
+    """Where each code is printed on a page (x, y in points, y from the bottom)."""
+    found = {}
+
+    def visit(text, cm, tm, _font, _size):
+        for code in codes:
+            if code in text and code not in found:
+                found[code] = (round(tm[4] * cm[0] + tm[5] * cm[2] + cm[4]),
+                               round(tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_sheets_backs_are_mirrored_for_flipping_on_the_long_edge(app, congress,
+                                                                   make_delegate):
+    """Two columns: the front's rows read A B / C D, the backs' rows b a / d c."""
+    a, b, c = (make_delegate(congress, seat="") for _ in range(3))
+    d = make_delegate(congress, category="guest", seat="")
+    codes = [x.code for x in (a, b, c, d)]
+    pdf = render_for(congress, [a, b, c, d], "sheet", backs=True)
+    assert page_count(pdf) == 2
+    fronts, backs = _cell_positions(pdf, 0, codes), _cell_positions(pdf, 1, codes)
+    assert fronts[a.code][0] < fronts[b.code][0] and fronts[a.code][1] > fronts[c.code][1]
+    # The first back of the back page's first row belongs to the front's last column.
+    assert backs[b.code][0] < backs[a.code][0]
+    assert backs[a.code][1] == backs[b.code][1] > backs[c.code][1]
+    assert backs[c.code][0] == backs[a.code][0]  # c's back in the right-hand column
+    assert d.code not in backs  # the guest's back, left of it, has the congress's name only
+    texts = page_texts(pdf)
+    for official in (a, b, c):
+        pin = badge_pin(official)
+        assert pin not in texts[0].replace(" ", "") and f"{pin[:3]} {pin[3:]}" in texts[1]
+    assert texts[1].count(_vietnamese("Voting PIN")) == 3
+
+
+def test_a_run_of_several_sheets_puts_each_page_of_backs_after_its_fronts(app, congress,
+                                                                          make_delegate):
+    delegates = [make_delegate(congress) for _ in range(10)]
+    texts = page_texts(render_for(congress, delegates, "sheet", backs=True))
+    assert len(texts) == 4
+    for page, chunk in ((1, delegates[:8]), (3, delegates[8:])):
+        assert all(f"{badge_pin(x)[:3]} {badge_pin(x)[3:]}" in texts[page] for x in chunk)
+        assert all(badge_pin(x) not in texts[page - 1].replace(" ", "") for x in chunk)
+
+
+def test_backs_print_by_default_when_somebody_votes(app, congress, make_delegate):
+    assert service.backs_by_default(congress) is False  # nobody yet
+    make_delegate(congress, category="guest")
+    official = make_delegate(congress, status=DelegateStatus.WITHDRAWN)
+    assert service.backs_by_default(congress) is False
+    official.status = DelegateStatus.REGISTERED
+    db.session.commit()
+    assert service.backs_by_default(congress) is True
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, None), ("", None), ("1", True),
+                                                 ("true", True), ("On", True), (False, False),
+                                                 ("0", False), ("no", False)])
+def test_the_choice_of_backs_is_read_from_text(app, given, expected):
+    assert service.parse_backs(given) is expected
+
+
+def test_a_wrong_choice_of_backs_is_a_field_error(app):
+    with pytest.raises(ValidationFailed) as refused:
+        service.parse_backs("maybe")
+    assert "backs" in refused.value.fields
+
+
 # --- photos --------------------------------------------------------------------------------
 
 
@@ -480,7 +603,8 @@ def test_a_print_run_leaves_out_withdrawn_delegates(app, congress, organizer, ma
     chosen = service.select_delegates(congress, service.BadgeSelection())
     assert [d.id for d in chosen] == [d.id for d in kept]
     job = service.start_badge_job(organizer, congress, service.BadgeSelection(), BASE)
-    assert job.result["badges"] == 9 and page_count(job_result(job)) == 2  # 8 a sheet
+    assert job.params["backs"] is True  # official delegates: their PINs on the backs
+    assert job.result["badges"] == 9 and page_count(job_result(job)) == 4  # 8 a sheet, backs
 
 
 @pytest.mark.parametrize(("layout", "pages"), [("sheet", 2), ("a6", 10), ("card", 10)])

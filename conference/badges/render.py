@@ -51,6 +51,37 @@ class TextBox:
 
 
 @dataclass(frozen=True)
+class BackLayout:
+    """The back of a badge, printed two-sided behind its front: the voting PIN, never on the
+    front, where anyone in the hall (or a photo of the badge) would read it. Heights in mm,
+    sizes in pt; the parts stack from `top` down in this order."""
+
+    strip: float  # a line in the category's colour along the top edge
+    top: float
+    congress: TextBox  # the congress's name, small
+    name: TextBox  # the delegate's name and then code: a back behind the wrong front shows
+    code_pt: float
+    label_pt: float  # "Voting PIN"
+    pin_pt: float  # the six digits, monospace, grouped 3 + 3
+    note: TextBox  # who may use the PIN
+    gap: float
+
+    def tops(self) -> dict[str, float]:
+        """Where each part starts (mm from the top edge); "end" is where the last one ends."""
+        def line(size: float) -> float:
+            return size * LINE_HEIGHT * MM_PER_PT + 0.5
+
+        steps = [("congress", self.congress.height + self.gap), ("name", self.name.height),
+                 ("code", line(self.code_pt) + self.gap), ("label", line(self.label_pt)),
+                 ("pin", line(self.pin_pt) + self.gap), ("note", self.note.height)]
+        tops, y = {}, self.top
+        for name, height in steps:
+            tops[name] = round(y, 2)
+            y += height
+        return tops | {"end": round(y, 2)}
+
+
+@dataclass(frozen=True)
 class BadgeLayout:
     """Page and badge geometry in millimetres; `shape` picks the badge's arrangement."""
 
@@ -69,6 +100,7 @@ class BadgeLayout:
     columns: int = 1
     rows: int = 1
     texts: dict[str, TextBox] = field(default_factory=dict)
+    back: BackLayout | None = None
 
     @property
     def per_page(self) -> int:
@@ -91,6 +123,18 @@ class BadgeLayout:
         if self.shape == "portrait":
             return round(self.width - 2 * self.pad, 2)
         return round(self.width - 2 * self.pad - self.photo_width - self.qr - 2 * self.gap, 2)
+
+    def back_cells(self, fronts: list) -> list:
+        """The backs of one page of fronts in the order they print: each row's columns
+        reversed, so that printed two-sided, flipped on the long edge, each back lands behind
+        its own front (the grid is centred, so the cut marks match); None for an empty cell."""
+        rows = -(-len(fronts) // self.columns)
+        cells = []
+        for row in range(rows):
+            for column in reversed(range(self.columns)):
+                index = row * self.columns + column
+                cells.append(fronts[index] if index < len(fronts) else None)
+        return cells
 
     def cut_marks(self) -> list[dict]:
         """Short lines in the sheet's margin on every cut line (none for one badge a page)."""
@@ -121,6 +165,18 @@ def _landscape_texts(text_width: float, name: tuple[float, float], position: flo
     }
 
 
+def _back(layout: BadgeLayout, strip: float, congress: tuple[float, float],
+          name: tuple[float, float, float], code_pt: float, label_pt: float, pin_pt: float,
+          note: tuple[float, float], gap: float) -> BackLayout:
+    """A back whose parts sit in the middle of the room under the strip. Boxes are (height mm,
+    largest pt) and for the name also its smallest pt."""
+    width = layout.width - 2 * layout.pad
+    back = BackLayout(strip, 0, TextBox(width, *congress), TextBox(width, name[0], name[1],
+                                                                   min_pt=name[2], bold=True),
+                      code_pt, label_pt, pin_pt, TextBox(width, *note), gap)
+    return replace(back, top=round(strip + (layout.height - strip - back.tops()["end"]) / 2, 2))
+
+
 def _make_layouts() -> dict[str, BadgeLayout]:
     card = BadgeLayout("card", 85.6, 54, 85.6, 54, "landscape", band=8, foot=6, pad=2.5, gap=2,
                        photo_width=18.5, qr=20)
@@ -129,6 +185,8 @@ def _make_layouts() -> dict[str, BadgeLayout]:
         "congress": TextBox(card.width - 2 * card.pad, card.band - 1.2, 7.5),
         "category": TextBox(card.width * 0.55, card.foot - 1, 8, max_lines=1,
                             bold=True)})
+    card = replace(card, back=_back(card, 1.5, (5.5, 6.5), (9, 11, 6.5), 7, 8, 22, (5.5, 6.5),
+                                    1.5))
     sheet = BadgeLayout("sheet", 210, 297, 95, 68, "landscape", band=10, foot=7, pad=3, gap=2.5,
                         photo_width=22, qr=24, columns=2, rows=4)
     sheet = replace(sheet, texts={
@@ -136,6 +194,7 @@ def _make_layouts() -> dict[str, BadgeLayout]:
         "congress": TextBox(sheet.width - 2 * sheet.pad, sheet.band - 1.5, 9),
         "category": TextBox(sheet.width * 0.55, sheet.foot - 1, 9.5, max_lines=1,
                             bold=True)})
+    sheet = replace(sheet, back=_back(sheet, 2, (6.5, 7), (10.5, 13, 7), 8, 9, 26, (6, 7), 2.5))
     a6 = BadgeLayout("a6", 105, 148, 105, 148, "portrait", band=18, foot=12, pad=5, gap=3,
                      photo_width=33, qr=33)
     a6 = replace(a6, texts={
@@ -145,6 +204,7 @@ def _make_layouts() -> dict[str, BadgeLayout]:
         "unit": TextBox(a6.text_width, 15, 11, min_pt=6),
         "delegation": TextBox(a6.text_width, 6, 11, min_pt=6, max_lines=1),
         "category": TextBox(a6.text_width, a6.foot - 2, 16, min_pt=7, max_lines=1, bold=True)})
+    a6 = replace(a6, back=_back(a6, 4, (9, 10), (17.5, 18, 9), 11, 13, 40, (9, 10), 7))
     return {layout.key: layout for layout in (sheet, a6, card)}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -80,11 +80,12 @@ class BadgeSelection:
     ids: list[int] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # as printed on badges, upper case
     locale: str = ""  # empty: the site's default language
+    backs: bool | None = None  # a page of backs (the voting PIN) after each page; None: default
 
     def to_dict(self) -> dict:
         return {"layout": self.layout, "category": self.category,
                 "delegation": self.delegation, "ids": self.ids, "codes": self.codes,
-                "locale": self.locale}
+                "locale": self.locale, "backs": self.backs}
 
 
 def parse_layout(value: str | None, default: str = DEFAULT_LAYOUT) -> str:
@@ -139,6 +140,36 @@ def parse_codes(value) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+YES = {"1", "true", "on", "yes", "y", "t"}  # the words pydantic reads as booleans, for the API
+NO = {"0", "false", "off", "no", "n", "f"}
+
+
+def parse_backs(value) -> bool | None:
+    """Whether to print the backs; None (not said) leaves it to `backs_by_default`."""
+    if value is None or isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if not word:
+        return None
+    if word not in YES | NO:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "backs": _("Answer true or false.")})
+    return word in YES
+
+
+def backs_by_default(congress: Congress) -> bool:
+    """Backs carry the voting PIN, so they print by default when somebody has one: a
+    delegate of an official category (one that counts for the quorum) not withdrawn."""
+    keys = [category.key for category in categories(congress) if category.counts_for_quorum]
+    return bool(keys) and db.session.scalar(select(Delegate.id).where(
+        Delegate.congress_id == congress.id, Delegate.category.in_(keys),
+        Delegate.status != DelegateStatus.WITHDRAWN).limit(1)) is not None
+
+
+def _with_backs(congress: Congress, backs: bool | None) -> bool:
+    return backs_by_default(congress) if backs is None else backs
+
+
 def _all_values(data, name: str):
     """One field's value, or every value of a field sent several times (?ids=1&ids=2)."""
     if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
@@ -153,7 +184,8 @@ def parse_selection(data) -> BadgeSelection:
     return BadgeSelection(layout=parse_layout(data.get("layout")), category=category,
                           delegation=delegation, ids=parse_ids(_all_values(data, "ids")),
                           codes=parse_codes(_all_values(data, "codes")),
-                          locale=parse_locale(data.get("lang") or data.get("locale")))
+                          locale=parse_locale(data.get("lang") or data.get("locale")),
+                          backs=parse_backs(data.get("backs")))
 
 
 def _selected(query, congress: Congress, selection: BadgeSelection):
@@ -244,20 +276,32 @@ def badge_views(congress: Congress, delegates: list[Delegate], layout: BadgeLayo
                              "PUBLIC_URL."), code="public_url_too_long") from None
         photo, photo_bytes = photo_image(delegate)
         qr_name = f"qr-{delegate.id}"
+        fitted = fit_badge_texts(layout, texts)
+        votes = category is not None and category.counts_for_quorum
+        if votes:  # the back shows whose PIN it is
+            fitted["back_name"] = layout.back.name.fit(delegate.full_name)
         views.append(BadgeView(
             code=delegate.code, seat=delegate.seat, color=color, ink=ink_for(color),
             photo=resource_url(photo),
-            qr=resource_url(qr_name), texts=fit_badge_texts(layout, texts),
+            qr=resource_url(qr_name), texts=fitted,
             images={photo: photo_bytes, qr_name: qr_png},
-            pin=badge_pin(delegate) if category is not None and category.counts_for_quorum
-            else ""))
+            pin=badge_pin(delegate) if votes else ""))
     return views
 
 
 def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
-                locale: str) -> BadgeDocument:
+                locale: str, backs: bool = False) -> BadgeDocument:
+    """The HTML of these badges; with `backs`, each page of fronts is followed by a page of
+    their backs (see render.BackLayout)."""
     congress_name = layout.texts["congress"].fit(congress.name)
     fitted = [congress_name] + [text for view in views for text in view.texts.values()]
+    back_texts = {}
+    if backs:
+        with force_locale(locale):
+            note = _("Use it only on the delegate's own phone; do not tell anyone.")
+        back_texts = {"congress": layout.back.congress.fit(congress.name),
+                      "note": layout.back.note.fit(note)}
+        fitted += back_texts.values()
     sizes = {text.size for text in fitted}
     heights = {view.texts[name].height for view in views for name in ("position", "unit")}
     colors = {}
@@ -269,7 +313,7 @@ def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
                                marks=layout.cut_marks(), mark_length=CUT_MARK_LENGTH,
                                congress=congress_name, font_sizes=sorted(sizes),
                                box_heights=sorted(heights), colors=colors,
-                               current_locale=locale)
+                               current_locale=locale, backs=backs, back_texts=back_texts)
     return BadgeDocument(html, images)
 
 
@@ -277,38 +321,41 @@ def badges_html(congress: Congress, views: list[BadgeView], layout: BadgeLayout,
 
 
 def single_badge_pdf(actor: Actor, delegate: Delegate, base_url: str, *, layout: str = "a6",
-                     locale: str | None = None) -> bytes:
-    """One delegate's badge, for printing at the desk (check-in staff may do this)."""
+                     locale: str | None = None, backs: bool | str | None = None) -> bytes:
+    """One delegate's badge, for printing at the desk (check-in staff may do this); its back
+    follows on a second page as in a print run (`backs`, by default as `backs_by_default`)."""
     authorize(actor, delegate.congress, Capability.VIEW_DELEGATES)
     if delegate.status == DelegateStatus.WITHDRAWN:
         raise Conflict(_("This delegate has withdrawn; their badge is not printed."),
                        code="delegate_withdrawn")
     chosen = LAYOUTS[parse_layout(layout)]
     locale = parse_locale(locale)
+    backs = _with_backs(delegate.congress, parse_backs(backs))
     views = badge_views(delegate.congress, [delegate], chosen, base_url, locale)
-    pdf = render_one(badges_html(delegate.congress, views, chosen, locale))
+    pdf = render_one(badges_html(delegate.congress, views, chosen, locale, backs))
     # A printed badge opens the doors: the log says who printed which one.
     record(actor, "badge.print", congress_id=delegate.congress_id,
-           target=f"delegate:{delegate.code}", details={"layout": chosen.key})
+           target=f"delegate:{delegate.code}", details={"layout": chosen.key, "backs": backs})
     db.session.commit()
     return pdf
 
 
 def render_badges(congress: Congress, delegates: list[Delegate], layout: BadgeLayout,
                   base_url: str, locale: str, progress: Progress | None = None,
-                  helpers: int | None = None) -> bytes:
-    """The PDF of these delegates' badges; a long run also renders in helper processes."""
+                  helpers: int | None = None, backs: bool = False) -> bytes:
+    """The PDF of these delegates' badges (with `backs`, each page of fronts followed by a page
+    of their backs); a long run also renders in helper processes."""
     if helpers is None:
         helpers = 0 if len(delegates) <= IN_PROCESS_LIMIT else HELPERS
     if not helpers:
         views = badge_views(congress, delegates, layout, base_url, locale)
-        pdf = render_one(badges_html(congress, views, layout, locale))
+        pdf = render_one(badges_html(congress, views, layout, locale, backs))
         if progress:
             progress(len(delegates))
         return pdf
     with RenderPool(helpers) as pool:  # started first: they load WeasyPrint while we prepare
         views = badge_views(congress, delegates, layout, base_url, locale)
-        parts = [(badges_html(congress, views[start:end], layout, locale), end - start)
+        parts = [(badges_html(congress, views[start:end], layout, locale, backs), end - start)
                  for start, end in plan_parts(len(views), layout.per_page)]
         return merge_pdfs(pool.render(parts, progress))
 
@@ -341,6 +388,7 @@ def start_badge_job(actor: Actor, congress: Congress, selection: BadgeSelection,
     count = count_badges(congress, selection)
     if not count:
         raise _nothing_to_print()
+    selection = replace(selection, backs=_with_backs(congress, selection.backs))
     record(actor, "badges.print", congress_id=congress.id,
            details=selection.to_dict() | {"badges": count})  # saved with the job
     return start_job(actor, congress, BADGES_JOB, selection.to_dict() | {"base_url": base_url})
@@ -356,5 +404,6 @@ def run_badge_job(job: Job, progress) -> tuple[bytes, str, dict]:
     total = len(delegates)
     progress(0, total)
     pdf = render_badges(congress, delegates, LAYOUTS[selection.layout], job.params["base_url"],
-                        selection.locale, progress=lambda done: progress(done, total))
+                        selection.locale, progress=lambda done: progress(done, total),
+                        backs=_with_backs(congress, selection.backs))
     return pdf, "pdf", {"badges": total, "layout": selection.layout}
