@@ -734,5 +734,6 @@ def test_printing_is_written_to_the_audit_log(app, congress, organizer, make_del
     assert [(e.action, e.username) for e in entries] == [
         ("badge.print", organizer.user.username), ("badges.print", organizer.user.username)]
     assert entries[0].target == f"delegate:{delegate.code}"
-    assert entries[0].details == {"layout": "card"}
+    assert entries[0].details == {"layout": "card", "backs": True}  # the PIN was printed
     assert entries[1].details["category"] == "official" and entries[1].details["badges"] == 1
+    assert entries[1].details["backs"] is True

@@ -49,9 +49,13 @@ def busy_consumer(monkeypatch):
     monkeypatch.setattr(jobs_service, "_watch", lambda job_id: None)
 
 
-@pytest.mark.parametrize(("query", "pages"), [("", 2), ("?layout=sheet", 2),
-                                              ("?layout=single", 9), ("?layout=card", 9),
-                                              ("?layout=card&category=guest", 2)])
+# Each page of badges is followed by a page of backs (the congress has official delegates),
+# unless backs=false.
+@pytest.mark.parametrize(("query", "pages"), [("", 4), ("?layout=sheet", 4),
+                                              ("?layout=single", 18), ("?layout=card", 18),
+                                              ("?layout=card&category=guest", 4),
+                                              ("?backs=false", 2), ("?layout=card&backs=0", 9),
+                                              ("?layout=card&category=guest&backs=true", 4)])
 def test_the_congress_badges_come_back_as_one_pdf(as_role, congress, make_delegate, query,
                                                   pages):
     for n in range(9):
@@ -109,6 +113,7 @@ def test_a_print_run_is_followed_only_by_those_who_may_start_one(as_role, congre
     ("?codes=DB0001,DB9999", "validation_failed", "codes"),
     ("?codes=%3Cb%3E", "validation_failed", "codes"),
     ("?lang=fr", "validation_failed", "lang"),
+    ("?backs=maybe", "validation_failed", "backs"),
     ("?category=nobody", "no_badges", None),
 ])
 def test_wrong_choices_are_json_errors(as_role, congress, make_delegate, query, code, field):
@@ -125,8 +130,12 @@ def test_check_in_staff_get_one_badge_but_not_the_run(as_role, congress, make_de
     delegate = make_delegate(congress)
     staff = as_role("checkin")
     response = staff.get(f"/api/v1/delegates/{delegate.id}/badge.pdf")
-    assert response.status_code == 200 and page_count(response.data) == 1
+    assert response.status_code == 200 and page_count(response.data) == 2  # and its back
     assert decode_qr(response.data, tmp_path) == [portal_url(delegate, HOST)]
+    front_only = staff.get(f"/api/v1/delegates/{delegate.id}/badge.pdf?backs=false")
+    assert front_only.status_code == 200 and page_count(front_only.data) == 1
+    wrong = staff.get(f"/api/v1/delegates/{delegate.id}/badge.pdf?backs=maybe")
+    assert wrong.status_code == 422 and "backs" in str(wrong.json["error"])
     assert staff.get(f"/api/v1/congresses/{congress.id}/badges.pdf").status_code == 403
     assert staff.post(f"/api/v1/delegates/{delegate.id}/badge/reissue").status_code == 403
     assert as_role("operator").get(

@@ -76,6 +76,29 @@ def test_a_print_run_is_a_job_with_progress_and_a_download(client, signed_in,
         portal_url(d, "http://localhost") for d in delegates[:8])
 
 
+def test_backs_are_ticked_when_somebody_votes_and_the_box_decides(client, signed_in, congress,
+                                                                 make_delegate):
+    make_delegate(congress, category="guest")
+    signed_in("organizer")
+    box = re.compile(r'<input type="checkbox" name="backs" value="1"( checked)?')
+    page = client.get(f"/manage/{congress.id}/badges").get_data(as_text=True)
+    assert box.search(page).group(1) is None  # guests only: nobody has a PIN
+    assert "flip on long edge" in page  # the print page says how to print them
+    for _ in range(8):
+        make_delegate(congress)
+    page = client.get(f"/manage/{congress.id}/badges").get_data(as_text=True)
+    assert box.search(page).group(1) == " checked"
+    client.post(f"/manage/{congress.id}/badges", data={"layout": "sheet", "backs": "1"})
+    ticked = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
+    client.post(f"/manage/{congress.id}/badges", data={"layout": "sheet"})  # box unticked
+    unticked = db.session.scalar(db.select(Job).order_by(Job.id.desc()))
+    assert (ticked.params["backs"], unticked.params["backs"]) == (True, False)
+    assert page_count(client.get(f"/manage/jobs/{ticked.id}/result").data) == 4
+    assert page_count(client.get(f"/manage/jobs/{unticked.id}/result").data) == 2
+    wrong = client.post(f"/manage/{congress.id}/badges", data={"backs": "maybe"})
+    assert wrong.status_code == 422 and "Answer true or false." in wrong.get_data(as_text=True)
+
+
 def test_the_filters_narrow_the_run(client, signed_in, congress, make_delegate):
     for _ in range(3):
         make_delegate(congress, category="guest")
@@ -217,7 +240,9 @@ def test_check_in_staff_print_one_badge_at_the_desk(client, signed_in, congress,
     assert f'filename="badge-{delegate.code}.pdf"' in response.headers["Content-Disposition"]
     assert decode_qr(response.data, tmp_path) == [portal_url(delegate, "http://localhost")]
     card = client.get(f"/manage/delegates/{delegate.id}/badge.pdf?layout=card&lang=en")
-    assert card.status_code == 200 and page_count(card.data) == 1
+    assert card.status_code == 200 and page_count(card.data) == 2  # the badge and its back
+    front = client.get(f"/manage/delegates/{delegate.id}/badge.pdf?layout=card&backs=0")
+    assert front.status_code == 200 and page_count(front.data) == 1
     assert client.get(f"/manage/{congress.id}/badges").status_code == 403
 
 
@@ -289,7 +314,7 @@ def test_a_print_run_done_by_a_consumer_process(make_app, consumer, job_announce
         job = wait_for_job(job.id)
         from conference.jobs.service import job_result
 
-        assert page_count(job_result(job)) == 3
+        assert page_count(job_result(job)) == 6  # three sheets, each followed by its backs
         wait_for_announcement(job_announcements, job.id)
 
 

@@ -31,9 +31,19 @@ LANG = Field(default="", description="Language of the printed labels: vi or en (
                                      "site's).")
 
 
+BACKS = Field(default=None, description="A page of backs after each page of badges, for "
+                                        "two-sided printing (flip on long edge; on A4 sheets "
+                                        "each row's backs are mirrored so each lands behind its "
+                                        "badge): an official delegate's back carries their "
+                                        "voting PIN, a guest's only the congress's name. "
+                                        "Default: true when the congress has official "
+                                        "delegates.")
+
+
 class BadgeQuery(BaseModel):
     layout: str = LAYOUT
     lang: str = LANG
+    backs: bool | None = BACKS
 
 
 class PrintRunQuery(BadgeQuery):
@@ -50,7 +60,8 @@ class PrintRunQuery(BadgeQuery):
                also={202: (JobStarted, "The run takes longer (or failed): follow its job.")},
                location={202: LOCATION}, tag=TAG, errors={409: URL_TOO_LONG,
                                 422: "`no_badges`: no delegate matches; `validation_failed`: "
-                                     "`layout`, `ids`, `codes` or `lang` is not valid."})
+                                     "`layout`, `ids`, `codes`, `lang` or `backs` is not "
+                                     "valid."})
 def congress_badges(congress_id: int):
     """The badges of the congress as one PDF, rendered by a job.
 
@@ -72,12 +83,14 @@ def congress_badges(congress_id: int):
 @operation.get("/delegates/<int:delegate_id>/badge.pdf", query=BadgeQuery, produces=PDF,
                tag=TAG, errors={409: "`delegate_withdrawn`: a withdrawn delegate's badge is not "
                                      f"printed; {URL_TOO_LONG}",
-                                422: "`validation_failed`: `layout` or `lang` is not valid."})
+                                422: "`validation_failed`: `layout`, `lang` or `backs` is not "
+                                     "valid."})
 def delegate_badge(delegate_id: int, query: BadgeQuery):
     """One delegate's badge as a PDF (check-in staff may print it at the desk)."""
     delegate = get_delegate(api_actor(), delegate_id, Capability.VIEW_DELEGATES)
     data = service.single_badge_pdf(api_actor(), delegate, public_base_url(),
-                                    layout=query.layout or "single", locale=query.lang or None)
+                                    layout=query.layout or "single", locale=query.lang or None,
+                                    backs=query.backs)
     return file_response(data, f"badge-{delegate.code}.pdf", PDF, inline=True)
 
 

@@ -55,9 +55,11 @@ def print_badges(congress_id: int):
     congress = get_congress(actor(), congress_id, Capability.EDIT_DELEGATES)
     defaults = {"layout": service.DEFAULT_LAYOUT, "category": "", "delegation": "",
                 "codes": " ".join(request.args.getlist("codes"))[:MAX_CODES_TEXT],
-                "lang": current_app.config["BABEL_DEFAULT_LOCALE"]}
+                "lang": current_app.config["BABEL_DEFAULT_LOCALE"],
+                "backs": "1" if service.backs_by_default(congress) else ""}
     if request.method == "POST":
         values = defaults | {name: request.form.get(name, "").strip() for name in defaults}
+        values["backs"] = values["backs"] or "0"  # an unticked box is not sent: no backs
         # Delegates ticked in the search's results join the codes typed in the field.
         values["codes"] = " ".join([values["codes"], *request.form.getlist("pick")]).strip()
         try:
@@ -82,6 +84,7 @@ def delegate_badge(delegate_id: int):
     delegate = get_delegate(actor(), delegate_id, Capability.VIEW_DELEGATES)
     data = service.single_badge_pdf(actor(), delegate, public_base_url(),
                                     layout=request.args.get("layout") or "a6",
-                                    locale=request.args.get("lang"))
+                                    locale=request.args.get("lang"),
+                                    backs=request.args.get("backs"))
     return file_response(data, f"badge-{delegate.code}.pdf", "application/pdf", inline=True)
 
