@@ -470,16 +470,20 @@ def test_the_vote_scene_follows_the_latest_vote_on_the_screens(app, hall, socket
 # --- where an organizer finds the PIN ------------------------------------------------------
 
 
-def test_organizers_see_the_pin_and_official_badges_print_it(client, login, hall, create_user):
-    from conference.badges.render import LAYOUTS
-    from conference.badges.service import badge_views
+def test_organizers_see_the_pin_and_official_badges_print_it_on_the_back(client, login, hall,
+                                                                         create_user):
+    from tests.test_badges import page_texts
 
     delegate = hall.officials[0]
+    pin = service.badge_pin(delegate)
     login(create_user(role="organizer", congress=hall.congress))
     page = client.get(f"/manage/delegates/{delegate.id}").get_data(as_text=True)
-    assert service.badge_pin(delegate) in page
-    views = badge_views(hall.congress, [delegate, hall.guest], LAYOUTS["a6"], "http://x", "vi")
-    assert [view.pin for view in views] == [service.badge_pin(delegate), ""]  # guests vote not
+    assert pin in page
+    # The front, worn on a lanyard, shows no PIN; the back, the second page, does.
+    front, back = page_texts(client.get(f"/manage/delegates/{delegate.id}/badge.pdf").data)
+    assert pin not in front.replace(" ", "") and f"{pin[:3]} {pin[3:]}" in back
+    guest_pages = page_texts(client.get(f"/manage/delegates/{hall.guest.id}/badge.pdf").data)
+    assert len(guest_pages) == 2 and "PIN" not in " ".join(guest_pages)  # guests vote not
     staff = client.application.test_client()
     login(create_user(role="checkin", congress=hall.congress), the_client=staff)
     assert service.badge_pin(delegate) not in staff.get(

@@ -9,8 +9,8 @@ it (they were not counted in the base either).
 The rule to pass, against the base chosen per vote (`present` or `summoned`): `half` is more
 than half (a tie fails), `two_thirds` at least two thirds of the base.
 
-On phones, a delegate proves their badge once per phone with the 6-digit PIN printed on it
-beside the QR code, never in it (`badge_pin`, derived from the token key and the badge's token
+On phones, a delegate proves their badge once per phone with the 6-digit PIN printed on its
+back, never in the QR code and never on the front a lanyard shows (`badge_pin`, derived from the token key and the badge's token
 hash, never stored; a reissued badge has a new one). The phone then holds a random device
 key (only its hash is stored, bound to the badge), from which it derives a receipt per vote; a
 ballot is keyed by the receipt's hash, so in a secret vote nothing stored links a delegate to a
@@ -69,7 +69,7 @@ MAX_COUNT = 1_000_000
 PIN_FAILURES = FailureGuard(
     "vote-pin", "5 per 10 minutes", "100 per 10 minutes",
     lambda seconds: _("Too many wrong PINs. Wait %(n)d seconds, then type the PIN printed on "
-                      "your badge, beside the QR code.", n=seconds))
+                      "the back of your badge.", n=seconds))
 
 
 LABELS = {
@@ -394,12 +394,12 @@ def link_device(delegate: Delegate, pin: str) -> str:
     PIN_FAILURES.check(key)
     typed = "".join(pin.split())
     if not typed:
-        raise Forbidden(_("Type the PIN printed on your badge, beside the QR code: this phone "
+        raise Forbidden(_("Type the PIN printed on the back of your badge: this phone "
                           "has not voted with it yet."), code="pin_required",
                         fields={"pin": _("Type the 6-digit PIN.")})
     if not hmac.compare_digest(typed, badge_pin(delegate)):
         PIN_FAILURES.failed(key)
-        raise Forbidden(_("Wrong PIN. It is printed on your badge, beside the QR code."),
+        raise Forbidden(_("Wrong PIN. It is printed on the back of your badge."),
                         code="pin_wrong", fields={"pin": _("Wrong PIN.")})
     device_key = secrets.token_urlsafe(32)
     db.session.add(VoteDevice(key_hash=_key_hash(device_key), delegate_id=delegate.id,
