@@ -101,6 +101,7 @@ FIELDS = {
     "format": lazy_gettext("Format"),
     "badges": lazy_gettext("Number of badges"),
     "layout": lazy_gettext("Layout"),
+    "backs": lazy_gettext("Backs with the voting PIN"),
     "serial": lazy_gettext("Badge number"),
     "starts_at": lazy_gettext("Starts"),
     "ends_at": lazy_gettext("Ends"),
