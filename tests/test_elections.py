@@ -392,6 +392,7 @@ def test_api_roles(congress, api_world):
 # --- pages ---------------------------------------------------------------------------------
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_a_counting_clerk_reaches_the_counting_page_and_enters_a_ballot(
         client, congress, create_user, login):
     election = make_election(congress)
@@ -437,6 +438,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, congress):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_the_organizer_sets_up_an_election_on_its_form(client, congress, organizer):
     delegate = Delegate(**new_delegate_values(congress, DelegateInput(
         code="DB0012", full_name="Hoàng Văn Sơn")))

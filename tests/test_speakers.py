@@ -195,6 +195,7 @@ def portal(client, delegate, path="", **kw):
                        headers={"Accept": "application/json"}, **kw)
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_a_delegate_asks_sees_their_place_and_withdraws(hall, client):
     add(hall, "Tham luận đã đăng ký")
     mai = hall["delegates"][0]
@@ -222,6 +223,7 @@ def test_a_delegate_asks_sees_their_place_and_withdraws(hall, client):
     assert by_id(hall["item"], theirs.id)["status"] == "waiting"
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_without_javascript_the_portal_redirects_or_explains(hall, client):
     mai = hall["delegates"][0]
     asked = client.post(f"/b/{badge_token(mai)}/speakers")
@@ -231,6 +233,7 @@ def test_without_javascript_the_portal_redirects_or_explains(hall, client):
     assert "already asked to speak" in refused.get_data(as_text=True)
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_a_called_delegate_can_no_longer_withdraw(hall, client):
     mai = hall["delegates"][0]
     mine = service.request_to_speak(mai, hall["item"])
@@ -241,6 +244,7 @@ def test_a_called_delegate_can_no_longer_withdraw(hall, client):
         f"/b/{badge_token(mai)}/speakers").get_data(as_text=True)
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_a_closed_list_refuses_the_floor_but_not_the_secretariat(hall, client, api):
     service.close_list(hall["actor"], hall["item"], True)
     refused = portal(client, hall["delegates"][0])
@@ -291,6 +295,7 @@ def test_unknown_badges_are_404_and_count_as_misses(hall, client):
 # --- the chair's console -------------------------------------------------------------------
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_the_console_shows_the_item_under_way_with_its_list(hall, client, login):
     add(hall, "Nguyễn Văn An", title="Phát triển đoàn viên")
     service.request_to_speak(hall["delegates"][0], hall["item"])

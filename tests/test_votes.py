@@ -212,6 +212,7 @@ def test_guests_and_absent_delegates_cannot_vote(app, hall, who):
     assert db.session.scalars(select(VoteBallot)).all() == []
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_a_vote_cast_after_close_is_refused(app, hall):
     vote = _opened(hall)
     phone = _phone(app, hall.officials[0], vote)
@@ -365,6 +366,7 @@ def test_other_roles_cannot_run_votes(api, hall, create_user, role):
 # --- the console -------------------------------------------------------------------------------
 
 
+@pytest.mark.english  # reads the messages' English words
 def test_the_console_sets_up_counts_closes_and_exports(client, login, hall):
     login(hall.operator)
     page = client.get(f"/manage/{hall.congress.id}/votes")

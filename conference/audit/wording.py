@@ -78,6 +78,31 @@ ACTIONS = {
     "category.save": lazy_gettext("Delegate category saved"),
     "mailing.send": lazy_gettext("Portal links e-mailed"),
     "mailing.letters": lazy_gettext("Portal letters printed"),
+    "speaker.add": lazy_gettext("Speaker added to a list"),
+    "speaker.update": lazy_gettext("Speaker changed"),
+    "speaker.remove": lazy_gettext("Speaker removed from a list"),
+    "speaker.move": lazy_gettext("Speakers reordered"),
+    "speaker.call": lazy_gettext("Speaker called"),
+    "speaker.start": lazy_gettext("Speaker's timer started"),
+    "speaker.pause": lazy_gettext("Speaker's timer paused"),
+    "speaker.stop": lazy_gettext("Speaker's timer stopped"),
+    "speakers.close": lazy_gettext("List of speakers closed"),
+    "speakers.reopen": lazy_gettext("List of speakers reopened"),
+    "speakers.settings": lazy_gettext("Speaking times changed"),
+    "speakers.demo": lazy_gettext("Demo lists of speakers added"),
+    "vote.create": lazy_gettext("Vote set up"),
+    "vote.open": lazy_gettext("Vote opened"),
+    "vote.counts": lazy_gettext("Card counts entered"),
+    "vote.close": lazy_gettext("Vote closed"),
+    "vote.delete": lazy_gettext("Vote deleted"),
+    "vote.demo": lazy_gettext("Demo votes added"),
+    "election.create": lazy_gettext("Election set up"),
+    "election.update": lazy_gettext("Election changed"),
+    "election.ballots": lazy_gettext("Ballots issued"),
+    "election.entry": lazy_gettext("Ballot entered"),
+    "election.withdraw_entry": lazy_gettext("Ballot entry taken back"),
+    "election.settle": lazy_gettext("Differing entries settled"),
+    "election.publish": lazy_gettext("Election result published"),
 }
 
 FIELDS = {
@@ -138,6 +163,9 @@ TARGETS = {
     "screen": lazy_gettext("Screen"),
     "site": lazy_gettext("Site setting"),
     "category": lazy_gettext("Category"),
+    "speaker": lazy_gettext("Speaker"),
+    "vote": lazy_gettext("Vote"),
+    "election": lazy_gettext("Election"),
 }
 
 SOURCES = {
