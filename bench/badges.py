@@ -1,8 +1,10 @@
 """Benchmark badge printing: 300 badges with photos on A4 sheets, and one badge at the desk.
 
-    python bench/badges.py [--count 300] [--runs 3] [--layout sheet] [--keep DIR]
+    python bench/badges.py [--count 300] [--runs 3] [--layout sheet] [--no-backs] [--keep DIR]
 
-Prints, for a congress of COUNT delegates with Vietnamese names and JPEG photos:
+Prints, for a congress of COUNT delegates with Vietnamese names and JPEG photos, printed as a
+congress with official delegates prints them (each page of badges followed by a page of their
+backs, which carry the voting PIN; --no-backs for the fronts alone):
 - the print run on A4 sheets in this process and a helper process (first run, which makes the
   QR codes and photo thumbnails, then the median of RUNS warm runs), and in this process alone;
 - the same as a job started the way the organizer page starts it, run by a consumer process
@@ -11,9 +13,10 @@ Prints, for a congress of COUNT delegates with Vietnamese names and JPEG photos:
 - peak memory: the largest summed PSS of the consumer and its processes, sampled every 10 ms;
 - one badge at the desk in a warm process (median of 20);
 - ReportLab drawing a plain sheet of the same badges with the stored PNG QR codes and photos
-  right after each of our runs, and our ratio to it run by run (the machine's other load then
-  weighs on both alike), if reportlab is installed in the benchmark's environment (it is no
-  dependency of the project; without it the ratio is skipped and says so);
+  right after each of our runs (fronts only), and our ratio to it run by run (the machine's
+  other load then weighs on both alike), if reportlab is installed in the benchmark's
+  environment (it is no dependency of the project; without it the ratio is skipped and says
+  so);
 - where the time of one run goes, stage by stage, in one process.
 Targets: 300 badges <= 2 s on 2 cores and <= 1.4x ReportLab, peak < 300 MB, one badge < 100 ms.
 """
@@ -258,7 +261,7 @@ def reportlab_drawer(app, congress_id: int, layout_key: str):
     return draw
 
 
-def stage_times(congress, layout, base: str, runs: int) -> dict[str, float]:
+def stage_times(congress, layout, base: str, runs: int, backs: bool) -> dict[str, float]:
     """Median seconds of each stage of one print run, in this process (and a pool's start)."""
     import weasyprint
 
@@ -279,15 +282,16 @@ def stage_times(congress, layout, base: str, runs: int) -> dict[str, float]:
                           service.BadgeSelection())
         views = clock("QR codes, photos, text fitting", service.badge_views, congress,
                       delegates, layout, base, "vi")
-        document = clock("HTML (Jinja)", service.badges_html, congress, views, layout, "vi")
+        document = clock("HTML (Jinja)", service.badges_html, congress, views, layout, "vi",
+                         backs)
         html = clock("WeasyPrint: HTML parsing", weasyprint.HTML, string=document.html,
                      url_fetcher=pdf.url_fetcher(document.images))
         laid_out = clock("WeasyPrint: styles, images, fonts and layout", html.render)
         clock("WeasyPrint: PDF writing", laid_out.write_pdf)
         half = len(views) // 2 // layout.per_page * layout.per_page
         parts = [pdf.html_to_pdf(part.html, part.images) for part in (
-            service.badges_html(congress, views[:half], layout, "vi"),
-            service.badges_html(congress, views[half:], layout, "vi"))]
+            service.badges_html(congress, views[:half], layout, "vi", backs),
+            service.badges_html(congress, views[half:], layout, "vi", backs))]
         clock("merging two parts (pypdf)", merge_pdfs, parts)
 
         def pool_start():
@@ -303,6 +307,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--layout", default="sheet")
+    parser.add_argument("--no-backs", dest="backs", action="store_false",
+                        help="the fronts alone, without the page of backs after each page")
     parser.add_argument("--keep", help="keep the instance (and write the PDF) in this folder")
     args = parser.parse_args()
 
@@ -322,17 +328,18 @@ def main() -> None:
 
     layout = LAYOUTS[args.layout]
     cores = os.cpu_count()
-    print(f"\n{args.count} badges, layout {args.layout} ({layout.per_page} a page), {cores} CPUs,"
+    print(f"\n{args.count} badges, layout {args.layout} ({layout.per_page} a page), "
+          f"{'with' if args.backs else 'without'} backs, {cores} CPUs,"
           f" load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     with app.app_context(), app.test_request_context():
         congress = db.session.get(Congress, congress_id)
-        selection = service.BadgeSelection(layout=args.layout, locale="vi")
+        selection = service.BadgeSelection(layout=args.layout, locale="vi", backs=args.backs)
         base = public_base_url()
 
         def bulk(helpers=None):
             delegates = service.select_delegates(congress, selection)
             return service.render_badges(congress, delegates, layout, base, "vi",
-                                         helpers=helpers)
+                                         helpers=helpers, backs=args.backs)
 
         cached = (instance / "badge-cache").exists()
         cold, _times, pdf = timed(bulk, 1)
@@ -384,7 +391,7 @@ def main() -> None:
             (instance / f"badges-{args.layout}.pdf").write_bytes(pdf)
 
         print(f"  where the time goes, in one process (median of {args.runs}):")
-        for name, seconds in stage_times(congress, layout, base, args.runs).items():
+        for name, seconds in stage_times(congress, layout, base, args.runs, args.backs).items():
             print(f"    {name}: {seconds:.3f} s")
 
         start_cpu = cpu_seconds()[0]
@@ -396,7 +403,7 @@ def main() -> None:
 
         def desk():
             return service.single_badge_pdf(Actor(_Admin(), source="bench"), delegate, base,
-                                            layout="a6", locale="vi")
+                                            layout="a6", locale="vi", backs=args.backs)
 
         desk()  # warm: WeasyPrint imported, fonts loaded
         single, single_times, _ = timed(desk, 20)
@@ -423,7 +430,8 @@ def main() -> None:
                 start = time.perf_counter()
                 job = service.start_badge_job(Actor(_Admin(), source="bench"), congress,
                                               service.BadgeSelection(layout=args.layout,
-                                                                     locale="vi"),
+                                                                     locale="vi",
+                                                                     backs=args.backs),
                                               "https://daihoi.congdoanhatinh.vn")
                 with MemorySampler(root=consumer.pid) as job_memory:
                     while True:

@@ -10,11 +10,12 @@ The rule to pass, against the base chosen per vote (`present` or `summoned`): `h
 than half (a tie fails), `two_thirds` at least two thirds of the base.
 
 On phones, a delegate proves their badge once per phone with the 6-digit PIN printed on its
-back, never in the QR code and never on the front a lanyard shows (`badge_pin`, derived from the token key and the badge's token
-hash, never stored; a reissued badge has a new one). The phone then holds a random device
-key (only its hash is stored, bound to the badge), from which it derives a receipt per vote; a
-ballot is keyed by the receipt's hash, so in a secret vote nothing stored links a delegate to a
-choice. A secret vote can therefore be changed only on the phone that cast it.
+back, never in the QR code and never on the front a lanyard shows (`badge_pin`, derived from
+the token key and the badge's token hash, never stored; a reissued badge has a new one). The
+phone then holds a random device key (only its hash is stored, bound to the badge), from which
+it derives a receipt per vote; a ballot is keyed by the receipt's hash, so in a secret vote
+nothing stored links a delegate to a choice. A secret vote can therefore be changed only on the
+phone that cast it.
 """
 
 from __future__ import annotations

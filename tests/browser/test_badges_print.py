@@ -35,6 +35,7 @@ def test_a_print_run_shows_its_progress_and_offers_the_pdf(live_server, new_page
     sign_in(page, live_server.users["organizer"])
     page.goto(f"/manage/{congress.id}/badges")
     expect(page.locator("main")).to_contain_text("20")
+    expect(page.locator("input[name=backs]")).to_be_checked()  # official delegates: PINs
     page.check("input[name=layout][value=sheet]")
     page.locator("form.badge-form .actions button").click()
     page.wait_for_url("**/badges?job=*")
@@ -46,7 +47,8 @@ def test_a_print_run_shows_its_progress_and_offers_the_pdf(live_server, new_page
     response = page.request.get(download.get_attribute("href"))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert len(PdfReader(io.BytesIO(response.body())).pages) == 3  # 20 badges, 8 a sheet
+    # 20 badges, 8 a sheet, each sheet followed by its backs (the voting PINs)
+    assert len(PdfReader(io.BytesIO(response.body())).pages) == 6
     assert page.console_errors == []
 
 
