@@ -109,8 +109,8 @@ def test_the_api_holds_to_its_document(app, world, record_property):
         # Issuing ballots prints them (a job, run here at once): up to 1,000 ballots with a QR
         # code each, seconds a case. A few cases show it holds to its document; its bad input
         # is tested in test_elections.py.
-        "operations": [{"include-path": "/elections/{election_id}/ballots", "include-method": "POST",
-                        "generation": {"max-examples": 3}}],
+        "operations": [{"include-path": "/elections/{election_id}/ballots",
+                        "include-method": "POST", "generation": {"max-examples": 3}}],
         "auth": {"openapi": {"bearerAuth": {"bearer": world}}},
         # Answers as a client sees them: the WSGI transport does not undo gzip.
         "headers": {"Accept-Encoding": "identity"},
