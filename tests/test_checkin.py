@@ -511,7 +511,7 @@ def test_check_in_staff_print_one_badge_from_the_search_but_no_print_run(client,
     assert links[0] in page.get_data(as_text=True)  # the page without script too
     badge = client.get(links[0])
     assert badge.status_code == 200 and badge.mimetype == "application/pdf"
-    assert len(PdfReader(io.BytesIO(badge.data)).pages) == 1
+    assert len(PdfReader(io.BytesIO(badge.data)).pages) == 2  # the badge and its back (PIN)
     assert client.post(f"/manage/{congress.id}/badges", data={"layout": "sheet"}
                        ).status_code == 403
     caller = api(signed_in)

@@ -90,5 +90,5 @@ def demo_elections(congress: Congress) -> None:
     _count(delegation, clerks, batch_serials(batch), rng, twice=58)
     publish(SYSTEM, delegation)
     db.session.add(Scene(congress_id=congress.id, name="Kết quả bầu cử", type="election",
-                         fields={"heading": ""}))
+                         fields={"heading": "", "election_id": None}))
     db.session.commit()
