@@ -7,10 +7,11 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 
 from conference.auth.service import Actor
 from conference.badges.identity import badge_token, reissue_badge
+from conference.checkin.models import CheckIn
 from conference.checkin.service import check_in_delegate
 from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, new_delegate_values
@@ -102,6 +103,20 @@ def test_a_second_vote_cannot_open_while_one_is_open(app, hall):
         service.open_vote(hall.actor, second)
     assert refused.value.code == "vote_already_open"
     assert db.session.get(Vote, second.id).status == "draft"
+
+
+def test_a_vote_with_nobody_checked_in_for_its_session_does_not_open(app, hall):
+    """A vote nobody may cast (the check-ins forgotten, or made for another session) is refused
+    with the reason, and stays ready to open once the delegates are checked in."""
+    vote = _vote(hall)
+    db.session.execute(delete(CheckIn).where(CheckIn.congress_id == hall.congress.id))
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        service.open_vote(hall.actor, vote)
+    assert refused.value.code == "nobody_present"
+    assert db.session.get(Vote, vote.id).status == "draft"
+    check_in_delegate(hall.admin, hall.officials[0], session_id=hall.item.session_id)
+    assert service.open_vote(hall.actor, vote).present == 1
 
 
 def test_cards_counts_above_those_present_are_refused_and_the_result_is_kept(app, hall):

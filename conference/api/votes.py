@@ -41,7 +41,8 @@ def create_vote(item_id: int):
 
 @operation.post("/votes/<int:vote_id>/open", ok=VoteState, tag=TAG,
                 errors={409: "`vote_already_open`: another vote of the congress is open; "
-                             "`vote_not_draft`: this one was opened before."})
+                             "`vote_not_draft`: this one was opened before; `nobody_present`: no "
+                             "official delegate is checked in for the item's session."})
 def open_vote(vote_id: int):
     """Open the vote: the roll (official delegates present for the item's session) and the
     base are frozen now."""

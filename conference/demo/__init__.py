@@ -4,7 +4,7 @@ new user finds every page filled on the first start."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask, redirect, request
 from sqlalchemy import insert, select
@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from conference.actors import SYSTEM
 from conference.agenda.models import AgendaItem, CongressSession, SessionKind
 from conference.audit.service import record
+from conference.checkin.models import CheckIn
 from conference.checkin.service import check_in_delegate
 from conference.congresses.models import Congress
 from conference.dates import localize
@@ -171,6 +172,13 @@ def _demo_delegates(congress: Congress) -> None:
     official = [delegate for delegate in delegates if delegate.category == "official"]
     for index, delegate in enumerate(official[:ARRIVALS]):
         check_in_delegate(SYSTEM, delegate, gate="Cổng A" if index % 3 else "Cổng B")
+    # They arrived on the first morning, before the opening, as a real congress's delegates
+    # did: so they are present for every session (and can vote), not only "today".
+    arrivals = db.session.scalars(select(CheckIn).where(CheckIn.congress_id == congress.id)
+                                  .order_by(CheckIn.id))
+    for index, checkin in enumerate(arrivals):
+        checkin.checked_in_at = _at(27, "13:00") + timedelta(seconds=50 * index)
+    db.session.commit()
 
 
 def load_demo() -> tuple[Congress, bool]:

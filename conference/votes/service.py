@@ -272,6 +272,9 @@ def open_vote(actor: Actor, vote: Vote) -> Vote:
                          question=other.question[:80]), code="vote_already_open")
     here = present_ids(congress, vote.item.session_id)
     roll = [delegate_id for delegate_id in officials if delegate_id in here]
+    if not roll:  # a vote nobody may cast, with a base of nobody: surely a forgotten check-in
+        raise Conflict(_("No official delegate is checked in for this item's session: check "
+                         "the delegates in, then open the vote."), code="nobody_present")
     db.session.add_all(VoteRoll(vote_id=vote.id, delegate_id=delegate_id, voted=False)
                        for delegate_id in roll)
     vote.status, vote.opened_at, vote.opened_by_id = VoteStatus.OPEN, utcnow(), _user_id(actor)
