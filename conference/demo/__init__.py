@@ -102,6 +102,7 @@ SCENES = [
                                                           "tài liệu Đại hội"}),
     ("Đồng hồ", "clock", {"label": "", "countdown_to": None}),
     ("Danh sách phát biểu", "speakers", {"heading": ""}),
+    ("Biểu quyết", "vote", {"heading": "", "vote_id": None}),
 ]
 # (name, width, height, group, what it shows: "playlist" or the index of a scene)
 SCREENS = [("Màn hình LED ngoài trời", 3840, 1080, "Ngoài trời", "playlist"),
