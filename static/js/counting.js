@@ -1,5 +1,5 @@
 // The counting page: a clerk enters one returned ballot at a time. The serial comes from the
-// camera (jsQR), a USB scanner typing into the field (Enter ends it) or the keyboard; the names
+// camera (qr-camera.js), a USB scanner typing into the field (Enter ends it) or the keyboard; the names
 // crossed out are ticked, or typed as their numbers ("3 7 12") for speed. Saving answers at
 // once whether the ballot is valid and whether the other clerk's entry agrees; the count below
 // is asked for every 2 s (a 304 while nothing changed).
@@ -11,7 +11,6 @@
   if (!tallyBox) { return; }
   var msg = form ? form.dataset : {};
   var POLL_MS = 2000;
-  var DECODE_EVERY_MS = 150;
 
   function figures(result) {
     Object.keys(result).forEach(function (key) {
@@ -136,51 +135,26 @@
   var cameraBox = document.getElementById("camera");
   var toggle = document.getElementById("camera-toggle");
   var video = document.getElementById("camera-video");
-  var stream = null, lastDecode = 0;
-  var canvas = document.createElement("canvas");
-  var context = canvas.getContext("2d", { willReadFrequently: true });
 
   function stopCamera() {
-    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
-    stream = null;
-    video.hidden = true;
+    camera.stop();
     toggle.textContent = msg.msgCameraStart;
   }
 
-  function tick(now) {
-    if (!stream) { return; }
-    window.requestAnimationFrame(tick);
-    if (now - lastDecode < DECODE_EVERY_MS || video.readyState < 2 || !video.videoWidth) {
-      return;
-    }
-    lastDecode = now;
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    context.drawImage(video, 0, 0);
-    var image = context.getImageData(0, 0, canvas.width, canvas.height);
-    var code = window.jsQR(image.data, canvas.width, canvas.height,
-                           { inversionAttempts: "dontInvert" });
-    if (code && code.data && code.data !== serial.value) {
-      serial.value = code.data;
-      stopCamera();
-      numbers.focus();
-    }
-  }
+  var camera = window.QrCamera.reader(video, function (code) {
+    if (code === serial.value) { return; }
+    serial.value = code;
+    stopCamera();
+    numbers.focus();
+  }, {
+    started: function () { toggle.textContent = msg.msgCameraStop; },
+    failed: function () { stopCamera(); say(msg.msgCameraDenied, "flash-error"); }
+  });
 
-  if (typeof window.jsQR === "function" && navigator.mediaDevices) {
+  if (window.QrCamera.usable()) {
     cameraBox.hidden = false;
     toggle.addEventListener("click", function () {
-      if (stream) { stopCamera(); return; }
-      navigator.mediaDevices.getUserMedia({ audio: false, video: {
-        facingMode: { ideal: "environment" } } }).then(function (media) {
-        stream = media;
-        video.hidden = false;
-        video.srcObject = media;
-        var playing = video.play();
-        if (playing && playing.catch) { playing.catch(function () {}); }
-        toggle.textContent = msg.msgCameraStop;
-        window.requestAnimationFrame(tick);
-      }).catch(function () { say(msg.msgCameraDenied, "flash-error"); });
+      if (camera.running()) { stopCamera(); } else { camera.start(); }
     });
     document.addEventListener("visibilitychange", function () {
       if (document.hidden) { stopCamera(); }

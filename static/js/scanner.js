@@ -1,5 +1,5 @@
 // Scanner page: check badges in without reloading the page.
-// Three ways in: the phone's camera (decoded here with jsQR), a USB scanner typing into the
+// Three ways in: the phone's camera (qr-camera.js), a USB scanner typing into the
 // badge field, or a search by name or code. The server answers each with the same panel HTML
 // the page shows without this script, so green, amber and red look the same either way.
 (function () {
@@ -24,8 +24,6 @@
   var GATE_KEY = "conference.checkin.gate";
   var SOUND_KEY = "conference.checkin.sound";
   var REPEAT_MS = 3000;     // the same code seen again within this time is the same scan
-  var DECODE_EVERY_MS = 120; // spare the phone's battery: about 8 decodes a second
-  var MAX_SIDE = 720;       // decode a scaled-down frame: faster, and enough for a badge
 
   function store(key, value) {
     try { window.localStorage.setItem(key, value); } catch (e) { /* private mode */ }
@@ -107,7 +105,7 @@
   function showPanel(html) {
     resultSlot.innerHTML = html;
     var box = resultSlot.getBoundingClientRect();
-    if (stream) {
+    if (camera.running()) {
       cameraBox.scrollIntoView({ block: "start" });  // the picture on top, the answer under it
     } else if (box.top < 0 || box.bottom > window.innerHeight) {
       resultSlot.scrollIntoView({ block: "nearest" });
@@ -281,72 +279,10 @@
 
   // --- the camera ---------------------------------------------------------------------------
   var cameraOn = false;     // what the user asked for
-  var stream = null;
-  var canvas = document.createElement("canvas");
-  var context = canvas.getContext("2d", { willReadFrequently: true });
-  var lastDecode = 0;
   var lastCode = null;
   var lastSeen = 0;
 
   function setCameraStatus(text) { cameraStatus.textContent = text; }
-
-  function startCamera() {
-    if (stream) { return; }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setCameraStatus(window.isSecureContext ? msg.msgCameraDenied : msg.msgCameraInsecure);
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 },
-               height: { ideal: 720 } }
-    }).then(function (media) {
-      if (!cameraOn || document.hidden) {  // switched off while the browser was asking
-        media.getTracks().forEach(function (track) { track.stop(); });
-        return;
-      }
-      stream = media;
-      video.hidden = false;
-      video.srcObject = media;
-      video.setAttribute("playsinline", "");
-      video.muted = true;
-      var playing = video.play();
-      if (playing && playing.catch) { playing.catch(function () {}); }
-      setCameraStatus(msg.msgCameraOn);
-      // On a phone: the picture at the top, the answer panel right under it.
-      cameraBox.scrollIntoView({ block: "start" });
-      window.requestAnimationFrame(tick);
-    }).catch(function () {
-      cameraOn = false;
-      cameraToggle.textContent = msg.msgCameraStart;
-      setCameraStatus(msg.msgCameraDenied);
-    });
-  }
-
-  function stopCamera() {
-    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
-    stream = null;
-    video.srcObject = null;
-    video.hidden = true;
-  }
-
-  function tick(now) {
-    if (!stream) { return; }
-    window.requestAnimationFrame(tick);
-    if (now - lastDecode < DECODE_EVERY_MS || video.readyState < 2 || !video.videoWidth) {
-      return;
-    }
-    lastDecode = now;
-    var scale = Math.min(1, MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
-    var width = Math.round(video.videoWidth * scale);
-    var height = Math.round(video.videoHeight * scale);
-    if (canvas.width !== width) { canvas.width = width; }
-    if (canvas.height !== height) { canvas.height = height; }
-    context.drawImage(video, 0, 0, width, height);
-    var image = context.getImageData(0, 0, width, height);
-    var code = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
-    if (code && code.data) { seen(code.data); }
-  }
 
   // The camera sees a held badge many times a second: act once, then again only after it
   // was out of sight for REPEAT_MS.
@@ -358,17 +294,34 @@
     if (!repeat) { checkIn({ scan: text }); }
   }
 
+  var camera = window.QrCamera.reader(video, seen, {
+    started: function () {
+      setCameraStatus(msg.msgCameraOn);
+      // On a phone: the picture at the top, the answer panel right under it.
+      cameraBox.scrollIntoView({ block: "start" });
+    },
+    failed: function () {
+      cameraOn = false;
+      cameraToggle.textContent = msg.msgCameraStart;
+      setCameraStatus(msg.msgCameraDenied);
+    }
+  });
+
   if (typeof window.jsQR === "function") {
     cameraBox.hidden = false;
     cameraToggle.addEventListener("click", function () {
+      if (!cameraOn && !window.QrCamera.usable()) {
+        setCameraStatus(window.isSecureContext ? msg.msgCameraDenied : msg.msgCameraInsecure);
+        return;
+      }
       cameraOn = !cameraOn;
       cameraToggle.textContent = cameraOn ? msg.msgCameraStop : msg.msgCameraStart;
-      if (cameraOn) { startCamera(); } else { stopCamera(); setCameraStatus(""); keepFocus(); }
+      if (cameraOn) { camera.start(); } else { camera.stop(); setCameraStatus(""); keepFocus(); }
     });
     // A phone in a pocket must not keep filming: stop when hidden, resume when back.
     document.addEventListener("visibilitychange", function () {
-      if (document.hidden) { stopCamera(); } else if (cameraOn) { startCamera(); }
+      if (document.hidden) { camera.pause(); } else { camera.resume(); }
     });
-    window.addEventListener("pagehide", stopCamera);
+    window.addEventListener("pagehide", camera.pause);
   }
 })();

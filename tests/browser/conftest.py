@@ -6,6 +6,7 @@ migrated SQLite database that this process seeds directly. Screenshots go to tes
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -18,6 +19,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import segno
+from PIL import Image, ImageDraw
 
 from bench.serving import ServerOutput, free_port
 from conference import create_app
@@ -278,3 +281,37 @@ def no_horizontal_overflow(page) -> list[str]:
         return out;
     }""")
 
+
+# --- a fake camera: Chromium films a still image (--use-file-for-fake-video-capture) ---------
+
+FRAME = (640, 480)
+
+
+def badge_png(url: str) -> bytes:
+    """A badge (or a ballot) as printed: white card, the congress line, the QR code of `url`
+    (the badge's address, or the ballot's serial)."""
+    card = Image.new("RGB", FRAME, "white")
+    draw = ImageDraw.Draw(card)
+    draw.rectangle([0, 0, FRAME[0], 40], fill=(179, 18, 27))
+    draw.text((20, 12), "DAI HOI CONG DOAN - DAI BIEU", fill="white")
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
+    code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    card.paste(code, ((FRAME[0] - code.width) // 2, 60))
+    out = io.BytesIO()
+    card.save(out, "PNG")
+    return out.getvalue()
+
+
+def y4m_clip(png: bytes, path: Path, frames: int = 10) -> Path:
+    """A still image as a Y4M clip (4:2:0, full-range YCbCr as Pillow makes it)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    luma, blue, red = image.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes() + red.resize(half).tobytes()
+    with path.open("wb") as clip:
+        clip.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            clip.write(frame)
+    return path

@@ -4,7 +4,10 @@ the counting committee publishes it."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from conference.actors import SYSTEM
 from conference.auth.models import Membership, User
@@ -13,7 +16,8 @@ from conference.congresses.models import Congress
 from conference.elections import service
 from conference.elections.pdf import serial_shown
 from conference.extensions import db
-from tests.browser.conftest import PHONE, screenshot
+from conference.qr import qr_png_bytes
+from tests.browser.conftest import CHROMIUM, FRAME, LAUNCH_ARGS, PHONE, screenshot, y4m_clip
 from tests.conftest import PASSWORD_HASH
 
 pytestmark = pytest.mark.slow
@@ -117,3 +121,40 @@ def body_candidates(live_server, election) -> list[dict]:
     status, body = live_server.api("GET", f"/api/v1/elections/{election['id']}", role="head")
     assert status == 200, body
     return body["candidates"]
+
+
+def ballot_png(serial: str) -> bytes:
+    """The corner of a printed ballot: its serial's QR code as the ballot PDF draws it."""
+    card = Image.new("RGB", FRAME, "white")
+    code = Image.open(io.BytesIO(qr_png_bytes(serial))).convert("RGB")
+    code = code.resize((code.width * 3, code.height * 3), Image.NEAREST)
+    card.paste(code, ((FRAME[0] - code.width) // 2, (FRAME[1] - code.height) // 2))
+    out = io.BytesIO()
+    card.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_clerk_films_the_ballots_code_and_the_serial_is_filled(
+        live_server, congress, chromium, sign_in, tmp_path):
+    """The counting page's camera (qr-camera.js, shared with the gates' scanner) reads the
+    serial off a held ballot, once, and hands over to the names."""
+    election = _counting(live_server, congress.id)
+    serial = election["serials"][2]
+    clip = y4m_clip(ballot_png(serial), tmp_path / "ballot.y4m")
+    browser = chromium.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=[*LAUNCH_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        phone = browser.new_context(viewport=PHONE, base_url=live_server.url,
+                                    locale="vi-VN").new_page()
+        phone.set_default_timeout(15_000)
+        sign_in(phone, election["clerk"])
+        phone.goto(f"/manage/elections/{election['id']}/count")
+        phone.click("#camera-toggle")
+        phone.wait_for_selector("#camera-video:not([hidden])")
+        phone.wait_for_selector("#camera-video[hidden]", state="attached")  # read: it stops
+        assert phone.input_value("#f-serial") == serial
+        assert phone.evaluate("document.activeElement.id") == "f-numbers"
+    finally:
+        browser.close()

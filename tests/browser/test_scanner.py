@@ -7,56 +7,30 @@ through the JSON endpoint, and the attendance dashboard counts them.
 
 from __future__ import annotations
 
-import io
 import sqlite3
-from pathlib import Path
 
 import pytest
-import segno
-from PIL import Image, ImageDraw
 
 from conference.auth.models import Membership, Role, User
 from conference.badges.identity import badge_token
 from conference.delegates.models import Delegate
 from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.extensions import db
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, PHONE, screenshot
+from tests.browser.conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    LAUNCH_ARGS,
+    PHONE,
+    badge_png,
+    screenshot,
+    y4m_clip,
+)
 from tests.conftest import PASSWORD_HASH
 
 pytestmark = pytest.mark.slow
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
-FRAME = (640, 480)
 NAME = "Nguyễn Văn Trường"
-
-
-def badge_png(url: str) -> bytes:
-    """A badge as printed: white card, the congress line, the QR code of the badge URL."""
-    card = Image.new("RGB", FRAME, "white")
-    draw = ImageDraw.Draw(card)
-    draw.rectangle([0, 0, FRAME[0], 40], fill=(179, 18, 27))
-    draw.text((20, 12), "DAI HOI CONG DOAN - DAI BIEU", fill="white")
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
-    code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    card.paste(code, ((FRAME[0] - code.width) // 2, 60))
-    out = io.BytesIO()
-    card.save(out, "PNG")
-    return out.getvalue()
-
-
-def y4m_clip(png: bytes, path: Path, frames: int = 10) -> Path:
-    """A still image as a Y4M clip (4:2:0, full-range YCbCr as Pillow makes it)."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    width, height = image.size
-    luma, blue, red = image.convert("YCbCr").split()
-    half = (width // 2, height // 2)
-    frame = b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes() + red.resize(half).tobytes()
-    with path.open("wb") as clip:
-        clip.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            clip.write(frame)
-    return path
 
 
 @pytest.fixture
