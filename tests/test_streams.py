@@ -321,7 +321,7 @@ def test_portal_shows_the_streams(client, agenda, stream):
 
 def _titles_in_order(html: str) -> list[str]:
     """The streams' titles as a page (or the list's fragment) shows them, top to bottom."""
-    return re.findall(r'<article class="stream"[^>]*>\s*<h3>([^<]+)</h3>', html)
+    return re.findall(r'<article class="stream"[^>]*>\s*<h3[^>]*>([^<]+)</h3>', html)
 
 
 def test_a_live_stream_comes_first_on_the_public_page_and_the_portal(client, agenda, boss,

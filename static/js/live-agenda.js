@@ -23,9 +23,40 @@
     var panel = document.getElementById("current-panel");
     var title = document.getElementById("current-title");
     if (panel && title) {
+      var moved = (change.title || "") !== title.textContent;
       panel.hidden = change.current_item_id == null;
       title.textContent = change.title || "";
+      showNext();
+      if (moved && change.title) { announce("now", change.title); }
     }
+  }
+
+  // The item after the current one in agenda order, under "Now".
+  function showNext() {
+    var line = document.getElementById("next-line");
+    if (!line) { return; }
+    var items = Array.prototype.slice.call(section.querySelectorAll("[data-item-id]"));
+    var at = items.findIndex(function (el) { return el.classList.contains("current"); });
+    var next = at >= 0 ? items[at + 1] : null;
+    line.hidden = !next;
+    document.getElementById("next-title").textContent =
+      next ? next.querySelector(".item-title").textContent : "";
+  }
+
+  // The page's polite live region (templates/_announcer.html), also used by live-streams.js.
+  function announce(kind, title) {
+    var region = document.getElementById("announcer");
+    if (!region) { return; }
+    region.textContent = region.getAttribute("data-" + kind).replace("{title}", title);
+  }
+  window.announceLive = announce;
+
+  // On the portal "Now" sits on the first screen, outside the agenda (#now-slot): a refetched
+  // agenda brings a fresh copy, which takes the old one's place there.
+  function placeNow() {
+    var slot = document.getElementById("now-slot");
+    var fresh = slot && section.querySelector("#current-panel");
+    if (fresh) { slot.replaceChildren(fresh); }
   }
 
   // Several changes in a row start several fetches; only the last one may fill the section, or
@@ -45,6 +76,7 @@
         section.dataset.answered = String((parseInt(section.dataset.answered, 10) || 0) + 1);
         if (mine !== latestFetch) { return; }
         section.innerHTML = html;
+        placeNow();
         // A move of the current item may have been pushed while this was on its way.
         if (latestMove && latestMove.revision > asked) { markCurrent(latestMove); }
       })

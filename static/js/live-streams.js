@@ -28,7 +28,20 @@
     section.querySelectorAll(".stream-play").forEach(function (b) { b.hidden = false; });
   }
 
-  function refetch() {
+  // The titles of the streams shown live, to name the ones that go live in the live region.
+  function liveTitles() {
+    return Array.prototype.map.call(section.querySelectorAll(".stream:has(.stream-status.is-live) h3"),
+                                    function (h) { return h.textContent; });
+  }
+
+  function announceNew(before) {
+    if (!window.announceLive) { return; }
+    liveTitles().forEach(function (title) {
+      if (before.indexOf(title) < 0) { window.announceLive("stream-live", title); }
+    });
+  }
+
+  function refetch(before) {
     var mine = ++fetching;
     fetch(section.dataset.fragmentUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
@@ -40,6 +53,7 @@
         if (latest && latest.revision >= (parseInt(list().dataset.revision, 10) || 0)) {
           relabel(latest);
         }
+        announceNew(before);
       })
       .catch(function () { if (mine === fetching) { window.location.reload(); } });
   }
@@ -67,6 +81,7 @@
     if (state.published === false || state.revision < revision) { return; }
     revision = state.revision;
     latest = state;
-    if (state.layout !== list().dataset.layout) { refetch(); } else { relabel(state); }
+    var before = liveTitles();
+    if (state.layout !== list().dataset.layout) { refetch(before); } else { relabel(state); announceNew(before); }
   });
 })();
