@@ -968,8 +968,11 @@ CASES += [
 
 
 def _vote(w: SimpleNamespace, method: str = "phone", opened: bool = False) -> None:
+    """A vote on the first item, whose session has the world's delegate checked in."""
+    from conference.checkin.service import check_in_delegate
     from conference.votes import service as votes
 
+    check_in_delegate(SYSTEM, w.delegate, session_id=w.items[0].session_id)
     w.vote = votes.create_vote(SYSTEM, w.items[0], {"question": "Thông qua chương trình",
                                                     "method": method})
     if opened:
