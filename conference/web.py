@@ -80,6 +80,13 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+def wants_json() -> bool:
+    """A page's script asks (a JSON body, or JSON preferred to HTML): answer it in JSON rather
+    than with a page or a redirect, which its form without the script gets."""
+    return request.is_json or request.accept_mimetypes.best_match(
+        ["text/html", "application/json"]) == "application/json"
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only follow redirects within this site, to stop open redirects.
 

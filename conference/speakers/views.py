@@ -23,7 +23,7 @@ from conference.speakers import service
 from conference.speakers.models import KIND_LABELS, STATUS_LABELS, SpeakerKind, SpeakerStatus
 from conference.token_pages import miss_limit, private
 from conference.validation import optional_id
-from conference.web import actor, form_values
+from conference.web import actor, form_values, wants_json
 
 bp = Blueprint("speakers", __name__)
 
@@ -35,11 +35,6 @@ PORTAL_CHANGES = FailureGuard(
     "speaker-requests", "10 per 10 minutes", "600 per minute",
     lambda seconds: _("Too many requests to speak from this badge. Wait %(n)d seconds.",
                       n=seconds))
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
-        "application/json"
 
 
 @bp.app_template_global()
@@ -101,7 +96,7 @@ def list_fragment(item_id: int):
 
 
 def _done(item_id: int, message: str, anchor: str = "", status: int = 200):
-    if _wants_json():
+    if wants_json():
         return jsonify(service.list_state(service.get_agenda_item(actor(), item_id))), status
     flash(message)
     return redirect(url_for("speakers.console", congress_id=service.get_agenda_item(
@@ -109,7 +104,7 @@ def _done(item_id: int, message: str, anchor: str = "", status: int = 200):
 
 
 def _refused(item_id: int, error: ConferenceError):
-    if _wants_json():
+    if wants_json():
         return jsonify(error.to_dict()), error.status
     flash(" ".join([error.message, *map(str, error.fields.values())]), "error")
     return redirect(url_for("speakers.console", congress_id=service.get_agenda_item(
@@ -227,14 +222,14 @@ def portal_panel(token: str):
 
 
 def _portal_answer(token: str, message: str, status: int):
-    if _wants_json():
+    if wants_json():
         return jsonify({"message": message}), status
     flash(message)
     return redirect(url_for("portal.badge", token=token) + "#speakers")
 
 
 def _portal_refusal(token: str, error: ConferenceError):
-    if _wants_json():
+    if wants_json():
         return jsonify(error.to_dict()), error.status
     return render_template("speakers/portal_refused.html", token=token,
                            message=error.message), error.status

@@ -25,7 +25,7 @@ from conference.portal.views import Panel, add_panel
 from conference.tables import table_file
 from conference.token_pages import miss_limit, private
 from conference.votes import service
-from conference.web import actor, file_response, form_values, when
+from conference.web import actor, file_response, form_values, wants_json, when
 
 bp = Blueprint("votes", __name__)
 portal_bp = Blueprint("votes_portal", __name__)
@@ -215,10 +215,6 @@ def panel(token: str):
     return render_template("votes/_panel.html", values=panel_values(delegate, token))
 
 
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
 @portal_bp.post("/b/<token>/votes/<int:vote_id>")
 @miss_limit
 def cast(token: str, vote_id: int):
@@ -232,7 +228,7 @@ def cast(token: str, vote_id: int):
     try:
         done = service.cast_ballot(delegate, vote_id, data, _device_key())
     except ConferenceError as exc:
-        if _wants_json():
+        if wants_json():
             response = make_response(jsonify(exc.to_dict()), exc.status)
         else:
             flash(exc.message, "error")
@@ -241,7 +237,7 @@ def cast(token: str, vote_id: int):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     message = _("Your vote was recorded. Receipt: %(code)s", code=done.receipt)
-    if _wants_json():
+    if wants_json():
         response = jsonify({"vote_id": done.vote.id, "receipt": done.receipt,
                             "choice": done.choice, "changed": done.changed,
                             "message": message})
