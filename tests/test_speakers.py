@@ -146,7 +146,7 @@ def test_one_speaker_speaks_per_congress(hall, clock):
 
 def test_a_withdrawn_speaker_cannot_be_started_or_stopped(hall):
     delegate = hall["delegates"][0]
-    speaker = service.request_to_speak(delegate, hall["item"])
+    speaker = service.request_to_speak(delegate, hall["item"].id)
     service.withdraw_request(delegate, speaker.id)
     for act in (service.start_speaker, service.stop_speaker):
         with pytest.raises(Conflict) as refused:
@@ -218,7 +218,7 @@ def test_a_delegate_asks_sees_their_place_and_withdraws(hall, client):
     assert twice.status_code == 409
     # Someone else's request is not theirs to withdraw.
     hung = hall["delegates"][1]
-    theirs = service.request_to_speak(hung, hall["item"])
+    theirs = service.request_to_speak(hung, hall["item"].id)
     assert portal(client, mai, f"/{theirs.id}/withdraw").status_code == 404
     assert by_id(hall["item"], theirs.id)["status"] == "waiting"
 
@@ -236,7 +236,7 @@ def test_without_javascript_the_portal_redirects_or_explains(hall, client):
 @pytest.mark.english  # reads the messages' English words
 def test_a_called_delegate_can_no_longer_withdraw(hall, client):
     mai = hall["delegates"][0]
-    mine = service.request_to_speak(mai, hall["item"])
+    mine = service.request_to_speak(mai, hall["item"].id)
     service.call_next(hall["actor"], hall["item"])
     refused = portal(client, mai, f"/{mine.id}/withdraw")
     assert refused.status_code == 409 and refused.json["error"]["code"] == "already_called"
@@ -298,7 +298,7 @@ def test_unknown_badges_are_404_and_count_as_misses(hall, client):
 @pytest.mark.english  # reads the messages' English words
 def test_the_console_shows_the_item_under_way_with_its_list(hall, client, login):
     add(hall, "Nguyễn Văn An", title="Phát triển đoàn viên")
-    service.request_to_speak(hall["delegates"][0], hall["item"])
+    service.request_to_speak(hall["delegates"][0], hall["item"].id)
     login(hall["chair"])
     page = client.get(f"/manage/{hall['congress'].id}/speakers").get_data(as_text=True)
     assert hall["item"].title in page and "Phát triển đoàn viên" in page
@@ -414,7 +414,7 @@ def test_the_api_refuses_unknown_foreign_and_withdrawn(hall, api, create_user):
                          json={"name": "An", "delegate_id": hall["stranger"].id})
     assert foreign.status_code == 422 and "delegate_id" in foreign.json["error"]["fields"]
     delegate = hall["delegates"][0]
-    withdrawn = service.request_to_speak(delegate, hall["item"])
+    withdrawn = service.request_to_speak(delegate, hall["item"].id)
     service.withdraw_request(delegate, withdrawn.id)
     refused = chair.post(f"/api/v1/speakers/{withdrawn.id}/start")
     assert refused.status_code == 409 and refused.json["error"]["code"] == "speaker_withdrawn"

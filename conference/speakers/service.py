@@ -389,12 +389,17 @@ def own_request(delegate: Delegate, item: AgendaItem) -> Speaker | None:
             Speaker.kind == SpeakerKind.FLOOR, Speaker.status != SpeakerStatus.WITHDRAWN))
 
 
-def request_to_speak(delegate: Delegate, item: AgendaItem) -> Speaker:
-    """A delegate asks from the floor to speak on the item under way."""
+def request_to_speak(delegate: Delegate, item_id: int | None = None) -> Speaker:
+    """A delegate asks from the floor to speak on the item under way. `item_id`: the item their
+    page showed, so a request sent as the agenda moved on is refused, not filed under the next."""
     congress = delegate.congress
-    if item.session.congress_id != congress.id or congress.current_item_id != item.id:
-        raise Conflict(_("Requests to speak are taken on the item under way only."),
-                       code="not_current_item")
+    item = current_item(congress)
+    if item is None:
+        raise Conflict(_("No agenda item is under way: there is nothing to ask to speak on "
+                         "yet."), code="not_current_item")
+    if item_id is not None and item_id != item.id:
+        raise Conflict(_("The agenda has moved on to another item. Look again and ask on "
+                         "the item under way."), code="not_current_item")
     if delegate.status == DelegateStatus.WITHDRAWN:
         raise Conflict(_("A delegate who has withdrawn from the congress cannot ask to speak."),
                        code="delegate_withdrawn")

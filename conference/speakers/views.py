@@ -16,7 +16,7 @@ from conference.auth.service import Capability
 from conference.badges.identity import find_badge
 from conference.congresses.service import get_congress
 from conference.documents.service import public_documents
-from conference.errors import ConferenceError, Conflict, NotFound, ValidationFailed
+from conference.errors import ConferenceError, NotFound, ValidationFailed
 from conference.failures import FailureGuard
 from conference.portal.views import Panel, add_panel
 from conference.speakers import service
@@ -240,17 +240,8 @@ def _portal_refusal(token: str, error: ConferenceError):
 def request_to_speak(token: str):
     delegate = find_badge(token)
     PORTAL_CHANGES.failed(f"delegate:{delegate.id}")
-    item = current_item(delegate.congress)
     try:
-        if item is None:
-            raise Conflict(_("No agenda item is under way: there is nothing to ask to speak on "
-                             "yet."), code="not_current_item")
-        asked = item.id if (item_id := optional_id(request.form.get("item_id"))) is None \
-            else item_id
-        if asked != item.id:
-            raise Conflict(_("The agenda has moved on to another item. Look again and ask on "
-                             "the item under way."), code="not_current_item")
-        speaker = service.request_to_speak(delegate, item)
+        speaker = service.request_to_speak(delegate, optional_id(request.form.get("item_id")))
     except ConferenceError as error:
         return _portal_refusal(token, error)
     place = service.delegate_view(delegate)["place"]
