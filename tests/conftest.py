@@ -645,6 +645,21 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(text)
 
 
+@pytest.fixture
+def one_page_pdfs(monkeypatch):
+    """Every PDF rendered in the test is one fixed page, for tests of what routes answer rather
+    than of what they print: a batch of 270 ballots costs WeasyPrint 6 s, 1,000 a minute (the
+    renders are tested with their features: test_badges, test_elections, ...)."""
+    import weasyprint
+
+    page = weasyprint.HTML(string="<p>PDF</p>").write_pdf()
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, *args, **kwargs: page)
+
+
+# For a test's `websockets` client: the app's server sends no close frame back when a client
+# closes (the connection just ends), and waiting for one, 10 s by default, only loses time.
+CLOSE_TIMEOUT = 1
+
 # The longest tests, which go first: xdist hands tests out in this order, one to each worker in
 # turn, so each starts on a long one instead of one finishing alone at the end of the run.
 LONGEST_FIRST = ("tests/test_api_fuzz.py", "tests/test_first_start.py")

@@ -54,17 +54,6 @@ def werkzeug_client_without_socket_settings(monkeypatch):
     monkeypatch.setattr(WSGITransport, "send", without_socket_settings)
 
 
-@pytest.fixture(autouse=True)
-def one_page_pdfs(monkeypatch):
-    """Every PDF a job renders here is one fixed page: the fuzzer checks what the API answers,
-    and a generated `count` of 1,000 ballots would otherwise cost WeasyPrint a minute per case
-    (the renders are tested with their features: test_badges, test_elections, ...)."""
-    import weasyprint
-
-    page = weasyprint.HTML(string="<p>PDF</p>").write_pdf()
-    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, *args, **kwargs: page)
-
-
 @pytest.fixture
 def world(app, api, create_user):
     """An admin's token and a congress with something of every kind the API serves."""
@@ -102,6 +91,7 @@ def world(app, api, create_user):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_page_pdfs")  # a generated count of 1,000 ballots: a minute a case
 def test_the_api_holds_to_its_document(app, world, record_property):
     config = SchemathesisConfig.from_dict({
         "seed": 20231028,

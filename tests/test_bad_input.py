@@ -45,9 +45,10 @@ TOO_BIG = (MAX_ID + 1, 2**63)  # past PostgreSQL INTEGER keys; past SQLite INTEG
 
 
 @pytest.fixture
-def world(app, create_user):
+def world(app, create_user, one_page_pdfs):
     """The demo congress (sessions, items, streams, screens, scenes, playlists), a delegate,
-    an administrator signed in on the page client and an API token of theirs."""
+    an administrator signed in on the page client and an API token of theirs. PDFs are one page:
+    the demo's 270 ballots would take 6 s a request."""
     congress, _created = load_demo()
     db.session.add(Delegate(**new_delegate_values(congress, DelegateInput(
         code="PROBE-1", full_name="Nguyễn Văn Trường", unit="LĐLĐ huyện Cẩm Xuyên"))))

@@ -22,7 +22,7 @@ from websockets.sync.client import connect
 
 from bench.venue import Venue
 from tests.browser.test_production_server import receive, seed
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import CLOSE_TIMEOUT, TEST_REDIS_URL
 
 pytestmark = [
     pytest.mark.slow,
@@ -88,7 +88,8 @@ def move_current_item(venue: Venue, item_id: int | None) -> int:
 
 def join(stack: contextlib.ExitStack, url: str, **options):
     """A phone on the public live channel; returns (socket, the greeting)."""
-    socket = stack.enter_context(connect(url, open_timeout=OPEN_TIMEOUT, **options))
+    socket = stack.enter_context(connect(url, open_timeout=OPEN_TIMEOUT,
+                                         close_timeout=CLOSE_TIMEOUT, **options))
     socket.recv(timeout=10)  # Engine.IO's open packet
     socket.send('40/live,{"congress": "chay-that"}')
     return socket, receive(socket, "/live", "agenda_current")
@@ -99,7 +100,8 @@ def test_a_kiosk_through_nginx_shows_what_the_operator_takes(venue):
     screen = api(venue, "POST", f"/congresses/{congress_id}/screens",
                  {"name": "Màn hình LED sân khấu", "width": 3840, "height": 1080})
     token = screen["kiosk_url"].rsplit("/", 1)[1]
-    with connect(venue.live_url, ssl=venue.tls, open_timeout=OPEN_TIMEOUT) as kiosk:
+    with connect(venue.live_url, ssl=venue.tls, open_timeout=OPEN_TIMEOUT,
+                 close_timeout=CLOSE_TIMEOUT) as kiosk:
         kiosk.recv(timeout=10)  # Engine.IO's open packet
         kiosk.send("40/screens," + json.dumps({"token": token}))
         first = receive(kiosk, "/screens", "screen_state")

@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from conference.config import PROJECT_ROOT, SETTINGS
 from conference.demo import FORMER_SLUG, SLUG
+from tests.conftest import CLOSE_TIMEOUT
 
 START_TIMEOUT = 60
 
@@ -177,7 +178,7 @@ def _assert_readme_names_the_menu(server: Server, password: str) -> None:
 def _assert_live_over_websocket(server: Server) -> None:
     """A phone's live agenda connects by WebSocket (not long polling) and is greeted."""
     with connect(server.url("/socket.io/?EIO=4&transport=websocket").replace("http", "ws", 1),
-                 open_timeout=10) as phone:
+                 open_timeout=10, close_timeout=CLOSE_TIMEOUT) as phone:
         assert phone.recv(timeout=10).startswith("0{")  # Engine.IO's open packet
         phone.send(f'40/live,{{"congress": "{SLUG}"}}')
         while not (message := phone.recv(timeout=10)).startswith('42/live,["agenda_current"'):

@@ -23,6 +23,7 @@ from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.extensions import db
 from tests.browser.conftest import PHONE
+from tests.conftest import CLOSE_TIMEOUT
 from tests.test_first_start import Server
 
 pytestmark = pytest.mark.slow
@@ -85,7 +86,8 @@ def receive(socket, namespace: str, wanted: str) -> dict:
 
 def test_a_change_through_the_api_reaches_a_phone_over_gevent(production):
     address = production["address"]
-    with connect(f"ws://{address}/socket.io/?EIO=4&transport=websocket") as phone:
+    with connect(f"ws://{address}/socket.io/?EIO=4&transport=websocket",
+                 close_timeout=CLOSE_TIMEOUT) as phone:
         phone.recv(timeout=10)  # Engine.IO's open packet
         phone.send('40/live,{"congress": "chay-that"}')
         assert receive(phone, "/live", "agenda_current")["current_item_id"] is None
