@@ -21,6 +21,7 @@
   "use strict";
 
   var FIT_STEPS = 7; // binary search steps: --fit to within 1/128
+  var PAGE_SECONDS = 8; // each page of rows shown in turns (paginate)
   var AGENDA_COLUMN = 70; // narrowest agenda column, in --u
   var MAX_AGENDA_COLUMNS = 4;
 
@@ -195,6 +196,10 @@
       day.textContent = timeFormat(ctx, { weekday: "long", day: "2-digit", month: "2-digit",
                                           year: "numeric" }).format(now);
     });
+    root.querySelectorAll(".fit-region[data-pages]").forEach(function (region) {
+      showPage(region, Math.floor(now.getTime() / 1000 / PAGE_SECONDS) %
+                       Number(region.dataset.pages));
+    });
     Object.keys(tickers).forEach(function (type) {
       grown = tickers[type](root, ctx) || grown;
     });
@@ -303,19 +308,24 @@
       if (fit >= 0 && (!best || fit > best.fit)) { best = { fit: fit, columns: columns }; }
     }
     body.style.columnCount = String(best ? best.columns : most);
-    if (!best) {
-      var rows = Array.prototype.slice.call(body.querySelectorAll("li[data-drop]"));
-      rows.sort(function (a, b) { return a.dataset.drop - b.dataset.drop; });
-      setFit(region, 0);
-      while (rows.length && overflows(region)) { drop(rows.shift()); }
-    }
+    if (!best) { dropUntilFits(region); }
     largestFit(region);
+  }
+
+  // What a scene marks as droppable (`data-drop`: agenda items far from the current one,
+  // candidates not elected) goes, lowest rank first, when even the smallest sizes do not fit.
+  function dropUntilFits(region) {
+    var rows = Array.prototype.slice.call(region.querySelectorAll("[data-drop]"));
+    rows.sort(function (a, b) { return a.dataset.drop - b.dataset.drop; });
+    setFit(region, 0);
+    while (rows.length && overflows(region)) { drop(rows.shift()); }
   }
 
   function drop(row) {
     var list = row.parentNode;
     row.remove();
-    if (!list.children.length) { list.closest(".agenda-session").remove(); }
+    var session = list.closest(".agenda-session");
+    if (session && !list.children.length) { session.remove(); }
   }
 
   // At the smallest size, cut the tallest text one line at a time (an ellipsis ends it).
@@ -336,8 +346,40 @@
     }
   }
 
+  // Rows a scene lets show in turns (`data-page-row`: the elected) when dropping the rest did
+  // not make room at the smallest sizes: as many as fit make a page, and Scenes.tick shows the
+  // pages in turn, PAGE_SECONDS each by the server's clock, so every screen shows the same one.
+  function paginate(region) {
+    var rows = Array.prototype.slice.call(region.querySelectorAll("[data-page-row]"));
+    setFit(region, 0);
+    var size = rows.length;
+    while (size > 1 && overflows(region)) { size -= 1; rows[size].style.display = "none"; }
+    if (size === rows.length) { return; }
+    rows.forEach(function (row, index) { row.dataset.page = String(Math.floor(index / size)); });
+    region.dataset.pages = String(Math.ceil(rows.length / size));
+    showPage(region, 0);
+  }
+
+  function showPage(region, page) {
+    region.querySelectorAll("[data-page]").forEach(function (row) {
+      row.style.display = row.dataset.page === String(page) ? "" : "none";
+    });
+    var mark = region.querySelector(".page-mark");
+    if (mark) { mark.textContent = (page + 1) + "/" + region.dataset.pages; }
+  }
+
+  function unpaginate(region) {
+    delete region.dataset.pages;
+    region.querySelectorAll("[data-page-row]").forEach(function (row) {
+      row.style.display = "";
+      delete row.dataset.page;
+    });
+    region.querySelectorAll(".page-mark").forEach(function (mark) { mark.textContent = ""; });
+  }
+
   function fitRegion(region) {
     if (!region.getBoundingClientRect().width) { return; } // hidden or scaled to nothing
+    unpaginate(region);
     region.classList.remove("overfull");
     region.querySelectorAll(".clamped, .overfull").forEach(function (node) {
       node.classList.remove("clamped", "overfull");
@@ -349,9 +391,12 @@
     if (largestFit(region) >= 0) { return; }
     if (region.classList.contains("scene-head")) {
       region.classList.add("overfull"); // the congress's name wraps (to 3 lines at most)
-    } else {
-      clampLines(region);
+      return;
     }
+    dropUntilFits(region);
+    if (largestFit(region) >= 0) { return; }
+    paginate(region);
+    if (overflows(region)) { clampLines(region); }
   }
 
   // Fit every scene and flash in `container` to its canvas again: after images or fonts came

@@ -15,14 +15,22 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
+from conference.actors import SYSTEM
 from conference.agenda.models import AgendaItem
-from conference.auth.models import User
+from conference.auth.models import Membership, User
 from conference.auth.service import Actor
+from conference.checkin.service import check_in_delegate
 from conference.congresses.models import Congress
+from conference.delegates.models import Delegate
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.displays import service
+from conference.elections import service as elections_service
 from conference.extensions import db
+from conference.speakers import service as speakers_service
 from conference.streams.models import Stream
+from conference.votes import service as votes_service
 from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD_HASH
 
 pytestmark = pytest.mark.slow
 
@@ -220,6 +228,9 @@ def _scenes(content) -> dict[str, dict]:
                                 {"value": "12.450", "label": "ĐOÀN VIÊN MỚI — LẦN ĐẦU"}]},
         "clock": {"type": "clock", "label": "KHAI MẠC ĐẠI HỘI LẦN THỨ XIX SAU",
                   "countdown_to": "2030-09-28T08:00"},
+        "speakers": {"type": "speakers", "heading": "THAM LUẬN TẠI ĐẠI HỘI LẦN THỨ XIX"},
+        "vote": {"type": "vote", "heading": "BIỂU QUYẾT THÔNG QUA NGHỊ QUYẾT"},
+        "election": {"type": "election", "heading": "KẾT QUẢ BẦU CỬ — LẦN THỨ XIX"},
         "awards": {"type": "awards", "title": "BIỂU DƯƠNG KHEN THƯỞNG NHIỆM KỲ", "entries": [
             {"name": "NGUYỄN THỊ HỒNG NHUNG — TỈNH ỦY HÀ TĨNH",
              "citation": "Chủ tịch Công đoàn ngành Giáo dục: thành tích NỔI BẬT, hoàn thành "
@@ -260,7 +271,62 @@ def content(live_server):
     status, _body = live_server.api("POST", f"/api/v1/congresses/{congress.id}/agenda/current",
                                     {"item_id": congress.items[5][0]})
     assert status == 200
+    _proceedings(live_server, congress.id, congress.items[5][0])
     return found | {"congress": congress}
+
+
+SPEAKERS = [("NGUYỄN THỊ HỒNG NHUNG", "Công đoàn ngành Giáo dục TỈNH HÀ TĨNH",
+             "Nâng cao chất lượng BIỂU QUYẾT và đối thoại tại nơi làm việc LẦN THỨ XIX"),
+            ("ĐẶNG VĂN LỘC", "LĐLĐ huyện Kỳ Anh", "Những kết quả NỔI BẬT của nhiệm kỳ"),
+            ("BÙI THỊ THANH HƯƠNG", "Công đoàn Khu kinh tế tỉnh", "Đoàn viên mới — LẦN ĐẦU"),
+            ("HỒ SỸ ƯỚC", "Công đoàn Viên chức tỉnh", "Ý KIẾN ĐẠI BIỂU về chính sách")]
+CANDIDATES = ["NGUYỄN THỊ THU HẰNG", "TRẦN VĂN DŨNG", "LÊ QUANG HUY", "PHẠM THỊ NGỌC ÁNH",
+              "HOÀNG MINH TUẤN", "VÕ THỊ QUỲNH", "ĐẶNG VĂN LỘC", "BÙI THỊ THANH HƯƠNG",
+              "ĐỖ MẠNH CƯỜNG", "HỒ SỸ ƯỚC", "NGÔ THỊ YẾN", "DƯƠNG ĐÌNH KHẢI",
+              "PHAN THỊ LỆ THỦY", "LÝ VĂN SƠN", "TRỊNH THỊ MỸ DUYÊN"]
+
+
+def _proceedings(live_server, congress_id: int, item_id: int) -> None:
+    """What the proceedings' scenes show at their fullest: four speakers on the item under way,
+    the first speaking; a show-of-cards vote closed with its result; an election of 15 for 11
+    seats counted and published."""
+    with live_server.app.app_context():
+        congress = db.session.get(Congress, congress_id)
+        item = db.session.get(AgendaItem, item_id)
+        speakers = [speakers_service.add_speaker(SYSTEM, item, {
+            "name": name, "unit": unit, "title": title}) for name, unit, title in SPEAKERS]
+        speakers_service.start_speaker(SYSTEM, speakers[0])
+        for number in range(1, 6):
+            delegate = Delegate(**new_delegate_values(congress, DelegateInput(
+                code=f"KL{number:03d}", full_name=CANDIDATES[number])))
+            db.session.add(delegate)
+            db.session.commit()
+            check_in_delegate(SYSTEM, delegate, session_id=item.session_id)
+        vote = votes_service.open_vote(SYSTEM, votes_service.create_vote(SYSTEM, item, {
+            "question": "ĐẠI HỘI BIỂU QUYẾT THÔNG QUA NGHỊ QUYẾT ĐẠI HỘI LẦN THỨ XIX",
+            "method": "cards"}))
+        votes_service.enter_counts(SYSTEM, vote, {"for": 4, "against": 1, "abstain": 0})
+        votes_service.close_vote(SYSTEM, vote)
+        election = elections_service.create_election(SYSTEM, congress, {
+            "title": "BẦU BAN CHẤP HÀNH CÔNG ĐOÀN TỈNH HÀ TĨNH KHÓA XIX", "seats": 11,
+            "candidates": CANDIDATES})
+        serials = elections_service.batch_serials(
+            elections_service.issue_ballots(SYSTEM, election, {"count": 3}))
+        clerks = []
+        for name in ("kiem.phieu.1", "kiem.phieu.2"):
+            clerk = User(username=f"{name}.{congress_id}", password_hash=PASSWORD_HASH)
+            db.session.add(clerk)
+            db.session.flush()
+            db.session.add(Membership(user=clerk, congress_id=congress_id, role="counting"))
+            clerks.append(Actor(clerk))
+        db.session.commit()
+        for index, serial in enumerate(serials):
+            crossed = [candidate.id for candidate in election.candidates[-4 - index:]]
+            for clerk in clerks:
+                elections_service.record_entry(clerk, election, {"serial": serial,
+                                                                 "crossed": crossed})
+        elections_service.publish(SYSTEM, election)
+        db.session.remove()
 
 
 def _take(server, screen_id: int, scene: dict) -> int:
@@ -336,6 +402,27 @@ def test_every_scene_uses_the_canvas(wall):
     spans["image"] = (1, spans["image"][1])
     assert {kind: span for kind, span in spans.items()
             if span[0] < 0.5 or span[1] < 0.6} == {}
+
+
+def test_the_elected_show_in_turns_where_they_do_not_fit(wall, live_server, content):
+    """Eleven seats, ten elected: the wide walls show every candidate; a 1920x1080 screen, at
+    the smallest readable size, drops those not elected and shows the elected a page at a time
+    ("1/2"), every one of them on some page."""
+    page = wall["page"]
+    version = _take(live_server, wall["screen_id"], _scenes(content)["election"])
+    page.wait_for_selector(f"#kiosk[data-rendered='{version}']", state="attached")
+    layer = page.locator("#kiosk-canvas .layer:not(.preparing)")
+    pages = layer.locator(".election-list li.elected").evaluate_all(
+        "rows => rows.map((row) => row.dataset.page)")
+    assert len(pages) == 10
+    if wall["size"] == (1920, 1080):
+        assert sorted(set(pages)) == ["0", "1"], pages
+        assert layer.locator(".page-mark").inner_text() in ("1/2", "2/2")
+        assert layer.locator(".election-list li.other").count() == 0
+    else:
+        assert set(pages) == {None}, pages
+        assert layer.locator(".page-mark").inner_text() == ""
+        assert layer.locator(".election-list li.other").count() == 5
 
 
 def test_a_flash_covers_the_scene(wall, live_server, content):
