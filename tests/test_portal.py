@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -80,13 +81,17 @@ def check_in_the_evening_before(desk, agenda, delegate):
 
 
 def presence_line(html: str) -> str:
-    return " ".join(html.split('id="presence"')[1].split("</p>")[0].split())
+    """The check-in line as read: its text, markup left out."""
+    paragraph = html.split('id="presence"')[1].split(">", 1)[1].split("</p>")[0]
+    return " ".join(re.sub(r"<[^>]+>", "", paragraph).split())
 
 
 def test_the_portal_says_the_delegate_is_not_checked_in_yet(client, holder):
     _delegate, token = holder
-    line = presence_line(client.get(f"/b/{token}").get_data(as_text=True))
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    line = presence_line(page)
     assert "You are not checked in for the session under way: Phiên chính thức." in line
+    assert '<span lang="vi">Phiên chính thức</span>' in page  # read with a Vietnamese voice
     assert "presence-out" in client.get(f"/b/{token}").get_data(as_text=True)
 
 
@@ -289,6 +294,9 @@ def test_the_filter_is_on_the_loggers_that_print_paths(app):
 def test_the_served_access_log_shows_only_four_characters(app, holder, caplog):
     _delegate, token = holder
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Each request logs once its answer is sent, in its own thread: server_close() then waits
+    # for those threads (it would not for daemon ones), so no line is missed.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

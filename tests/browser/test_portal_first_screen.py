@@ -134,4 +134,16 @@ def test_english_pages_mark_vietnamese_and_announce_what_goes_live(
     assert live_server.api("PATCH", f"/api/v1/streams/{stream_id}", {"status": "live"},
                            role="operator")[0] == 200
     expect(region).to_have_text("Live now: Báo Hà Tĩnh")
+    # The live stream rose under "Now", into the first screen of a 390x844 phone (a 360x640
+    # one shows the current item and the check-in state first), as on opening the portal.
+    live = page.locator("#live-streams .stream").first
+    expect(live.locator(".stream-status")).to_have_class("badge stream-status is-live")
+    for reloaded in (False, True):
+        if reloaded:
+            page.reload()
+        now, stream = page.locator("#now-slot").bounding_box(), live.bounding_box()
+        assert now["y"] < stream["y"] < page.locator("main nav[aria-label]").bounding_box()["y"]
+        open_button = live.locator("a.button").first.bounding_box()
+        assert open_button["y"] + open_button["height"] <= PHONE["height"]
+    screenshot(page, "portal-live-stream-390-en")
     assert page.console_errors == []
