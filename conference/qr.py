@@ -26,6 +26,10 @@ MAX_VERSION = 5  # 37x37 modules: still decodes from a cheap phone camera at arm
 # Posters and screens are read from closer up than a badge, and stream addresses can be long
 # (Facebook's are): their codes may be as large as QR codes go, so every address fits.
 LARGE_MAX_VERSION = 40
+# jsQR, the phone camera's reader at the gates and the counting tables, misses some version-1
+# codes (they have no alignment pattern: cozmo/jsQR#89, gruhn/vue-qrcode-reader#127): a short
+# text such as a ballot's serial gets version 2, error level H.
+MIN_VERSION = 2
 SCALE = 4  # pixels per module; the PDF scales the image up without smoothing
 BORDER = 4  # the quiet zone the QR standard asks for
 FORMAT = f"L{SCALE}"  # cache folder: a change of format never serves an older file
@@ -43,6 +47,8 @@ def make_qr(url: str, max_version: int = MAX_VERSION) -> segno.QRCode:
     """Encode `url` at error level M or better (higher if it fits the same size); posters and
     screens, read from closer up, may pass a larger `max_version` than a badge."""
     code = segno.make(url, error=ERROR_LEVEL, micro=False, boost_error=True)
+    if code.version < MIN_VERSION:
+        code = segno.make(url, error=ERROR_LEVEL, version=MIN_VERSION, boost_error=True)
     if code.version > max_version:
         raise QrTooLarge(f"{url[:60]}… needs QR version {code.version} (at most {max_version})")
     return code
