@@ -501,6 +501,41 @@ def test_an_operator_makes_an_election_scene_with_its_heading(client, congress, 
     assert resolve_scene(congress, {"type": "election"} | scene.fields, None)["election"] is None
 
 
+@pytest.mark.english
+def test_an_operator_picks_which_election_a_scene_shows(client, congress, clerks, create_user,
+                                                        create_congress, login):
+    """The editor lists the congress's elections (the latest published by default); the one
+    picked stays on the scene after another is published."""
+    from conference.displays.models import Scene
+
+    older = make_election(congress, title="Bầu Ủy ban Kiểm tra", ballots=2)
+    newer = make_election(congress, title="Bầu đại biểu đi dự Đại hội cấp trên", ballots=2)
+    enter_twice(older, clerks, serials(older)[0], [])
+    service.publish(clerks["head"], older)
+    login(create_user(role="operator", congress=congress))
+    form = client.get(f"/manage/{congress.id}/scenes/new/election").text
+    assert '<option value="" selected>The latest published</option>' in form
+    assert f'<option value="{older.id}">Bầu Ủy ban Kiểm tra</option>' in form
+    assert (f'<option value="{newer.id}">Bầu đại biểu đi dự Đại hội cấp trên (not published '
+            'yet)</option>') in form
+    saved = client.post(f"/manage/{congress.id}/scenes/new/election", data={
+        "name": "Ủy ban Kiểm tra", "election_id": str(older.id), "action": "save"})
+    assert saved.status_code == 302
+    scene = db.session.scalar(select(Scene))
+    assert scene.fields["election_id"] == older.id
+    edit = client.get(f"/manage/scenes/{scene.id}/edit").text
+    assert f'<option value="{older.id}" selected>' in edit
+    enter_twice(newer, clerks, serials(newer)[0], [])
+    service.publish(clerks["head"], newer)
+    shown = resolve_scene(congress, {"type": "election"} | scene.fields, None)["election"]
+    assert shown["title"] == "Bầu Ủy ban Kiểm tra"
+    other = make_election(create_congress(), title="Bầu khác", ballots=0)
+    refused = client.post(f"/manage/{congress.id}/scenes/new/election", data={
+        "name": "Sai", "election_id": str(other.id), "action": "save"})
+    assert refused.status_code == 422
+    assert "No such election in this congress." in refused.text
+
+
 def test_two_clerks_entering_one_ballot_at_once_see_each_other(app, congress, clerks):
     """Released together, the second clerk's entry still sees the first's: one answer is
     waiting, the other says whether the two agree (here they differ: a mismatch)."""

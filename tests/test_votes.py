@@ -412,6 +412,30 @@ def test_the_console_sets_up_counts_closes_and_exports(client, login, hall):
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
 
 
+@pytest.mark.english
+def test_a_vote_scene_names_a_vote_picked_in_the_editor(client, login, hall):
+    """The editor lists the votes, newest first (the latest by default): the one picked stays
+    on the scene when a later vote opens."""
+    from conference.displays.models import Scene
+    from conference.displays.scenes import resolve_scene
+
+    first = _opened(hall, question="Thông qua chương trình Đại hội")
+    service.close_vote(hall.actor, first)
+    later = _vote(hall, question="Thông qua quy chế làm việc")
+    login(hall.operator)
+    url = f"/manage/{hall.congress.id}/scenes/new/vote"
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', client.get(url).text)
+    assert options == [("", "The latest vote"),
+                       (str(later.id), "Thông qua quy chế làm việc (not opened yet)"),
+                       (str(first.id), "Thông qua chương trình Đại hội")]
+    assert client.post(url, data={"name": "Biểu quyết chương trình", "vote_id": str(first.id),
+                                  "action": "save"}).status_code == 302
+    scene = db.session.scalar(select(Scene))
+    service.open_vote(hall.actor, later)
+    shown = resolve_scene(hall.congress, {"type": "vote"} | scene.fields, None)["vote"]
+    assert shown["question"] == "Thông qua chương trình Đại hội"
+
+
 def test_the_console_refuses_a_bad_form_with_messages(client, login, hall):
     login(hall.operator)
     response = client.post(f"/manage/{hall.congress.id}/votes", data={

@@ -145,6 +145,18 @@ DATA_KINDS = {"current_item": "agenda", "agenda": "agenda", "attendance": "atten
 
 
 @dataclass(frozen=True)
+class SceneChoice:
+    """The record a scene of an added type may name (a vote, an election): a drop-down in the
+    scene editor. `options(congress)`: (id, label) pairs; the empty choice (`empty()`'s label)
+    keeps the scene on the latest."""
+
+    field: str
+    label: Callable[[], str]
+    empty: Callable[[], str]
+    options: Callable[[Congress], list[tuple[int, str]]]
+
+
+@dataclass(frozen=True)
 class SceneType:
     """A scene type a feature adds (`add_scene_type`): the speakers' list, a vote, an election.
 
@@ -154,6 +166,7 @@ class SceneType:
     `data_kind`: the `kind` of `signals.proceedings_changed` that re-pushes screens showing it.
     `words()`: the texts its renderer draws (merged into the kiosk's labels). `script`: the
     static file that defines its renderer with `Scenes.define` (loaded after scenes.js).
+    `choice`: the record its scenes may name, for the editor.
     """
 
     schema: type[Schema]
@@ -163,6 +176,7 @@ class SceneType:
     data_kind: str | None = None
     words: Callable[[], dict[str, str]] = field(default=lambda: {})
     script: str = ""
+    choice: SceneChoice | None = None
 
 
 # The scene types features added, by name (the kernel's own types are above).
@@ -176,6 +190,12 @@ def add_scene_type(scene_type: SceneType) -> None:
     SCHEMAS[name] = scene_type.schema
     if scene_type.data_kind:
         DATA_KINDS[name] = scene_type.data_kind
+
+
+def scene_choice(kind: str) -> SceneChoice | None:
+    """The record a scene of this type may name, if any (added types only)."""
+    added = ADDED.get(kind)
+    return added.choice if added else None
 
 
 def scene_types() -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from conference.displays.scenes import (
     added_words,
     image_path,
     resolve_scene,
+    scene_choice,
     scene_scripts,
 )
 from conference.displays.schemas import ScreenStatus
@@ -324,7 +325,8 @@ def scene_from_form(kind: str, uploads: list[service.ImageUpload]) -> dict:
     for name in ("title", "body", "heading", "caption", "url", "label", "countdown_to"):
         if name in form and name in known:
             scene[name] = form[name]
-    for name in ("stream_id", "session_id"):
+    choice = scene_choice(kind)
+    for name in ("stream_id", "session_id", *([choice.field] if choice else [])):
         if (value := optional_id(form.get(name))) is not None:
             scene[name] = value
     names = [upload.name for upload in uploads]
@@ -400,10 +402,12 @@ def _scene_page(congress, kind: str, saved=None):
     values = scene_form_values(scene, congress.timezone, unsaved)
     if scene.get("countdown_to") and request.method == "POST":
         values["countdown_to"] = request.form.get("countdown_to", "")
+    choice = scene_choice(kind)
     return render_template(
         "displays/scene_form.html", congress=congress, kind=kind, saved=saved, name=name,
         values=values, errors=errors, preview=preview, types=scene_type_labels(),
-        choose_again=bool(unsaved),
+        choose_again=bool(unsaved), choice=choice,
+        choice_options=[("", choice.empty()), *choice.options(congress)] if choice else [],
         labels=scene_labels(),
         stream_options=[("", "–")] + [(stream.id, stream.title or stream.url)
                                       for stream in service.list_streams(congress)],

@@ -8,9 +8,9 @@ from typing import Literal
 from flask_babel import gettext as _
 
 from conference.congresses.models import Congress
-from conference.displays.scenes import Heading, SceneType, add_scene_type
+from conference.displays.scenes import Heading, SceneChoice, SceneType, add_scene_type
 from conference.elections.models import Election
-from conference.elections.service import latest_published, tally
+from conference.elections.service import latest_published, list_elections, tally
 from conference.errors import ValidationFailed
 from conference.extensions import db
 from conference.validation import MAX_ID, Schema, optional_int
@@ -50,9 +50,18 @@ def _check(congress: Congress, values: ElectionScene, prefix: str) -> None:
             f"{prefix}election_id": _("No such election in this congress.")})
 
 
+def _options(congress: Congress) -> list[tuple[int, str]]:
+    """Every election of the congress; one not published yet shows nothing until it is."""
+    return [(election.id, election.title if election.published
+             else _("%(title)s (not published yet)", title=election.title))
+            for election in list_elections(congress)]
+
+
 add_scene_type(SceneType(
     schema=ElectionScene, label=lambda: _("Election result"), resolve=_resolve, check=_check,
     data_kind="elections", script="js/scene-election.js",
+    choice=SceneChoice(field="election_id", label=lambda: _("Election"),
+                       empty=lambda: _("The latest published"), options=_options),
     words=lambda: {"heading_election": _("Election result"),
                    "election_none": _("No election result is published yet."),
                    "election_elected": _("Elected"), "election_votes": _("votes"),

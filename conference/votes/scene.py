@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Literal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from conference.congresses.models import Congress
-from conference.displays.scenes import Heading, SceneType, add_scene_type
+from conference.displays.scenes import Heading, SceneChoice, SceneType, add_scene_type
 from conference.errors import ValidationFailed
 from conference.extensions import db
 from conference.validation import MAX_ID, Schema, optional_int
@@ -52,6 +53,18 @@ def words() -> dict[str, str]:
             "vote_closed": _("Result")}
 
 
+def _options(congress: Congress) -> list[tuple[int, str]]:
+    """The congress's votes, newest first; one not opened yet shows nothing until it opens."""
+    votes = db.session.scalars(select(Vote).where(Vote.congress_id == congress.id)
+                               .order_by(Vote.id.desc()))
+    return [(vote.id, vote.question if vote.status != VoteStatus.DRAFT
+             else _("%(question)s (not opened yet)", question=vote.question))
+            for vote in votes]
+
+
 add_scene_type(SceneType(schema=VoteScene, label=lambda: _("Vote (progress and result)"),
                          resolve=resolve, check=check, data_kind="votes", words=words,
-                         script="js/scene-vote.js"))
+                         script="js/scene-vote.js",
+                         choice=SceneChoice(field="vote_id", label=lambda: _("Vote"),
+                                            empty=lambda: _("The latest vote"),
+                                            options=_options)))
