@@ -24,6 +24,16 @@
     });
   }
 
+  // On the portal a stream that is live sits right under "Now": the section moves there when
+  // one goes live and back below the panels when none is.
+  function place() {
+    var first = document.getElementById("streams-first");
+    var home = document.getElementById("streams-home");
+    if (!first || !home) { return; }
+    var anchor = section.querySelector(".stream-status.is-live") ? first : home;
+    if (anchor.nextElementSibling !== section) { anchor.after(section); }
+  }
+
   function showPlayers() {
     section.querySelectorAll(".stream-play").forEach(function (b) { b.hidden = false; });
   }
@@ -53,6 +63,7 @@
         if (latest && latest.revision >= (parseInt(list().dataset.revision, 10) || 0)) {
           relabel(latest);
         }
+        place();
         announceNew(before);
       })
       .catch(function () { if (mine === fetching) { window.location.reload(); } });
@@ -82,6 +93,12 @@
     revision = state.revision;
     latest = state;
     var before = liveTitles();
-    if (state.layout !== list().dataset.layout) { refetch(before); } else { relabel(state); announceNew(before); }
+    if (state.layout !== list().dataset.layout) {
+      refetch(before);
+    } else {
+      relabel(state);
+      place();
+      announceNew(before);
+    }
   });
 })();

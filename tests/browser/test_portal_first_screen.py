@@ -146,4 +146,13 @@ def test_english_pages_mark_vietnamese_and_announce_what_goes_live(
         open_button = live.locator("a.button").first.bounding_box()
         assert open_button["y"] + open_button["height"] <= PHONE["height"]
     screenshot(page, "portal-live-stream-390-en")
+    # It is moved in the page's order, not only drawn there: tabbing reaches it before the menu.
+    before_menu = """() => !!(document.querySelector('#live-streams').compareDocumentPosition(
+        document.querySelector('main nav[aria-label]')) & Node.DOCUMENT_POSITION_FOLLOWING)"""
+    assert page.evaluate(before_menu)
+    # Once it ends, it goes back below the panels.
+    assert live_server.api("PATCH", f"/api/v1/streams/{stream_id}", {"status": "ended"},
+                           role="operator")[0] == 200
+    expect(live.locator(".stream-status")).not_to_have_class("badge stream-status is-live")
+    assert not page.evaluate(before_menu)
     assert page.console_errors == []
