@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -286,6 +287,13 @@ def test_counting_record_pdf_has_the_figures_and_the_elected(app, congress, cler
     for serial in serials(election)[:3]:
         enter_twice(election, clerks, serial, ids(election, "Lê Văn Bình", "Trần Văn Bình"))
     service.publish(clerks["head"], election)
+    # Printed again days later, the record still bears the day the result was published.
+    election.published_at = datetime(2023, 9, 28, 10, 30, tzinfo=UTC)
+    db.session.commit()
+    with app.test_request_context():
+        reader = PdfReader(io.BytesIO(pdf.render_record(election, "vi")))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "ngày 28 tháng 09 năm 2023" in text, text[:300]
     with app.test_request_context():
         reader = PdfReader(io.BytesIO(pdf.render_record(election, "en")))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())

@@ -47,11 +47,14 @@ def render_ballots(election: Election, batch: BallotBatch, locale: str) -> bytes
 
 
 def render_record(election: Election, locale: str) -> bytes:
-    """The counting record as it stands (marked as not published until it is)."""
+    """The counting record as it stands (marked as not published until it is), dated when the
+    result was published: a record printed again the next day still bears the day of the
+    count."""
     with force_locale(locale):
         html = render_template(
             "elections/record_pdf.html", election=election, congress=election.congress,
-            result=tally(election), place=document_place(election.congress), now=utcnow(),
+            result=tally(election), place=document_place(election.congress),
+            now=election.published_at or utcnow(),
             base_label=MAJORITY_BASE_LABELS[election.majority_base], reason_text=reason_text,
             percent=percent_shown, current_locale=locale)
     return html_to_pdf(html)
