@@ -505,7 +505,8 @@ def test_the_vote_scene_follows_the_latest_vote_on_the_screens(app, hall, socket
     service.close_vote(hall.actor, vote)
     shown = scene()["vote"]
     assert (shown["status"], shown["for"], shown["passed"]) == ("closed", 1, False)
-    assert shown["percent_for"] == 25.0 and shown["rule"]
+    assert shown["percent_for"] == 25.0
+    assert (shown["majority"], shown["base"]) == ("half", "present")  # in words on each screen
 
 
 # --- where an organizer finds the PIN ------------------------------------------------------

@@ -33,7 +33,9 @@ def resolve(congress: Congress, scene: dict, now) -> dict:
     vote = db.session.get(Vote, vote_id) if vote_id else service.latest_vote(congress)
     if vote is None or vote.congress_id != congress.id or vote.status == VoteStatus.DRAFT:
         return {"vote": None}
-    return {"vote": service.summary(vote) | {"rule": service.rule_text(vote)}}
+    # The rule in words is made by the renderer from `majority`, `base` and its words: a push
+    # is resolved once for every screen, whatever language each shows.
+    return {"vote": service.summary(vote)}
 
 
 def check(congress: Congress, values: VoteScene, prefix: str) -> None:
@@ -50,7 +52,11 @@ def words() -> dict[str, str]:
             "vote_for": _("For"), "vote_against": _("Against"), "vote_abstain": _("Abstain"),
             "vote_voted": _("have voted"), "vote_passed": _("PASSED"),
             "vote_not_passed": _("NOT PASSED"), "vote_open": _("Voting is open"),
-            "vote_closed": _("Result")}
+            "vote_closed": _("Result"),
+            "vote_rule": _("Passes with %(majority)s %(base)s", majority="{majority}",
+                           base="{base}")} | {
+        f"vote_{code}": str(service.LABELS[code])
+        for code in ("half", "two_thirds", "present", "summoned")}
 
 
 def _options(congress: Congress) -> list[tuple[int, str]]:

@@ -10,6 +10,12 @@
     return new Intl.NumberFormat(lang || "vi", { maximumFractionDigits: 1 }).format(value) + "%";
   }
 
+  // "Passes with more than half of the delegates present", in the screen's own words.
+  function rule(vote, words) {
+    return words.vote_rule.replace("{majority}", words["vote_" + vote.majority])
+      .replace("{base}", words["vote_" + vote.base]);
+  }
+
   function draw(body, scene, ctx) {
     body.classList.add("vote-scene");
     var vote = scene.vote;
@@ -22,7 +28,7 @@
       fill.style.width = (vote.eligible ? Math.min(100, 100 * vote.voted / vote.eligible) : 0) + "%";
       S.add(body, "div", "vote-tally fit-line",
             vote.voted + " / " + vote.eligible + " " + words.vote_voted);
-      S.add(body, "div", "vote-rule", words.vote_open + " · " + (vote.rule || ""));
+      S.add(body, "div", "vote-rule", words.vote_open + " · " + rule(vote, words));
       return;
     }
     var numbers = S.add(body, "div", "numbers");
@@ -33,7 +39,7 @@
       });
     S.add(body, "div", "vote-verdict " + (vote.passed ? "passed" : "not-passed"),
           vote.passed ? words.vote_passed : words.vote_not_passed);
-    S.add(body, "div", "vote-rule", vote.rule || "");
+    S.add(body, "div", "vote-rule", rule(vote, words));
   }
 
   S.define("vote", draw);

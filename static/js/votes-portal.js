@@ -75,12 +75,11 @@
   function listen() {
     var socket = window.liveSocket;
     if (!socket) { setInterval(refetch, POLL); return; }
-    var connectedBefore = false;
-    socket.on("vote_changed", function () { setTimeout(refetch, Math.random() * SPREAD); });
-    socket.on("connect", function () {
-      if (connectedBefore) { refetch(); }  // a vote may have opened while offline
-      connectedBefore = true;
-    });
+    function soon() { setTimeout(refetch, Math.random() * SPREAD); }
+    socket.on("vote_changed", soon);
+    // A vote may have opened while this phone was offline, or between the page being made and
+    // its first connection (a push then reaches nobody here).
+    socket.on("connect", soon);
   }
   // live-agenda.js, loaded after this file, opens the shared connection.
   if (document.readyState === "loading") {
