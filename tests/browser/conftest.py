@@ -22,15 +22,19 @@ import pytest
 import segno
 from PIL import Image, ImageDraw
 
+from bench.portal import PDF
 from bench.serving import ServerOutput, free_port
 from conference import create_app
 from conference.agenda.models import AgendaItem, CongressSession
 from conference.auth.models import Membership, Role, User
-from conference.auth.service import create_api_token
+from conference.auth.service import Actor, create_api_token
 from conference.congresses.models import Congress
 from conference.database import upgrade_database
 from conference.dates import localize
+from conference.delegates.models import Delegate
+from conference.delegates.service import DelegateInput, new_delegate_values
 from conference.demo import SESSIONS, TZ
+from conference.documents.service import create_document
 from conference.extensions import db
 from tests.conftest import PASSWORD, PASSWORD_HASH
 
@@ -116,6 +120,22 @@ class LiveServer:
                     db.session.add(Membership(user=user, congress_id=congress.id, role=role))
             db.session.commit()
             return self.read_congress(congress.id)
+
+    def add_delegate_with_draft(self, congress_id: int, **fields):
+        """Inside an app context: a delegate of the congress (DelegateInput's fields) and a draft
+        "Dự thảo Báo cáo chính trị" for delegates to read and comment on, published by the
+        organizer; returns (the organizer as an actor, the delegate, the document)."""
+        congress = db.session.get(Congress, congress_id)
+        organizer = db.session.scalar(db.select(User).where(
+            User.username == self.users[Role.ORGANIZER]))
+        actor = Actor(organizer, "", "cli")
+        delegate = Delegate(**new_delegate_values(congress, DelegateInput(**fields)))
+        db.session.add(delegate)
+        db.session.commit()
+        document = create_document(actor, congress, {
+            "title": "Dự thảo Báo cáo chính trị", "category": "political_report",
+            "visibility": "delegates", "status": "draft"}, "bao-cao-chinh-tri.pdf", PDF)
+        return actor, delegate, document
 
     def read_congress(self, congress_id: int) -> SeededCongress:
         with self.app.app_context():

@@ -7,14 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from bench.portal import PDF
-from conference.auth.models import User
-from conference.auth.service import Actor
 from conference.badges.identity import badge_token
-from conference.congresses.models import Congress
-from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, new_delegate_values
-from conference.documents.service import create_document
 from conference.extensions import db
 from tests.browser.conftest import PHONE, screenshot
 
@@ -47,18 +40,10 @@ def portal(live_server, congress):
     """A delegate with a draft to comment on, the congress's second item current: the portal's
     address."""
     with live_server.app.app_context():
-        row = db.session.get(Congress, congress.id)
-        organizer = db.session.scalar(db.select(User).where(
-            User.username == live_server.users["organizer"]))
-        actor = Actor(organizer, "", "cli")
-        delegate = Delegate(**new_delegate_values(row, DelegateInput(
-            code="DB0414", full_name="Nguyễn Văn Thành", position="Chủ tịch Công đoàn cơ sở",
-            unit="Công ty Cổ phần Môi trường Hà Tĩnh", delegation="Đoàn Thạch Hà", seat="B-07")))
-        db.session.add(delegate)
-        db.session.commit()
-        create_document(actor, row, {
-            "title": "Dự thảo Báo cáo chính trị", "category": "political_report",
-            "visibility": "delegates", "status": "draft"}, "bao-cao-chinh-tri.pdf", PDF)
+        _actor, delegate, _document = live_server.add_delegate_with_draft(
+            congress.id, code="DB0414", full_name="Nguyễn Văn Thành",
+            position="Chủ tịch Công đoàn cơ sở", unit="Công ty Cổ phần Môi trường Hà Tĩnh",
+            delegation="Đoàn Thạch Hà", seat="B-07")
         token = badge_token(delegate)
         db.session.remove()
     assert live_server.api("POST", f"/api/v1/congresses/{congress.id}/agenda/current",

@@ -7,13 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.portal import PDF
-from conference.auth.models import User
-from conference.auth.service import Actor
 from conference.badges.service import single_badge_pdf
-from conference.congresses.models import Congress
-from conference.delegates.models import Delegate
-from conference.delegates.service import DelegateInput, new_delegate_values
-from conference.documents.service import create_document
 from conference.extensions import db
 from tests.browser.conftest import PHONE, no_horizontal_overflow, screenshot
 from tests.test_badges import decode_qr
@@ -23,18 +17,9 @@ pytestmark = pytest.mark.slow
 def test_a_phone_opens_the_portal_from_the_badge_and_follows_the_stream(
         live_server, congress, new_page, tmp_path):
     with live_server.app.app_context():
-        row = db.session.get(Congress, congress.id)
-        organizer = db.session.scalar(db.select(User).where(
-            User.username == live_server.users["organizer"]))
-        actor = Actor(organizer, "", "cli")
-        delegate = Delegate(**new_delegate_values(row, DelegateInput(
-            code="DB0301", full_name="Trần Thị Thu Hường", delegation="Đoàn Kỳ Anh",
-            seat="C-14")))
-        db.session.add(delegate)
-        db.session.commit()
-        document = create_document(actor, row, {
-            "title": "Dự thảo Báo cáo chính trị", "category": "political_report",
-            "visibility": "delegates", "status": "draft"}, "bao-cao-chinh-tri.pdf", PDF)
+        actor, delegate, document = live_server.add_delegate_with_draft(
+            congress.id, code="DB0301", full_name="Trần Thị Thu Hường", delegation="Đoàn Kỳ Anh",
+            seat="C-14")
         badge = single_badge_pdf(actor, delegate, live_server.url)
         document_id = document.id
         db.session.remove()
