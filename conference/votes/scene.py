@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from conference.congresses.models import Congress
 from conference.displays.scenes import Heading, SceneChoice, SceneType, add_scene_type
@@ -61,11 +60,9 @@ def words() -> dict[str, str]:
 
 def _options(congress: Congress) -> list[tuple[int, str]]:
     """The congress's votes, newest first; one not opened yet shows nothing until it opens."""
-    votes = db.session.scalars(select(Vote).where(Vote.congress_id == congress.id)
-                               .order_by(Vote.id.desc()))
     return [(vote.id, vote.question if vote.status != VoteStatus.DRAFT
              else _("%(question)s (not opened yet)", question=vote.question))
-            for vote in votes]
+            for vote in service.votes_of(congress)]
 
 
 add_scene_type(SceneType(schema=VoteScene, label=lambda: _("Vote (progress and result)"),

@@ -141,8 +141,13 @@ def get_item(actor: Actor, item_id: int) -> AgendaItem:
 
 
 def list_votes(actor: Actor, congress: Congress) -> list[Vote]:
-    """The congress's votes, newest first."""
+    """The congress's votes, newest first, for those who run them."""
     authorize(actor, congress, CAPABILITY)
+    return votes_of(congress)
+
+
+def votes_of(congress: Congress) -> list[Vote]:
+    """The congress's votes, newest first (the screens' editor names one from these)."""
     return list(db.session.scalars(select(Vote).where(Vote.congress_id == congress.id)
                                    .order_by(Vote.id.desc())))
 
