@@ -18,6 +18,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select
 
 from conference import qr
@@ -140,21 +142,21 @@ def parse_codes(value) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-YES = {"1", "true", "on", "yes", "y", "t"}  # the words pydantic reads as booleans, for the API
-NO = {"0", "false", "off", "no", "n", "f"}
+BOOLEAN = TypeAdapter(bool)  # the words the API's query models read as true or false
 
 
 def parse_backs(value) -> bool | None:
     """Whether to print the backs; None (not said) leaves it to `backs_by_default`."""
     if value is None or isinstance(value, bool):
         return value
-    word = str(value).strip().lower()
+    word = str(value).strip()
     if not word:
         return None
-    if word not in YES | NO:
+    try:
+        return BOOLEAN.validate_python(word)
+    except PydanticValidationError:
         raise ValidationFailed(_("Please correct the marked fields."), fields={
-            "backs": _("Answer true or false.")})
-    return word in YES
+            "backs": _("Answer true or false.")}) from None
 
 
 def backs_by_default(congress: Congress) -> bool:
