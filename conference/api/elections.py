@@ -81,8 +81,9 @@ def create_entry(election_id: int):
     """
     election = service.get_election(api_actor(), election_id)
     outcome = service.record_entry(api_actor(), election, request_body())
-    return EntryResult(id=outcome.id, serial=outcome.serial, clerk=outcome.clerk,
-                       crossed=outcome.crossed, spoiled=outcome.spoiled, state=outcome.state,
+    entry = outcome.entry
+    return EntryResult(id=entry.id, serial=entry.serial, clerk=entry.clerk,
+                       crossed=entry.crossed, spoiled=entry.spoiled, state=outcome.state,
                        valid=outcome.valid, reason=outcome.reason,
                        message=outcome.message), 201
 

@@ -34,6 +34,7 @@ from conference.badges.identity import (
 )
 from conference.checkin.models import CheckIn, OfflineScan, session_scope
 from conference.congresses.models import Congress
+from conference.database import commit_keeping_loaded
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
 from conference.errors import ConferenceError, Conflict, NotFound, ValidationFailed
@@ -189,19 +190,14 @@ def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
     checkin = _new_checkin(actor, congress, delegate, session_id, scope, gate, utcnow())
     delegate_id = delegate.id
     db.session.add(checkin)
-    orm = db.session()
-    # What was just written is what the answer shows: no need to read it back after the commit.
-    orm.expire_on_commit = False
     try:
-        orm.commit()
+        commit_keeping_loaded()  # what was just written is what the answer shows
     except IntegrityError:  # another gate was faster by a moment: theirs counts
         db.session.rollback()
         existing = _existing(delegate_id, scope)
         if existing is None:  # not the uniqueness rule: something else went wrong
             raise
         return CheckInResult(False, existing, delegate)
-    finally:
-        orm.expire_on_commit = True
     delegate_checked_in.send(congress, delegate=delegate, checkin=checkin, actor=actor)
     return CheckInResult(True, checkin, delegate)
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 from conference.audit.service import record
 from conference.auth.service import Actor, Capability, authorize, can
 from conference.congresses.models import Congress
+from conference.database import commit_keeping_loaded
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, delegate_keys
 from conference.elections.models import (
@@ -371,15 +372,10 @@ def normalize_serial(text: str) -> str:
 
 @dataclass(frozen=True)
 class EntryOutcome:
-    """An entry as saved (read before the commit, so answering it costs no query) and what it
-    made of the ballot."""
+    """An entry as saved (still loaded after the commit, so answering it costs no query) and
+    what it made of the ballot."""
 
     entry: BallotEntry
-    id: int
-    serial: str
-    clerk: str
-    crossed: list[int]
-    spoiled: bool
     state: str  # waiting, counted, mismatch
     valid: bool
     reason: str | None
@@ -442,15 +438,12 @@ def record_entry(actor: Actor, election: Election, data: dict) -> EntryOutcome:
     record(actor, "election.entry", congress_id=election.congress_id,
            target=f"election:{election.id}", details={"serial": serial, "clerk": values.clerk})
     try:
-        db.session.flush()
-        outcome = EntryOutcome(entry, entry.id, serial, entry.clerk, entry.crossed,
-                               entry.spoiled, state.state, reason is None, reason)
-        db.session.commit()
+        commit_keeping_loaded()
     except IntegrityError:  # the same clerk's other device a moment earlier
         db.session.rollback()
         raise Conflict(_("You entered ballot %(serial)s already; another clerk enters it the "
                          "second time.", serial=serial), code="already_entered") from None
-    return outcome
+    return EntryOutcome(entry, state.state, reason is None, reason)
 
 
 def get_entry(actor: Actor, entry_id: int) -> BallotEntry:

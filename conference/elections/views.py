@@ -136,7 +136,7 @@ def enter(election_id: int):
             raise
         flash(" ".join(exc.fields.values()) or exc.message, "error")
         return redirect(url_for("elections.count", election_id=election.id))
-    serial = pdf.serial_shown(outcome.serial)
+    serial = pdf.serial_shown(outcome.entry.serial)
     if request.is_json:
         return jsonify(serial=serial, state=outcome.state, valid=outcome.valid,
                        reason=outcome.reason, message=outcome.message), 201
