@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
+from sqlalchemy import event, update
 
 from conference.agenda.models import AgendaItem, CongressSession
+from conference.auth import recent
 from conference.auth.models import ApiToken
-from conference.auth.service import Actor, create_api_token, revoke_api_token
+from conference.auth.service import (
+    Actor,
+    create_api_token,
+    grant_role,
+    revoke_api_token,
+    revoke_role,
+    update_user,
+)
 from conference.congresses.models import Congress
+from conference.dates import utcnow
 from conference.extensions import db
 
 V1 = "/api/v1"
@@ -433,6 +446,56 @@ def test_a_deactivated_account_cannot_use_its_token(client, create_user):
     db.session.commit()
     error(client.get(f"{V1}/congresses", headers={"Authorization": f"Bearer {plain}"}),
           401, "unauthorized")
+
+
+def test_a_repeat_call_finds_its_account_without_a_query(client, create_user, create_congress):
+    congress = create_congress()
+    plain = create_api_token(None, create_user(role="checkin", congress=congress))[1]
+    auth = {"Authorization": f"Bearer {plain}"}
+    assert client.get(f"{V1}/congresses/{congress.id}", headers=auth).status_code == 200
+    statements = []
+    listen = ("before_cursor_execute",
+              lambda _c, _cur, statement, *_a: statements.append(statement))
+    event.listen(db.engine, *listen)
+    try:
+        assert client.get(f"{V1}/congresses/{congress.id}", headers=auth).status_code == 200
+        # The remembered roles still decide: check-in staff may not edit the congress.
+        error(client.patch(f"{V1}/congresses/{congress.id}", headers=auth,
+                           json={"name": "Đại hội khác"}), 403, "forbidden")
+    finally:
+        event.remove(db.engine, *listen)
+    assert statements  # the congress was read
+    assert not [s for s in statements if re.search(r"\b(api_tokens|users|memberships)\b", s)]
+
+
+def test_changes_to_an_account_made_here_count_at_once(client, create_user, create_congress):
+    congress = create_congress()
+    user = create_user()
+    plain = create_api_token(None, user)[1]
+    auth = {"Authorization": f"Bearer {plain}"}
+    admin = Actor(create_user(admin=True))
+    error(client.get(f"{V1}/congresses/{congress.id}", headers=auth), 404, "not_found")
+    grant_role(admin, user, congress, "checkin")
+    assert client.get(f"{V1}/congresses/{congress.id}", headers=auth).status_code == 200
+    revoke_role(admin, user, congress)
+    error(client.get(f"{V1}/congresses/{congress.id}", headers=auth), 404, "not_found")
+    update_user(admin, user, active=False)
+    error(client.get(f"{V1}/congresses", headers=auth), 401, "unauthorized")
+
+
+def test_another_process_revoking_a_token_counts_within_the_remembered_seconds(
+        client, create_user, monkeypatch):
+    monkeypatch.setattr(recent, "REMEMBER_SECONDS", 0.3)
+    token, plain = create_api_token(None, create_user())
+    auth = {"Authorization": f"Bearer {plain}"}
+    assert client.get(f"{V1}/congresses", headers=auth).status_code == 200
+    # As another process would: a plain UPDATE, which this process does not see being made.
+    db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                       .values(revoked_at=utcnow()))
+    db.session.commit()
+    assert client.get(f"{V1}/congresses", headers=auth).status_code == 200  # remembered
+    time.sleep(0.35)
+    error(client.get(f"{V1}/congresses", headers=auth), 401, "unauthorized")
 
 
 def test_token_use_is_recorded_and_only_a_hash_is_stored(client, create_user):

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from conference.actors import Actor
 from conference.audit.service import record
 from conference.auth.models import ApiToken, Membership, Role, User
+from conference.auth.recent import recent_credentials
 from conference.dates import utcnow
 from conference.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from conference.extensions import db
@@ -190,12 +191,18 @@ def sign_out_everywhere(user: User) -> None:
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
+    """The active account a session cookie names, unless it was signed out everywhere since."""
     user_id, _sep, version = session_id.partition(":")
     user_key = optional_id(user_id)
     if user_key is None or not (version.isascii() and version.isdigit()):
         return None
+    return recent_credentials().user(f"session:{session_id}",
+                                     lambda: _session_user(user_key, int(version)))
+
+
+def _session_user(user_key: int, version: int) -> User | None:
     user = db.session.get(User, user_key)
-    if user is None or not user.active or user.session_version != int(version):
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 
@@ -279,9 +286,14 @@ def revoke_api_token(actor: Actor, token: ApiToken) -> None:
 
 def user_for_token(plain: str) -> User | None:
     """Return the active user a bearer token belongs to, or None if unknown or revoked."""
+    digest = _hash_token(plain)
+    return recent_credentials().user(f"token:{digest}", lambda: _token_user(digest))
+
+
+def _token_user(digest: str) -> User | None:
     # One query for the token, its user and their roles: every API request starts here.
     token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(plain))
+        select(ApiToken).where(ApiToken.token_hash == digest)
         .options(joinedload(ApiToken.user).joinedload(User.memberships))).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
