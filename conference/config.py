@@ -129,8 +129,7 @@ def flask_config(settings: dict) -> dict:
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    else:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # A server database's connections are checked when they rested (database.py).
     # Any extra upper-case key a test passes (TESTING, WTF_CSRF_ENABLED...) goes through as is.
     config.update({k: v for k, v in settings.items() if k not in SETTINGS and k.isupper()})
     return config
