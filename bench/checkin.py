@@ -317,11 +317,8 @@ def bench_venue(args) -> dict:
                              + f"; {args.gates} gates x {len(urls)} badges x {args.rounds} "
                                "rounds; Redis")
                     outcome[name] = report(label, timings, elapsed)
-                    usage.report(f"  CPU during this pass ({len(timings)} scans)")
-                    for row in usage.rows():
-                        if row[1] == "worker" and row[0].startswith("app"):
-                            print(f"  {row[0]} worker: {row[3] * 1e6 / len(timings):.0f} µs "
-                                  "of CPU per scan of all gates")
+                    outcome[name]["cpu"] = per_scan_cpu(usage, len(timings))
+                answer = one_answer(venue, congress_id, token, every_url[-1])
                 usage.stop()
             rows, distinct = checkin_count(settings)
             print(f"\n  check-ins stored: {rows} for {distinct} delegates (warm-up included: "
@@ -331,13 +328,68 @@ def bench_venue(args) -> dict:
                       if "Traceback" in line or "ERROR" in line]
             if errors:
                 print(f"  server logs have {len(errors)} error lines, e.g. {errors[0]}")
-        met = outcome["nginx"]["met"]
-        print(f"\n{'PASS' if met else 'FAIL'}  check-in through nginx: "
-              f"{outcome['nginx']['rate']:,.0f} scans/s (target >= {TARGET_RATE}), p99 "
-              f"{outcome['nginx']['p99']:.1f} ms (target < {TARGET_P99_MS})")
+        outcome["bare"] = bench_bare(folder / "bare", args, answer, every_url[:args.badges])
+        app, bare = outcome["nginx"], outcome["bare"]
+        print(f"\nyardstick: the app carries {app['rate'] / bare['rate']:.2f} of the bare stack's "
+              f"scans/s ({app['rate']:,.0f} against {bare['rate']:,.0f}), at "
+              f"{app['cpu'] / bare['cpu']:.1f} times its CPU per scan ({app['cpu']:,.0f} against "
+              f"{bare['cpu']:,.0f} µs, processes behind nginx)")
+        met = app["met"]
+        print(f"{'PASS' if met else 'FAIL'}  check-in through nginx: "
+              f"{app['rate']:,.0f} scans/s (target >= {TARGET_RATE}), p99 "
+              f"{app['p99']:.1f} ms (target < {TARGET_P99_MS})")
         return outcome
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def per_scan_cpu(usage: Usage, scans: int) -> float:
+    """Print the CPU each process used in the pass just run; returns the app processes' CPU
+    per scan in µs, all of them together."""
+    usage.report(f"  CPU during this pass ({scans} scans)")
+    workers = [row for row in usage.rows() if row[1] == "worker" and row[0].startswith("app")]
+    for row in workers:
+        print(f"  {row[0]} worker: {row[3] * 1e6 / scans:.0f} µs of CPU per scan of all gates")
+    return sum(row[3] for row in workers) * 1e6 / scans
+
+
+def one_answer(venue: Venue, congress_id: int, token: str, url: str) -> bytes:
+    """The body of the app's answer to a repeat scan of `url` (the yardstick answers it)."""
+    connection = http.client.HTTPSConnection("127.0.0.1", venue.https, context=venue.tls,
+                                             timeout=30)
+    try:
+        connection.request("POST", f"/api/v1/congresses/{congress_id}/checkins",
+                           body=json.dumps({"scan": url, "gate": "Cổng 1"}),
+                           headers={"Authorization": f"Bearer {token}",
+                                    "Content-Type": "application/json"})
+        return connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def bench_bare(folder: Path, args, answer: bytes, urls: list[str]) -> dict:
+    """The same gates through the same nginx to bench/bare_gate.py, served as the app is."""
+    folder.mkdir()
+    (folder / "answer.json").write_bytes(answer)
+    os.environ["BARE_GATE_ANSWER"] = str(folder / "answer.json")
+    with Venue(folder, {}, processes=args.processes, consumer=False,
+               app="bench.bare_gate:app") as venue:
+        ports = sorted(venue.apps)
+        sources = venue.sources(-(-args.gates // len(ports)))
+        ca = str(venue.folder / "tls" / "ca.pem")
+        targets = [{"port": venue.https, "ca": ca,
+                    "source": sources[ports[n % len(ports)]][n // len(ports)]}
+                   for n in range(args.gates)]
+        usage = Usage(venue.process_ids()).start()
+        run_load(targets, 0, "", urls[:args.warmup], args.gates, 2)
+        usage.mark()
+        timings, elapsed = run_load(targets, 0, "", urls, args.gates, args.rounds)
+        outcome = report(f"yardstick: the same gates through the same nginx to "
+                         f"{len(ports)} processes of bench/bare_gate.py (no Flask, no database)",
+                         timings, elapsed)
+        outcome["cpu"] = per_scan_cpu(usage, len(timings))
+        usage.stop()
+    return outcome
 
 
 def main() -> None:

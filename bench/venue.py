@@ -76,11 +76,14 @@ def make_venue_ca(folder: Path) -> Path:
 class Venue:
     """nginx over HTTPS in front of `processes` app processes (gunicorn with the repository's
     settings) and, unless told otherwise, one consumer; every process gets `settings` as
-    CONFERENCE_* variables (they need REDIS_URL to share live events and jobs)."""
+    CONFERENCE_* variables (they need REDIS_URL to share live events and jobs). `app` serves
+    another WSGI app in the same place (a benchmark's yardstick)."""
 
-    def __init__(self, folder: Path, settings: dict, processes: int = 2, consumer: bool = True):
+    def __init__(self, folder: Path, settings: dict, processes: int = 2, consumer: bool = True,
+                 app: str = "conference:create_app()"):
         self.folder, self.settings = folder, settings | {"ASYNC_MODE": "gevent",
                                                         "PROXY_FIX": "1"}
+        self.app = app
         self.ports = [free_port() for _ in range(processes)]
         self.https, self.http = free_port(), free_port()
         self.with_consumer = consumer
@@ -131,7 +134,7 @@ class Venue:
     def start(self, port: int) -> None:
         """Start (or start again) the app process on `port`; returns once it answers."""
         self.apps[port] = start_server(self.settings, port, GUNICORN,
-                                       self.folder / f"gunicorn-{port}.log")
+                                       self.folder / f"gunicorn-{port}.log", app=self.app)
 
     def start_consumer(self) -> None:
         with (self.folder / "consumer.log").open("ab") as log:  # the child keeps its own copy
