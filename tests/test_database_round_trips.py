@@ -16,9 +16,15 @@ pytestmark = [pytest.mark.postgres,
 
 
 @pytest.fixture
-def cut_the_apps_connections(_postgres):
-    """As a server restart or a firewall would: end every connection to the app's database.
-    Afterwards every pool drops what it kept, so no later test meets a cut connection."""
+def cut_the_apps_connections(app):
+    """As a server restart or a firewall would: end the connections of the app's pool (those
+    opened from the test's start; other apps of the test run keep theirs)."""
+    db.session.remove()
+    db.engine.dispose()
+    opened = []
+
+    def note(dbapi_connection, _record) -> None:
+        opened.append(dbapi_connection.info.backend_pid)
 
     def cut() -> int:
         db.session.remove()  # the test's own goes back to the pool, to be cut with the others
@@ -27,14 +33,15 @@ def cut_the_apps_connections(_postgres):
             with admin.connect() as connection:
                 return len(connection.execute(text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+                    "WHERE pid = ANY(:opened)"), {"opened": opened}).all())
         finally:
             admin.dispose()
-            _postgres.engine.dispose()  # the one that empties the tables after the test
 
+    event.listen(db.engine, "connect", note)
     yield cut
+    event.remove(db.engine, "connect", note)
     db.session.remove()
-    db.engine.dispose()
+    db.engine.dispose()  # no later test meets a cut connection
 
 
 @pytest.fixture
@@ -42,8 +49,8 @@ def staff(api, agenda, create_user):
     return api(create_user("cong.chinh", role="checkin", congress=agenda[0]))
 
 
-def test_a_connection_cut_while_it_rested_is_replaced_before_use(staff, agenda, monkeypatch,
-                                                                 cut_the_apps_connections):
+def test_a_connection_cut_while_it_rested_is_replaced_before_use(cut_the_apps_connections,
+                                                                 staff, agenda, monkeypatch):
     congress = agenda[0]
     assert staff.get(f"/api/v1/congresses/{congress.id}").status_code == 200
     assert cut_the_apps_connections() >= 1
@@ -52,8 +59,8 @@ def test_a_connection_cut_while_it_rested_is_replaced_before_use(staff, agenda, 
     assert answer.status_code == 200, answer.get_data(as_text=True)
 
 
-def test_a_connection_cut_in_steady_use_fails_one_request_cleanly(staff, agenda, monkeypatch,
-                                                                  cut_the_apps_connections):
+def test_a_connection_cut_in_steady_use_fails_one_request_cleanly(cut_the_apps_connections,
+                                                                  staff, agenda, monkeypatch):
     congress = agenda[0]
     assert staff.get(f"/api/v1/congresses/{congress.id}").status_code == 200
     pings = []
