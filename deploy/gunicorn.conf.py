@@ -5,6 +5,7 @@ One gevent worker per process: Socket.IO keeps each client on one process, so pr
 the live channel, not workers inside one; nginx spreads phones over the processes.
 """
 
+import gc
 import signal
 
 worker_class = "gevent"  # the live channel's mode (CONFERENCE_ASYNC_MODE=gevent)
@@ -20,8 +21,17 @@ graceful_timeout = 20  # requests under way may finish; live clients are sent aw
 def post_worker_init(worker):
     """On SIGTERM (a restart, a deploy) the worker stops taking connections and then closes the
     live ones, so their pages reconnect through nginx to another process within a second or two
-    rather than after the graceful timeout."""
+    rather than after the graceful timeout.
+
+    The app as loaded (about 200,000 objects: modules, templates, the models) is frozen out of
+    the garbage collector's reach, so a full collection walks only what came after: in a process
+    holding 1,000 phones on a 2-core server, its pauses went from 150-315 ms to 45-156 ms
+    (bench/venue_fanout.py).
+    """
     import gevent
+
+    gc.collect()
+    gc.freeze()
 
     from conference.live import close_live_connections
 
