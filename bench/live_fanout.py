@@ -387,9 +387,11 @@ def run_app(mode: str, args, instance: Path) -> dict:
 
 
 def worker_args(mode: str, clients: int) -> list[str]:
+    """gevent mode runs with the repository's gunicorn settings, as at the venue (its worker
+    freezes the loaded app out of the garbage collector's reach); gthread with gunicorn's."""
     # Every open socket holds one connection (and, with gthread, one thread) for good.
     connections = ["--worker-connections", str(clients + 500)]
-    return (["-k", "gevent", *connections] if mode == "gevent"
+    return (["-c", "deploy/gunicorn.conf.py", "-k", "gevent", *connections] if mode == "gevent"
             else ["-k", "gthread", "--threads", str(clients + 50), *connections])
 
 
