@@ -343,10 +343,10 @@ def test_undo_then_check_in_again_is_audited(congress, door, holder):
 
 
 def test_a_long_gate_name_is_cut_and_a_scan_request_is_validated(congress, door, holder):
-    result = service.record_scan(door, congress, {"scan": holder[1], "gate": "  Cổng A  "})
+    result = service.record_scan(door, congress.id, {"scan": holder[1], "gate": "  Cổng A  "})
     assert result.checkin.gate == "Cổng A"
     with pytest.raises(ValidationFailed) as refused:
-        service.record_scan(door, congress, {"scan": "", "gate": "x" * 61, "extra": 1})
+        service.record_scan(door, congress.id, {"scan": "", "gate": "x" * 61, "extra": 1})
     assert set(refused.value.fields) == {"scan", "gate", "extra"}
 
 

@@ -77,18 +77,18 @@ def test_both_pass_the_first_look_and_the_database_decides(app, setting, monkeyp
     """Force the worst interleaving: both gates see no check-in yet, then both insert."""
     congress_id, user_ids, tokens = setting
     both_looked = threading.Barrier(2, timeout=20)
-    original = service._badge_with_checkin
+    original = service.scanned_badge
     looked = threading.local()
 
-    def look_then_wait(token, scope):
-        found = original(token, scope)
+    def look_then_wait(scan):
+        found = original(scan)
         if not getattr(looked, "done", False):
             looked.done = True
-            assert found is not None and found[1] is None  # the badge, no check-in yet
+            assert found is not None and not found.checkins  # the badge, no check-in yet
             both_looked.wait()
         return found
 
-    monkeypatch.setattr(service, "_badge_with_checkin", look_then_wait)
+    monkeypatch.setattr(service, "scanned_badge", look_then_wait)
     check_one_winner(run_gates(app, congress_id, user_ids, tokens[0]))
     db.session.expire_all()
     assert count_checkins() == 1

@@ -1,8 +1,8 @@
 """Check-in at the door and the attendance it adds up to.
 
-`perform_checkin` is the one function behind the scanner page, the JSON API and the search
-fallback: it reads what the scanner read, finds the badge, and records one check-in per
-delegate per session, kept unique by the database even when two gates scan at once.
+`record_scan` (the scanner page and the JSON API) and `perform_checkin` read what the scanner
+read, find the badge, and record one check-in per delegate per session, kept unique by the
+database even when two gates scan at once.
 
 Refusals are domain errors with a code (badge_unknown 404, badge_revoked 410,
 delegate_withdrawn 409, validation_failed 422 for a session of another congress). When the
@@ -19,8 +19,9 @@ from typing import Annotated
 from flask import current_app
 from flask_babel import gettext as _
 from pydantic import AwareDatetime, Field, StringConstraints
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from conference import monitoring
 from conference.agenda.models import AgendaItem, CongressSession
@@ -34,6 +35,7 @@ from conference.badges.identity import (
 )
 from conference.checkin.models import CheckIn, OfflineScan, session_scope
 from conference.congresses.models import Congress
+from conference.congresses.service import get_congress
 from conference.database import commit_keeping_loaded
 from conference.dates import utcnow
 from conference.delegates.models import Delegate, DelegateStatus
@@ -128,18 +130,31 @@ def session_for(congress: Congress, session_id: int | None) -> CongressSession |
     return db.session.get(CongressSession, chosen) if chosen else None
 
 
+@dataclass(frozen=True)
+class ScannedBadge:
+    """A current badge's delegate (its congress loaded with it) and their check-ins by scope."""
+
+    delegate: Delegate
+    checkins: dict[str, CheckIn]
+
+
 def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = "",
                     session_id: int | None = None) -> CheckInResult:
     """Check in the delegate whose badge was scanned, or whose code printed on it was typed."""
+    return _check_in_scanned(actor, congress, scan, scanned_badge(scan), gate, session_id)
+
+
+def _check_in_scanned(actor: Actor, congress: Congress, scan: str, badge: ScannedBadge | None,
+                      gate: str, session_id: int | None) -> CheckInResult:
     authorize(actor, congress, Capability.CHECK_IN)
     session_id = session_id_for(congress, session_id)
     scope = session_scope(session_id)
-    digest = scanned_hash(scan)
-    found = _badge_with_checkin(digest, scope) if digest else None
-    if found is None or found[0].congress_id != congress.id:
+    if badge is None or badge.delegate.congress_id != congress.id:
         delegate = _scanned_delegate(scan, congress)
-        found = delegate, _existing(delegate.id, scope)
-    return _check_in(actor, congress, found[0], session_id, scope, gate, found[1])
+        return _check_in(actor, congress, delegate, session_id, scope, gate,
+                         _existing(delegate.id, scope))
+    return _check_in(actor, congress, badge.delegate, session_id, scope, gate,
+                     badge.checkins.get(scope))
 
 
 def _scanned_delegate(scan: str, congress: Congress) -> Delegate:
@@ -163,11 +178,17 @@ def _new_checkin(actor: Actor, congress: Congress, delegate: Delegate, session_i
                    by_user_id=actor.user.id if actor.user else None)
 
 
-def record_scan(actor: Actor, congress: Congress, data: dict) -> CheckInResult:
-    """Check a scanner's request (CheckInInput) and check the badge in."""
+def record_scan(actor: Actor, congress_id: int, data: dict) -> CheckInResult:
+    """Check a scanner's request (CheckInInput) and check the badge in.
+
+    The badge is read first, with its congress and check-ins in one query: the congress's own
+    lookup then finds it loaded (a repeat scan at the doors is one query).
+    """
     values = validate(CheckInInput, data)
-    return perform_checkin(actor, congress, values.scan, gate=values.gate,
-                           session_id=values.session_id)
+    badge = scanned_badge(values.scan)
+    congress = get_congress(actor, congress_id, Capability.CHECK_IN)
+    return _check_in_scanned(actor, congress, values.scan, badge, values.gate,
+                             values.session_id)
 
 
 def check_in_delegate(actor: Actor, delegate: Delegate, *, gate: str = "",
@@ -202,14 +223,20 @@ def _check_in(actor: Actor, congress: Congress, delegate: Delegate,
     return CheckInResult(True, checkin, delegate)
 
 
-def _badge_with_checkin(digest: str, scope: str) -> tuple[Delegate, CheckIn | None] | None:
-    """The delegate whose current badge has this hash and their check-in in `scope`, in one
-    query (the path every scan takes); None when it is no current badge."""
-    row = db.session.execute(
-        select(Delegate, CheckIn)
-        .outerjoin(CheckIn, and_(CheckIn.delegate_id == Delegate.id, CheckIn.scope == scope))
-        .where(Delegate.badge_token_hash == digest)).first()
-    return (row[0], row[1]) if row else None
+def scanned_badge(scan: str) -> ScannedBadge | None:
+    """The current badge a scan names, with its delegate's congress and check-ins, in one query
+    (the path every scan takes); None when it names no current badge."""
+    digest = scanned_hash(scan)
+    if not digest:
+        return None
+    rows = db.session.execute(
+        select(Delegate, CheckIn).join(Delegate.congress)
+        .outerjoin(CheckIn, CheckIn.delegate_id == Delegate.id)
+        .options(contains_eager(Delegate.congress))
+        .where(Delegate.badge_token_hash == digest)).all()
+    if not rows:
+        return None
+    return ScannedBadge(rows[0][0], {row[1].scope: row[1] for row in rows if row[1] is not None})
 
 
 def _existing(delegate_id: int, scope: str) -> CheckIn | None:

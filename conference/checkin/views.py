@@ -113,7 +113,7 @@ def _check_in(congress: Congress, data) -> tuple[Panel, int]:
             result = service.check_in_delegate(actor(), delegate, gate=gate,
                                                session_id=session_id)
         else:
-            result = service.record_scan(actor(), congress, {
+            result = service.record_scan(actor(), congress.id, {
                 "scan": str(data.get("scan") or ""), "gate": gate, "session_id": session_id})
     except REFUSALS as error:
         return _refused(error), error.status
