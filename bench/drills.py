@@ -992,13 +992,12 @@ def drill_postgres(drill: str, stage: Stage) -> None:
     watch.stop()
     nothing_lost(drill, stage, writer)
     no_traceback(drill, writer)
-    from conference.config import flask_config, load_settings
+    from conference.database import RESTED_SECONDS
 
-    options = flask_config(load_settings({"DATABASE_URL": stage.postgres.url}))[
-        "SQLALCHEMY_ENGINE_OPTIONS"]
     errors = gunicorn_lines(stage, r"(OperationalError|AdminShutdown|InterfaceError)"
                                    r"[^\n]{0,60}")
-    say(drill, "INFO", f"engine options on PostgreSQL: {options}; errors in the app logs: " +
+    say(drill, "INFO", f"pooled connections pinged when they rested {RESTED_SECONDS:g} s or "
+                       "more (conference/database.py); errors in the app logs: " +
         (", ".join(f"{count}× {line[:80]}" for line, count in errors.most_common(3))
          or "none"))
     say(drill, "INFO", "monitor: " + watch.summary(origin) + f" ({'; '.join(outages)})")
