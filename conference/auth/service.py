@@ -9,8 +9,8 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference.actors import Actor
@@ -82,11 +82,12 @@ def _allowed(actor: Actor, congress, capability: Capability) -> bool:
 def _read_again(actor: Actor) -> bool:
     """Read the account again before refusing it, once a request: the copy a process remembered
     (recent.py) may predate a role or right granted a moment ago in another process."""
-    done = db.session.info.setdefault("accounts_read_again", set())
-    if actor.user is None or actor.user.id in done or not inspect(actor.user).persistent:
-        return False
+    orm = db.session()
+    done = orm.info.setdefault("accounts_read_again", set())
+    if actor.user is None or actor.user.id in done or object_session(actor.user) is not orm:
+        return False  # no account, read already, or not one this request's session holds
     done.add(actor.user.id)
-    db.session.refresh(actor.user)
+    orm.refresh(actor.user)
     return True
 
 
