@@ -55,9 +55,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from conference.votes import sockets as votes_sockets  # noqa: F401
 
     db.init_app(app)
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
-            database.ping_rested_connections(db.engine)
+    with app.app_context():
+        database.ping_rested_connections(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

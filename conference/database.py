@@ -37,8 +37,10 @@ def ping_rested_connections(engine: Engine) -> None:
     in six. A connection in steady use is known to be alive; one that rested may have been cut
     (the server restarted, a firewall dropped it) and is replaced before a request sees it. One
     cut while in use fails its request (503, which the gates retry), and SQLAlchemy then
-    replaces every connection of the pool.
+    replaces every connection of the pool. SQLite's file is never cut: nothing to check.
     """
+    if engine.dialect.name == "sqlite":
+        return
 
     @event.listens_for(engine, "checkin")
     def _rest_begins(_dbapi_connection, record) -> None:
@@ -63,10 +65,11 @@ def each_statement_commits() -> None:
 
     For a request that writes one row at most, such as a scan at the doors: it reads the
     congress and the badge and, the first time, inserts the check-in. On PostgreSQL the
-    transaction around them costs two more round trips, half of a repeat scan's. The request has
-    written nothing yet: what it read so far (its account) ends its transaction and stays loaded.
-    SQLite, whose statements cost no round trip, keeps its transactions, and so does a session
-    bound to a connection that is in one already (the tests of roles).
+    transaction around them costs two more round trips, half of a repeat scan's. Call it before
+    the request writes anything: what it read so far (its account, the congress) ends its
+    transaction and stays loaded. SQLite, whose statements cost no round trip, keeps its
+    transactions, and so does a session bound to a connection that is in one already (the tests
+    of roles).
     """
     orm = db.session()
     bind = orm.get_bind()

@@ -28,7 +28,6 @@ from conference.checkin.models import CheckIn
 from conference.checkin.schemas import GateManifest, OfflineBatchResult
 from conference.congresses.models import Congress
 from conference.congresses.service import get_congress
-from conference.database import each_statement_commits
 from conference.dates import to_local, utcnow
 from conference.delegates import photos
 from conference.delegates.models import Delegate, DelegateStatus
@@ -169,7 +168,6 @@ def scanner(congress_id: int):
 @login_required
 def scan(congress_id: int):
     """JSON for the page's script: the same panel as HTML, with what the script acts on."""
-    each_statement_commits()  # a scan writes one row at most
     congress = get_congress(actor(), congress_id, Capability.CHECK_IN)
     data = _json_object()
     panel, status = _check_in(congress, data)
