@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -195,6 +196,35 @@ class Venue:
                 found[port].append(source)
         raise RuntimeError(f"no {per_process} addresses for each process: {found}")
 
+    def describe(self, lines: int = 25) -> str:
+        """What each part is doing now, for a test that failed: the app ports' sockets (a
+        connection waiting in a listener's queue is one no worker took), each process's Python
+        stacks when py-spy is installed (a gevent worker stuck in one call holds all its
+        clients), and the end of each log."""
+        parts = []
+        for port, process in self.apps.items():
+            sockets = subprocess.run(["ss", "-tn", "state", "all", f"( sport = :{port} )"],
+                                     capture_output=True, text=True, check=False).stdout
+            parts.append(f"== app {port} (pid {process.pid}, "
+                         f"{'running' if process.poll() is None else process.returncode})\n"
+                         f"{sockets}")
+        py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+        if py_spy:
+            for name, pid in self.process_ids().items():
+                if name == "nginx":
+                    continue
+                for member in [pid, *children(pid)]:
+                    stacks = subprocess.run([py_spy, "dump", "--pid", str(member)],
+                                            capture_output=True, text=True, check=False)
+                    said = stacks.stdout or stacks.stderr[:300]
+                    parts.append(f"== py-spy {name} {member}\n{said}")
+        for log in sorted([*self.folder.glob("gunicorn-*.log"), self.folder / "consumer.log",
+                           self.folder / "error.log", self.access_log]):
+            if log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"== {log.name}\n" + "\n".join(tail))
+        return "\n".join(parts)
+
     def wait_for(self, url: str, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -205,3 +235,12 @@ class Venue:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (a gunicorn arbiter's worker), from /proc."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]

@@ -16,6 +16,10 @@ worker_connections = 3000  # phones, screens and requests at once, per process
 keepalive = 5
 timeout = 60  # a worker silent this long is restarted
 graceful_timeout = 20  # requests under way may finish; live clients are sent away at once
+# gunicorn 27 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): the
+# processes of one server would take it from each other, and a stopping one removes the file
+# of another. systemd and signals drive these processes; nothing uses the socket.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

@@ -633,6 +633,17 @@ def wait_for_announcement(announced: Announcements, job_id: int, timeout: float 
     assert not watcher.is_alive(), f"the watcher of job {job_id} did not finish"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that ran a venue (bench/venue.py) reports what its parts were doing then:
+    a hang between nginx and the processes cannot be seen any later."""
+    report = yield
+    venue = getattr(item, "funcargs", {}).get("venue")
+    if report.when == "call" and report.failed and hasattr(venue, "describe"):
+        report.sections.append(("the venue when the test failed", venue.describe()))
+    return report
+
+
 def pytest_terminal_summary(terminalreporter):
     """Print the figures tests recorded (`record_property("figures", text)`), such as the
     schemathesis run's: they come back from xdist workers with each test's report."""
