@@ -336,6 +336,67 @@ def test_the_consoles_buttons_work_without_and_with_javascript(hall, client, log
     assert "speakers-timer" in fragment and "Bình" in fragment
 
 
+def test_a_delegate_lends_their_name_and_unit_unless_others_are_given(hall):
+    mai, hung = hall["delegates"]
+    floor = service.add_speaker(hall["actor"], hall["item"],
+                                {"delegate_id": mai.id, "kind": "floor"})
+    assert (floor.name, floor.unit, floor.delegate_id, floor.kind) == (
+        "Trần Thị Mai", "Công đoàn ngành Giáo dục", mai.id, "floor")
+    named = service.add_speaker(hall["actor"], hall["item"],
+                                {"delegate_id": hung.id, "name": "Lê Văn Hùng (thay mặt đoàn)",
+                                 "unit": ""})
+    assert (named.name, named.unit) == ("Lê Văn Hùng (thay mặt đoàn)", "")
+    with pytest.raises(ValidationFailed) as nameless:
+        service.add_speaker(hall["actor"], hall["item"], {"unit": "LĐLĐ huyện Kỳ Anh"})
+    assert set(nameless.value.fields) == {"name"}
+    hung.status = DelegateStatus.WITHDRAWN
+    db.session.commit()
+    with pytest.raises(Conflict) as withdrawn:
+        service.add_speaker(hall["actor"], hall["item"], {"delegate_id": hung.id})
+    assert withdrawn.value.code == "delegate_withdrawn"
+    assert names(hall["item"]) == ["Trần Thị Mai", "Lê Văn Hùng (thay mặt đoàn)"]
+
+
+@pytest.mark.english  # reads the buttons' English words
+def test_the_console_finds_a_delegate_without_marks_and_adds_them_in_one_click(
+        hall, client, login):
+    login(hall["chair"])
+    congress_id, item_id = hall["congress"].id, hall["item"].id
+    page = client.get(f"/manage/{congress_id}/speakers?item={item_id}&q=tran+mai")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Trần Thị Mai" in html and "From the floor" in html
+    assert "Lê Văn Hùng" not in html.split('id="delegates-found"')[1]
+    fragment = client.get(f"/manage/items/{item_id}/speakers/delegates?q=DB0001")
+    assert "Trần Thị Mai" in fragment.get_data(as_text=True)
+    stranger = client.get(f"/manage/items/{item_id}/speakers/delegates?q=Pham")  # other congress
+    assert "Phạm Văn Nam" not in stranger.get_data(as_text=True)
+    assert "Nobody found" in stranger.get_data(as_text=True)
+    added = client.post(f"/manage/items/{item_id}/speakers",
+                        data={"delegate_id": hall["delegates"][0].id, "kind": "floor"})
+    assert added.status_code == 302 and "Speaker added" in client.get(
+        added.headers["Location"]).get_data(as_text=True)
+    speaker = service.list_state(hall["item"])["speakers"][0]
+    assert (speaker["name"], speaker["kind"], speaker["delegate_id"]) == (
+        "Trần Thị Mai", "floor", hall["delegates"][0].id)
+    hall["delegates"][1].status = DelegateStatus.WITHDRAWN
+    db.session.commit()
+    found = client.get(f"/manage/items/{item_id}/speakers/delegates?q=hung")
+    assert "withdrawn" in found.get_data(as_text=True)
+    assert "From the floor" not in found.get_data(as_text=True)
+    refused = client.post(f"/manage/items/{item_id}/speakers",
+                          data={"delegate_id": hall["delegates"][1].id, "kind": "floor"},
+                          headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "delegate_withdrawn"
+    for bad in ("abc", "0", "99999999999"):
+        answer = client.post(f"/manage/items/{item_id}/speakers",
+                             data={"delegate_id": bad}, headers={"Accept": "application/json"})
+        assert answer.status_code == 422 and "delegate_id" in answer.json["error"]["fields"], bad
+    nul = client.post(f"/manage/items/{item_id}/speakers", data={"delegate_id": "1\x00"},
+                      headers={"Accept": "application/json"})
+    assert nul.status_code == 400 and "not allowed" in nul.get_data(as_text=True)
+    assert names(hall["item"]) == ["Trần Thị Mai"]
+
+
 @pytest.mark.parametrize("role,status", [("checkin", 403), ("counting", 403), (None, 302)])
 def test_others_may_not_run_the_list(hall, client, login, create_user, role, status):
     speaker = add(hall)
@@ -344,6 +405,7 @@ def test_others_may_not_run_the_list(hall, client, login, create_user, role, sta
     congress_id = hall["congress"].id
     for method, path in (("GET", f"/manage/{congress_id}/speakers"),
                          ("GET", f"/manage/items/{hall['item'].id}/speakers"),
+                         ("GET", f"/manage/items/{hall['item'].id}/speakers/delegates?q=Mai"),
                          ("POST", f"/manage/items/{hall['item'].id}/speakers"),
                          ("POST", f"/manage/items/{hall['item'].id}/speakers/close"),
                          ("POST", f"/manage/speakers/{speaker.id}/start")):
@@ -381,6 +443,11 @@ def test_the_api_adds_lists_starts_and_stops(hall, api, clock):
     closed = chair.post(f"/api/v1/items/{item_id}/speakers/close")
     assert closed.json["closed"] is True
     assert chair.post(f"/api/v1/items/{item_id}/speakers/next").status_code == 409
+    floor = chair.post(f"/api/v1/items/{item_id}/speakers",
+                       json={"delegate_id": hall["delegates"][0].id, "kind": "floor"})
+    assert floor.status_code == 201 and floor.json["name"] == "Trần Thị Mai", floor.json
+    assert floor.json["unit"] == "Công đoàn ngành Giáo dục"
+    assert chair.delete(f"/api/v1/speakers/{floor.json['id']}").status_code == 204
     patched = chair.patch(f"/api/v1/speakers/{speaker['id']}", json={"duration": 600})
     assert patched.json["duration"] == 600
     assert chair.delete(f"/api/v1/speakers/{speaker['id']}").status_code == 204

@@ -13,7 +13,7 @@ from conference.speakers.schemas import SpeakerListState, SpeakerState
 from conference.validation import Schema
 
 TAG = Tag(name="speakers", description="Lists of speakers per agenda item and the timer.")
-SpeakerCreate = api_model(service.SpeakerInput, "SpeakerCreate", required=("name",))
+SpeakerCreate = api_model(service.SpeakerInput, "SpeakerCreate")
 SpeakerPatch = api_model(service.SpeakerChanges, "SpeakerPatch", required=())
 WITHDRAWN = "`speaker_withdrawn`: the speaker withdrew their request."
 
@@ -43,8 +43,10 @@ def list_speakers(item_id: int):
 
 @operation.post("/items/<int:item_id>/speakers", ok=SpeakerState, status=201,
                 body=SpeakerCreate, tag=TAG,
-                errors={422: "`validation_failed`: e.g. an empty `name`, or a `delegate_id` or "
-                             "`document_id` (a public document) not of this congress."})
+                errors={409: "`delegate_withdrawn`: the delegate withdrew from the congress.",
+                        422: "`validation_failed`: e.g. no `name` and no `delegate_id`, or a "
+                             "`delegate_id` or `document_id` (a public document) not of this "
+                             "congress."})
 def add_speaker(item_id: int):
     """Add a speaker at the end of the list: a registered contribution by default (`kind`:
     `floor` for someone from the floor); a closed list still takes it."""

@@ -48,10 +48,11 @@ OptionalId = Annotated[int, Field(ge=1, le=MAX_ID)] | None
 
 
 class SpeakerInput(Schema):
-    """A speaker the secretariat adds: a registered contribution, or someone from the floor."""
+    """A speaker the secretariat adds: a registered contribution, or someone from the floor;
+    a delegate named by `delegate_id` lends their name and unit unless others are given."""
 
-    name: Name
-    unit: Unit = ""
+    name: Name | None = Field(default=None, description="Default: the delegate's full name.")
+    unit: Unit | None = Field(default=None, description="Default: the delegate's unit.")
     title: Title = ""
     delegate_id: OptionalId = None
     document_id: OptionalId = None
@@ -174,19 +175,25 @@ def items_with_speakers(congress: Congress) -> set[int]:
 # --- the secretariat -----------------------------------------------------------------------
 
 
-def _checked_links(congress: Congress, values) -> None:
-    """A speaker's delegate and document must be of the same congress (the document public)."""
+def _checked_links(congress: Congress, values) -> Delegate | None:
+    """A speaker's delegate must be of the same congress and still attending, the document
+    a public one of the congress; returns the delegate."""
+    delegate = None
     if values.delegate_id is not None:
         delegate = db.session.get(Delegate, values.delegate_id)
         if delegate is None or delegate.congress_id != congress.id:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "delegate_id": _("No such delegate in this congress.")})
+        if delegate.status == DelegateStatus.WITHDRAWN:
+            raise Conflict(_("%(name)s has withdrawn from the congress.",
+                             name=delegate.full_name), code="delegate_withdrawn")
     if values.document_id is not None:
         try:
             public_document(congress, values.document_id)
         except NotFound:
             raise ValidationFailed(_("Please correct the marked fields."), fields={
                 "document_id": _("No such public document in this congress.")}) from None
+    return delegate
 
 
 def _next_position(speakers: SpeakerList) -> int:
@@ -200,12 +207,17 @@ def add_speaker(actor: Actor, item: AgendaItem, data: dict) -> Speaker:
     congress = item.session.congress
     authorize(actor, congress, Capability.RUN_PROCEEDINGS)
     values = validate(SpeakerInput, data)
-    _checked_links(congress, values)
+    delegate = _checked_links(congress, values)
+    name = values.name or (delegate.full_name if delegate else None)
+    if not name:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "name": _("Give the speaker's name, or choose a delegate.")})
+    unit = values.unit if values.unit is not None else (delegate.unit if delegate else "")
     speakers = _list_for_change(item)
     default = (speakers.floor_seconds if values.kind == SpeakerKind.FLOOR
                else speakers.registered_seconds)
     speaker = Speaker(list_id=speakers.id, congress_id=congress.id, kind=values.kind,
-                      name=values.name, unit=values.unit, title=values.title,
+                      name=name, unit=unit or "", title=values.title,
                       delegate_id=values.delegate_id, document_id=values.document_id,
                       position=_next_position(speakers), status=SpeakerStatus.WAITING,
                       duration=values.duration or default, elapsed_before=0.0)

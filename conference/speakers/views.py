@@ -15,6 +15,8 @@ from conference.agenda.service import current_item, ordered_sessions
 from conference.auth.service import Capability
 from conference.badges.identity import find_badge
 from conference.congresses.service import get_congress
+from conference.delegates.models import DelegateStatus
+from conference.delegates.search import search_delegates
 from conference.documents.service import public_documents
 from conference.errors import ConferenceError, NotFound, ValidationFailed
 from conference.failures import FailureGuard
@@ -27,7 +29,8 @@ from conference.web import actor, form_values, wants_json
 
 bp = Blueprint("speakers", __name__)
 
-SPEAKER_FIELDS = ("name", "unit", "title", "kind", "document_id")
+SPEAKER_FIELDS = ("name", "unit", "title", "kind", "document_id", "delegate_id")
+FOUND_LIMIT = 8  # delegates the console's search shows: type more of the name for others
 # Asking and withdrawing are cheap for a phone and show on the chair's console: a delegate
 # gets 10 changes in 10 minutes (far more than any honest use), a venue's address (the whole
 # hall behind one NAT) 600 a minute.
@@ -72,6 +75,14 @@ def _chosen_item(congress):
         (item for item in items if item.id in listed), items[0] if items else None)
 
 
+def _found_delegates(congress) -> dict:
+    """The delegates the console's search (?q=: name, code or unit, with or without marks)
+    finds, to put on the list with one button."""
+    q = request.args.get("q", "").strip()[:200]
+    found = search_delegates(congress, q=q, page_size=FOUND_LIMIT) if q else None
+    return {"q": q, "found": found, "withdrawn": DelegateStatus.WITHDRAWN}
+
+
 @bp.get("/manage/<int:congress_id>/speakers")
 @login_required
 def console(congress_id: int):
@@ -82,8 +93,18 @@ def console(congress_id: int):
                "documents": [(d.id, d.title) for d, _v in public_documents(congress)],
                "kind_options": [(k.value, KIND_LABELS[k]) for k in SpeakerKind]}
     if item is not None:
-        context |= _console_context(congress, item)
+        context |= _console_context(congress, item) | _found_delegates(congress)
     return render_template("speakers/console.html", **context)
+
+
+@bp.get("/manage/items/<int:item_id>/speakers/delegates")
+@login_required
+def delegates_found(item_id: int):
+    """The search's results as HTML, fetched by the console's script as the name is typed."""
+    item = service.get_agenda_item(actor(), item_id)
+    congress = item.session.congress
+    return render_template("speakers/_delegates_found.html", congress=congress, item=item,
+                           **_found_delegates(congress))
 
 
 @bp.get("/manage/items/<int:item_id>/speakers")

@@ -57,13 +57,42 @@
       .catch(function () { say(box.dataset.offline, true); });
   }
 
+  // --- the delegates' search: results as the name is typed, added with the same fetch ---------
+  var searchForm = document.getElementById("delegate-search");
+  var found = document.getElementById("delegates-found");
+  var searchTimer = null;
+  var latestSearch = 0;
+
+  function search() {
+    var mine = ++latestSearch;
+    var query = new URLSearchParams({ q: searchForm.elements.q.value.trim() });
+    fetch(searchForm.dataset.resultsUrl + "?" + query.toString(), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) { if (mine === latestSearch) { found.innerHTML = html; } })
+      .catch(function () { say(box.dataset.offline, true); });
+  }
+
+  if (searchForm) {
+    searchForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      search();
+    });
+    searchForm.elements.q.addEventListener("input", function () {
+      window.clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(search, 250);
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !box.contains(form)) { return; }
+    if (event.defaultPrevented || !(box.contains(form) || (found && found.contains(form)))) {
+      return;
+    }
     event.preventDefault();
     var button = event.submitter;
     var data = new FormData(form);
-    fetch(button && button.formAction ? button.formAction : form.action, {
+    if (button && button.name) { data.append(button.name, button.value); }  // "kind": floor
+    fetch(button && button.hasAttribute("formaction") ? button.formAction : form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (r) {

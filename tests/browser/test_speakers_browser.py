@@ -63,3 +63,38 @@ def test_the_chair_starts_the_timer_and_the_kiosk_shows_it(new_page, sign_in, li
     kiosk.wait_for_timeout(1500)
     assert timer.text_content() == paused
     assert kiosk.console_errors == [] and chair.console_errors == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_the_secretariat_finds_a_delegate_as_it_types_and_adds_them_from_the_floor(
+        new_page, sign_in, live_server, congress, viewport):
+    """A slip from the floor: the secretary types the name without its marks, the delegate
+    shows at once, one button puts them at the end of the list with their unit."""
+    for code, name in (("DB0101", "Hoàng Thị Thu Hương"), ("DB0102", "Hoàng Văn Thụ")):
+        status, _delegate = live_server.api(
+            "POST", f"/api/v1/congresses/{congress.id}/delegates",
+            {"code": code, "full_name": name, "unit": "Công đoàn Bệnh viện Trung ương Huế"},
+            role="organizer")
+        assert status == 201
+    item_id, _title = congress.items[2]
+    chair = new_page(viewport=viewport)
+    sign_in(chair, live_server.users["operator"])
+    chair.goto(f"/manage/{congress.id}/speakers?item={item_id}")
+    expect(chair.locator("#speakers-console")).to_have_attribute("data-online", "1")
+    chair.locator("#f-q").press_sequentially("hoang thu huong", delay=20)
+    found = chair.locator("#delegates-found li")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("Hoàng Thị Thu Hương")
+    found.get_by_role("button", name="Hoàng Thị Thu Hương: phát biểu tại hội trường").click()
+    listed = chair.locator("#speakers-console")
+    expect(listed).to_contain_text("Hoàng Thị Thu Hương")
+    expect(listed).to_contain_text("Công đoàn Bệnh viện Trung ương Huế")
+    expect(listed).to_contain_text("Phát biểu tại hội trường")
+    assert "/manage/" in chair.url and "q=" not in chair.url  # sent with fetch: no reload
+    screenshot(chair, f"speakers-find-delegate-{viewport['width']}")
+    assert no_horizontal_overflow(chair) == []
+    assert chair.console_errors == []
