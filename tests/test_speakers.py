@@ -378,6 +378,10 @@ def test_the_console_finds_a_delegate_without_marks_and_adds_them_in_one_click(
     speaker = service.list_state(hall["item"])["speakers"][0]
     assert (speaker["name"], speaker["kind"], speaker["delegate_id"]) == (
         "Trần Thị Mai", "floor", hall["delegates"][0].id)
+    again = client.get(f"/manage/items/{item_id}/speakers/delegates?q=mai").get_data(as_text=True)
+    assert "on the list" in again and "From the floor" not in again  # not added twice
+    elsewhere = client.get(f"/manage/items/{hall['items'][0].id}/speakers/delegates?q=mai")
+    assert "From the floor" in elsewhere.get_data(as_text=True)  # another item's list
     hall["delegates"][1].status = DelegateStatus.WITHDRAWN
     db.session.commit()
     found = client.get(f"/manage/items/{item_id}/speakers/delegates?q=hung")

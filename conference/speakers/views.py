@@ -75,12 +75,14 @@ def _chosen_item(congress):
         (item for item in items if item.id in listed), items[0] if items else None)
 
 
-def _found_delegates(congress) -> dict:
+def _found_delegates(congress, item) -> dict:
     """The delegates the console's search (?q=: name, code or unit, with or without marks)
-    finds, to put on the list with one button."""
+    finds, to put on the item's list with one button unless they wait or speak there."""
     q = request.args.get("q", "").strip()[:200]
     found = search_delegates(congress, q=q, page_size=FOUND_LIMIT) if q else None
-    return {"q": q, "found": found, "withdrawn": DelegateStatus.WITHDRAWN}
+    listed = {speaker["delegate_id"] for speaker in service.list_state(item)["speakers"]
+              if speaker["status"] in (SpeakerStatus.WAITING, SpeakerStatus.SPEAKING)} if q else ()
+    return {"q": q, "found": found, "listed": listed, "withdrawn": DelegateStatus.WITHDRAWN}
 
 
 @bp.get("/manage/<int:congress_id>/speakers")
@@ -93,7 +95,7 @@ def console(congress_id: int):
                "documents": [(d.id, d.title) for d, _v in public_documents(congress)],
                "kind_options": [(k.value, KIND_LABELS[k]) for k in SpeakerKind]}
     if item is not None:
-        context |= _console_context(congress, item) | _found_delegates(congress)
+        context |= _console_context(congress, item) | _found_delegates(congress, item)
     return render_template("speakers/console.html", **context)
 
 
@@ -104,7 +106,7 @@ def delegates_found(item_id: int):
     item = service.get_agenda_item(actor(), item_id)
     congress = item.session.congress
     return render_template("speakers/_delegates_found.html", congress=congress, item=item,
-                           **_found_delegates(congress))
+                           **_found_delegates(congress, item))
 
 
 @bp.get("/manage/items/<int:item_id>/speakers")

@@ -85,9 +85,8 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !(box.contains(form) || (found && found.contains(form)))) {
-      return;
-    }
+    var fromSearch = !!found && found.contains(form);
+    if (event.defaultPrevented || !(box.contains(form) || fromSearch)) { return; }
     event.preventDefault();
     var button = event.submitter;
     var data = new FormData(form);
@@ -105,6 +104,11 @@
           say([error.message].concat(fields).join(" "), true);
         } else { say(""); }
         refetch();
+        if (fromSearch) {  // the result now says "on the list"; the next name is typed over
+          search();
+          searchForm.elements.q.focus();
+          searchForm.elements.q.select();
+        }
       });
     }).catch(function () { say(box.dataset.offline, true); });
   });

@@ -94,6 +94,9 @@ def test_the_secretariat_finds_a_delegate_as_it_types_and_adds_them_from_the_flo
     expect(listed).to_contain_text("Hoàng Thị Thu Hương")
     expect(listed).to_contain_text("Công đoàn Bệnh viện Trung ương Huế")
     expect(listed).to_contain_text("Phát biểu tại hội trường")
+    expect(found).to_contain_text("đã có trong danh sách")  # the result says so: no second click
+    expect(found.get_by_role("button")).to_have_count(0)
+    expect(chair.locator("#f-q")).to_be_focused()  # ready for the next slip
     assert "/manage/" in chair.url and "q=" not in chair.url  # sent with fetch: no reload
     screenshot(chair, f"speakers-find-delegate-{viewport['width']}")
     assert no_horizontal_overflow(chair) == []
