@@ -20,6 +20,7 @@ from conference.qr import qr_png_bytes
 from tests.browser.conftest import CHROMIUM, FRAME, LAUNCH_ARGS, PHONE, screenshot, y4m_clip
 from tests.conftest import PASSWORD_HASH
 
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 pytestmark = pytest.mark.slow
 WALL = {"width": 3840, "height": 1080}
 NAMES = ["Nguyễn Thị Thu Hằng", "Trần Văn Dũng", "Lê Quang Huy", "Phạm Thị Ngọc Ánh",
@@ -63,10 +64,14 @@ def test_a_clerk_enters_on_a_phone_and_the_wall_waits_for_publication(
     phone.goto(f"/manage/{congress.id}/")
     phone.click(f"a[href='/manage/{congress.id}/elections']")
     phone.click(f"a[href='/manage/elections/{election['id']}/count']")
+    # The page's script is what turns Enter into "go to the numbers" (without it Enter sends
+    # the form): a busy machine may still be running it when the page first shows.
+    phone.wait_for_load_state("load")
     phone.fill("#f-serial", election["serials"][2].lower())
     phone.press("#f-serial", "Enter")
+    expect(phone.locator("#f-numbers")).to_be_focused()
     phone.keyboard.type("1 2 3")
-    assert phone.locator(".crossed-name.is-crossed").count() == 3
+    expect(phone.locator(".crossed-name.is-crossed")).to_have_count(3)
     assert "12" in phone.inner_text("#kept-note")  # 12 of 11 kept: too many
     phone.press("#f-numbers", "Enter")
     phone.wait_for_selector("#entry-result.flash-error")
