@@ -197,24 +197,27 @@ class Venue:
         raise RuntimeError(f"no {per_process} addresses for each process: {found}")
 
     def describe(self, lines: int = 25) -> str:
-        """What each part is doing now, for a test that failed: the app ports' sockets (a
-        connection waiting in a listener's queue is one no worker took), each process's Python
-        stacks when py-spy is installed (a gevent worker stuck in one call holds all its
-        clients), and the end of each log."""
-        parts = []
+        """What each part is doing now, for a test that failed: the sockets of nginx's port and
+        of each app port, both ends (a connection waiting in a listener's queue is one no
+        worker took; a request nginx has not read stays in its Recv-Q), what nginx's processes
+        wait on, each app process's Python stacks when py-spy is installed (a gevent worker
+        stuck in one call holds all its clients), and the end of each log."""
+        parts = [f"== nginx {self.https} (pid {self.nginx.pid if self.nginx else '-'})\n"
+                 f"{sockets_of(self.https)}"]
+        if self.nginx is not None:
+            for member in [self.nginx.pid, *children(self.nginx.pid)]:
+                parts.append(f"nginx process {member}: {waiting_on(member)}")
         for port, process in self.apps.items():
-            sockets = subprocess.run(["ss", "-tn", "state", "all", f"( sport = :{port} )"],
-                                     capture_output=True, text=True, check=False).stdout
             parts.append(f"== app {port} (pid {process.pid}, "
                          f"{'running' if process.poll() is None else process.returncode})\n"
-                         f"{sockets}")
+                         f"{sockets_of(port)}")
         py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         if py_spy:
             for name, pid in self.process_ids().items():
                 if name == "nginx":
                     continue
                 for member in [pid, *children(pid)]:
-                    stacks = subprocess.run([py_spy, "dump", "--pid", str(member)],
+                    stacks = subprocess.run([py_spy, "dump", "--nonblocking", "--pid", str(member)],
                                             capture_output=True, text=True, check=False)
                     said = stacks.stdout or stacks.stderr[:300]
                     parts.append(f"== py-spy {name} {member}\n{said}")
@@ -244,3 +247,18 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(child) for child in found]
+
+
+def sockets_of(port: int) -> str:
+    """The TCP sockets on this machine with `port` at either end (`ss`)."""
+    return subprocess.run(["ss", "-tn", "state", "all", f"( sport = :{port} or dport = :{port} )"],
+                          capture_output=True, text=True, check=False).stdout
+
+
+def waiting_on(pid: int) -> str:
+    """A process's state and the kernel call it waits in, from /proc."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return f"state {state}, waits in {Path(f'/proc/{pid}/wchan').read_text() or '-'}"
+    except OSError as error:
+        return str(error)

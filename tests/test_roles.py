@@ -836,6 +836,8 @@ CASES += [
          page("proceedings", 200), setup=_speaker),
     Case("GET", "speakers.list_fragment", lambda w: SPEAKERS.format(w=w),
          page("proceedings", 200), setup=_speaker),
+    Case("GET", "speakers.delegates_found", lambda w: SPEAKERS.format(w=w) + "/delegates",
+         page("proceedings", 200)),
     Case("POST", "speakers.add", lambda w: SPEAKERS.format(w=w), page("proceedings", 302),
          body=lambda w: {"name": "Nguyễn Văn An", "unit": "LĐLĐ huyện Kỳ Anh", "minutes": "5"}),
     *[Case("POST", "speakers.list_action", lambda w, a=action: SPEAKERS.format(w=w) + f"/{a}",
