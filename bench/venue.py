@@ -48,7 +48,7 @@ def site_file(folder: Path, tls: Path, https: int, http: int, apps: list[int]) -
 daemon off;
 worker_processes 1;
 pid {folder}/nginx.pid;
-error_log {folder}/error.log;
+error_log {folder}/error.log info;  # info: a client that leaves mid-handshake is logged too
 events {{ worker_connections 8192; }}
 worker_rlimit_nofile 20000;
 http {{
