@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -631,6 +633,22 @@ def wait_for_announcement(announced: Announcements, job_id: int, timeout: float 
     watcher = announced.watchers[job_id]
     watcher.join(timeout)
     assert not watcher.is_alive(), f"the watcher of job {job_id} did not finish"
+
+
+@pytest.fixture(autouse=True)
+def _alone_when_marked(request):
+    """A test marked `alone` runs while the other xdist workers wait between their tests: the
+    venue tests time seconds across nginx and four processes, and a second worker's browser
+    or fuzz test on the same two cores made a phone's handshake hang or a push come late.
+    Every other test holds the run's lock shared, which costs nothing while none is alone."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        yield
+        return
+    alone = request.node.get_closest_marker("alone") is not None
+    with open(Path(tempfile.gettempdir()) / f"conference-tests-{run}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        yield
 
 
 @pytest.hookimpl(wrapper=True)

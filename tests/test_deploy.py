@@ -27,6 +27,7 @@ from tests.conftest import CLOSE_TIMEOUT, TEST_REDIS_URL
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.alone,
     pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
     pytest.mark.skipif(not TEST_REDIS_URL, reason="set CONFERENCE_TEST_REDIS_URL to a Redis "
                                                   "database the test may use"),
