@@ -141,12 +141,13 @@ class ScannedBadge:
 def perform_checkin(actor: Actor, congress: Congress, scan: str, *, gate: str = "",
                     session_id: int | None = None) -> CheckInResult:
     """Check in the delegate whose badge was scanned, or whose code printed on it was typed."""
+    authorize(actor, congress, Capability.CHECK_IN)
     return _check_in_scanned(actor, congress, scan, scanned_badge(scan), gate, session_id)
 
 
 def _check_in_scanned(actor: Actor, congress: Congress, scan: str, badge: ScannedBadge | None,
                       gate: str, session_id: int | None) -> CheckInResult:
-    authorize(actor, congress, Capability.CHECK_IN)
+    """The check-in of a scan at a congress the actor may check in at (authorized already)."""
     session_id = session_id_for(congress, session_id)
     scope = session_scope(session_id)
     if badge is None or badge.delegate.congress_id != congress.id:

@@ -172,6 +172,15 @@ def items_with_speakers(congress: Congress) -> set[int]:
         select(SpeakerList.item_id).join(Speaker).where(SpeakerList.congress_id == congress.id)))
 
 
+def delegates_in_line(item: AgendaItem) -> set[int]:
+    """The delegates who wait or speak on the item's list: none is put on it a second time
+    from the console's search."""
+    return set(db.session.scalars(
+        select(Speaker.delegate_id).join(SpeakerList)
+        .where(SpeakerList.item_id == item.id, Speaker.delegate_id.is_not(None),
+               Speaker.status.in_((SpeakerStatus.WAITING, SpeakerStatus.SPEAKING)))))
+
+
 # --- the secretariat -----------------------------------------------------------------------
 
 

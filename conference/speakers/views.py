@@ -80,8 +80,7 @@ def _found_delegates(congress, item) -> dict:
     finds, to put on the item's list with one button unless they wait or speak there."""
     q = request.args.get("q", "").strip()[:200]
     found = search_delegates(congress, q=q, page_size=FOUND_LIMIT) if q else None
-    listed = {speaker["delegate_id"] for speaker in service.list_state(item)["speakers"]
-              if speaker["status"] in (SpeakerStatus.WAITING, SpeakerStatus.SPEAKING)} if q else ()
+    listed = service.delegates_in_line(item) if q else set()
     return {"q": q, "found": found, "listed": listed, "withdrawn": DelegateStatus.WITHDRAWN}
 
 
